@@ -1,0 +1,52 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { AssembleResult } from '../../schemas/payloads.ts';
+import { CaseImage, CaseLesion } from '../../schemas/cases.ts';
+import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
+import { PublicIds } from '../deidentify/public-ids.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { assembleCases } from './assemble-cases.ts';
+
+/** Partition of the lake tables that belong to the build as a whole rather than to one centre. */
+export const BUILD_PARTITION = '_build';
+
+export function assembleActivities(deps: ActivityDeps) {
+  return {
+    /** Single writer: turns every centre's private records and processed images into public cases. */
+    async assembleCases(): Promise<AssembleResult> {
+      const centres = deps.config.centres.map((c) => c.id);
+      const read = async <T>(table: string, schema: Parameters<typeof deps.lake.read<T>>[1]) =>
+        (await Promise.all(centres.map((c) => deps.lake.read(table, schema, c)))).flat();
+      const exclusions = await read('exclusions', Exclusion);
+      const ids = await PublicIds.open(deps.layout.idMap);
+      let assembled;
+      try {
+        assembled = assembleCases(
+          {
+            inventory: await read('inventory', SourceObject),
+            records: await read('records', PrivateRecord),
+            images: await read('images', ProcessedImage),
+            excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
+            thresholds: deps.config.qc,
+          },
+          ids,
+        );
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`assemble failed: ${(err as Error).message}`);
+      }
+      await ids.save();
+      await deps.lake.writeShard('cases', BUILD_PARTITION, 'lesions', assembled.lesions.map((l) => CaseLesion.parse(l)));
+      await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', assembled.images.map((i) => CaseImage.parse(i)));
+      await deps.lake.clearPartition('exclusions', BUILD_PARTITION);
+      await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'assemble', assembled.exclusions);
+      await deps.lake.clearPartition('concepts', BUILD_PARTITION);
+      const conceptBatchSize = deps.config.concepts.batchSize;
+      return {
+        lesions: assembled.lesions.length,
+        images: assembled.images.length,
+        excluded: assembled.exclusions.length,
+        conceptBatchSize,
+        conceptBatches: Math.ceil(assembled.images.length / conceptBatchSize),
+      };
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { randomInt } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { writeFileAtomic } from '../storage/files.ts';
+
+const IdMapFile = z.object({
+  lesions: z.record(z.string(), z.string()),
+  images: z.record(z.string(), z.string()),
+});
+
+/**
+ * Public ids are random (`IL_`/`ISIC_` + 7 digits), so they carry nothing about the source; the
+ * private map from source identity to public id is persisted so every rebuild keeps them.
+ */
+export class PublicIds {
+  private readonly issued: Set<string>;
+
+  private constructor(private readonly file: string, private readonly map: z.infer<typeof IdMapFile>) {
+    this.issued = new Set([...Object.values(map.lesions), ...Object.values(map.images)]);
+  }
+
+  static async open(file: string): Promise<PublicIds> {
+    try {
+      return new PublicIds(file, IdMapFile.parse(JSON.parse(await readFile(file, 'utf8'))));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new PublicIds(file, { lesions: {}, images: {} });
+      throw new Error(`public id map ${file} is unreadable: ${(err as Error).message}`);
+    }
+  }
+
+  /** `sourceKey` is the centre plus the local patient and lesion ids. */
+  lesion(sourceKey: string): string {
+    return (this.map.lesions[sourceKey] ??= this.fresh('IL_'));
+  }
+
+  /** `sourceKey` is the centre plus the sha256 of the image as sent. */
+  image(sourceKey: string): string {
+    return (this.map.images[sourceKey] ??= this.fresh('ISIC_'));
+  }
+
+  async save(): Promise<void> {
+    await writeFileAtomic(this.file, JSON.stringify(this.map));
+  }
+
+  private fresh(prefix: string): string {
+    for (;;) {
+      const id = `${prefix}${String(randomInt(10_000_000)).padStart(7, '0')}`;
+      if (!this.issued.has(id)) {
+        this.issued.add(id);
+        return id;
+      }
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { assembleActivities } from './assemble/activity.ts';
+import { conceptActivities } from './concepts/activity.ts';
+import { deidentifyActivities } from './deidentify/activity.ts';
+import type { ActivityDeps } from './deps.ts';
+import { parseActivities } from './parse/activity.ts';
+import { planActivities } from './plan/activity.ts';
+import { releaseActivities } from './release/activity.ts';
+import { retrieveActivities } from './retrieve/activity.ts';
+
+/** Every activity of the pipeline, closed over the worker's dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...planActivities(deps),
+    ...retrieveActivities(deps),
+    ...parseActivities(deps),
+    ...deidentifyActivities(deps),
+    ...assembleActivities(deps),
+    ...conceptActivities(deps),
+    ...releaseActivities(deps),
+  };
+}
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,100 @@
+import type { QcScores } from '../../schemas/records.ts';
+
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  /** bytes per pixel (3 for RGB) */
+  channels: number;
+}
+
+/** Measures a decoded image: size, exposure (mean luma), sharpness (variance of the Laplacian) and a perceptual hash. */
+export function measureImage(image: RgbImage): QcScores {
+  const luma = toLuma(image);
+  return {
+    width: image.width,
+    height: image.height,
+    meanLuma: round(mean(luma)),
+    sharpness: round(laplacianVariance(luma, image.width, image.height)),
+    phash: perceptualHash(luma, image.width, image.height),
+  };
+}
+
+function toLuma({ data, width, height, channels }: RgbImage): Float32Array {
+  const luma = new Float32Array(width * height);
+  for (let i = 0, p = 0; i < luma.length; i++, p += channels) {
+    // Rec. 601 weights, as OpenCV's grayscale conversion uses.
+    luma[i] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+  }
+  return luma;
+}
+
+function mean(values: Float32Array): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+/** The common "variance of Laplacian" focus measure (Pech-Pacheco et al. 2000) on a 4-neighbour kernel. */
+function laplacianVariance(luma: Float32Array, width: number, height: number): number {
+  let sum = 0;
+  let sumSq = 0;
+  let n = 0;
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const lap = luma[i - 1]! + luma[i + 1]! + luma[i - width]! + luma[i + width]! - 4 * luma[i]!;
+      sum += lap;
+      sumSq += lap * lap;
+      n++;
+    }
+  }
+  if (n === 0) return 0;
+  const m = sum / n;
+  return sumSq / n - m * m;
+}
+
+const HASH_SIZE = 32;
+const COSINES = (() => {
+  const table = new Float64Array(8 * HASH_SIZE);
+  for (let u = 0; u < 8; u++) for (let x = 0; x < HASH_SIZE; x++) table[u * HASH_SIZE + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * HASH_SIZE));
+  return table;
+})();
+
+/**
+ * pHash (Zauner 2010): box-downsample the luma to 32x32, take the 8x8 lowest DCT frequencies, and
+ * set one bit per coefficient above their median (DC excluded from the median). 64 bits, hex.
+ */
+function perceptualHash(luma: Float32Array, width: number, height: number): string {
+  const small = new Float64Array(HASH_SIZE * HASH_SIZE);
+  for (let y = 0; y < HASH_SIZE; y++) {
+    const y0 = Math.floor((y * height) / HASH_SIZE);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * height) / HASH_SIZE));
+    for (let x = 0; x < HASH_SIZE; x++) {
+      const x0 = Math.floor((x * width) / HASH_SIZE);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * width) / HASH_SIZE));
+      let sum = 0;
+      for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += luma[yy * width + xx] ?? 0;
+      small[y * HASH_SIZE + x] = sum / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  const coefficients: number[] = [];
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) {
+      let sum = 0;
+      for (let y = 0; y < HASH_SIZE; y++) {
+        const cy = COSINES[v * HASH_SIZE + y]!;
+        for (let x = 0; x < HASH_SIZE; x++) sum += small[y * HASH_SIZE + x]! * COSINES[u * HASH_SIZE + x]! * cy;
+      }
+      coefficients.push(sum);
+    }
+  }
+  const median = [...coefficients.slice(1)].sort((a, b) => a - b)[31]!;
+  let hash = 0n;
+  for (const c of coefficients) hash = (hash << 1n) | (c > median ? 1n : 0n);
+  return hash.toString(16).padStart(16, '0');
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

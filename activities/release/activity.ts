@@ -1,0 +1,52 @@
+import { stringify } from 'csv-stringify/sync';
+import path from 'node:path';
+import { CaseImage, CaseLesion, ConceptRow } from '../../schemas/cases.ts';
+import type { ReleaseResult } from '../../schemas/payloads.ts';
+import { Exclusion } from '../../schemas/records.ts';
+import { BUILD_PARTITION } from '../assemble/activity.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { writeFileAtomic } from '../storage/files.ts';
+import { writeRelease } from './write-release.ts';
+
+export function releaseActivities(deps: ActivityDeps) {
+  return {
+    /** Single writer: writes the release folder from the build's public cases and concept scores. */
+    async writeRelease(): Promise<ReleaseResult> {
+      const lesions = await deps.lake.readShard('cases', BUILD_PARTITION, 'lesions', CaseLesion);
+      const images = await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage);
+      const concepts = new Map((await deps.lake.read('concepts', ConceptRow, BUILD_PARTITION)).map((r) => [r.isic_id, r.scores]));
+      const partitions = [...deps.config.centres.map((c) => c.id), BUILD_PARTITION];
+      const exclusions = (await Promise.all(partitions.map((p) => deps.lake.read('exclusions', Exclusion, p)))).flat();
+      const written = await writeRelease(
+        {
+          lesions,
+          images,
+          concepts,
+          exclusions: exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason })),
+          attribution: deps.config.release.attribution,
+          license: deps.config.release.license,
+        },
+        deps.layout,
+      );
+      await writeFileAtomic(path.join(deps.layout.private, 'reports', 'exclusions.csv'), exclusionsReport(exclusions));
+      const exclusionsByReason: Record<string, number> = {};
+      for (const e of exclusions) exclusionsByReason[`${e.entity}:${e.reason}`] = (exclusionsByReason[`${e.entity}:${e.reason}`] ?? 0) + 1;
+      return {
+        path: written.path,
+        manifestSha256: written.manifestSha256,
+        lesions: lesions.length,
+        images: images.length,
+        exclusionsByReason,
+        conceptModel: (await deps.conceptModel()).version,
+      };
+    },
+  };
+}
+
+/** The private, human-readable list of every exclusion with its source file, row and reason. */
+function exclusionsReport(exclusions: Exclusion[]): string {
+  return stringify(
+    exclusions.map((e) => ({ centre: e.centre, stage: e.stage, entity: e.entity, reason: e.reason, key: e.key ?? '', row: e.row ?? '', detail: e.detail })),
+    { header: true, record_delimiter: '\n' },
+  );
+}

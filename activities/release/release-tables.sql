@@ -1,0 +1,14 @@
+-- Release tables, written once per build by the single-writer release step.
+CREATE TABLE lesions (
+  lesion_id VARCHAR PRIMARY KEY, centre VARCHAR NOT NULL, age_approx INTEGER, sex VARCHAR,
+  skin_tone_class INTEGER, site VARCHAR, diagnosis_full VARCHAR NOT NULL, diagnosis_class VARCHAR NOT NULL,
+  diagnosis_1 VARCHAR NOT NULL, diagnosis_2 VARCHAR, diagnosis_3 VARCHAR, diagnosis_4 VARCHAR, diagnosis_5 VARCHAR,
+  diagnosis_confirm_type VARCHAR, invasion_thickness_interval VARCHAR
+);
+CREATE TABLE images (
+  isic_id VARCHAR PRIMARY KEY, lesion_id VARCHAR NOT NULL, image_type VARCHAR NOT NULL, image_manipulation VARCHAR,
+  sha256 VARCHAR NOT NULL, width INTEGER, height INTEGER, mean_luma DOUBLE, sharpness DOUBLE, phash VARCHAR,
+  MONET_ulceration_crust DOUBLE, MONET_hair DOUBLE, MONET_vasculature_vessels DOUBLE, MONET_erythema DOUBLE,
+  MONET_pigmented DOUBLE, MONET_gel_water_drop_fluid_dermoscopy_liquid DOUBLE, MONET_skin_markings_pen_ink_purple_pen DOUBLE
+);
+CREATE TABLE exclusions (centre VARCHAR NOT NULL, stage VARCHAR NOT NULL, entity VARCHAR NOT NULL, reason VARCHAR NOT NULL);

@@ -1,0 +1,56 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { CONCEPT_COLUMNS, type ConceptScores, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
+
+export interface ReleaseTables {
+  lesions: readonly PublicLesion[];
+  images: readonly PublicImage[];
+  concepts: ReadonlyMap<string, ConceptScores>;
+  exclusions: readonly PublicExclusion[];
+}
+
+const ORDER: Record<string, string> = { lesions: 'lesion_id', images: 'isic_id', exclusions: 'centre, stage, entity, reason' };
+
+/**
+ * Writes the release tables into a DuckDB database and exports each to Parquet (zstd, ordered,
+ * single-threaded so the files are byte-identical across builds).
+ */
+export async function writeReleaseTables(dbFile: string, parquetDir: string, tables: ReleaseTables): Promise<void> {
+  const instance = await DuckDBInstance.create(dbFile, { threads: '1' });
+  const connection = await instance.connect();
+  try {
+    await connection.run(await readFile(path.join(import.meta.dirname, 'release-tables.sql'), 'utf8'));
+    await append(connection, 'lesions', tables.lesions.map((l) => Object.values(l) as DuckDBValue[]));
+    await append(
+      connection,
+      'images',
+      tables.images.map((i) => [...(Object.values(i) as DuckDBValue[]), ...CONCEPT_COLUMNS.map((c) => tables.concepts.get(i.isic_id)?.[c] ?? null)]),
+    );
+    await append(connection, 'exclusions', tables.exclusions.map((e) => [e.centre, e.stage, e.entity, e.reason]));
+    for (const [table, order] of Object.entries(ORDER)) {
+      const target = path.join(parquetDir, `${table}.parquet`).replaceAll("'", "''");
+      await connection.run(`COPY (SELECT * FROM ${table} ORDER BY ${order}) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
+    }
+    await connection.run('CHECKPOINT');
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Appends rows through DuckDB's Appender, choosing each value's append call from the column's declared type. */
+async function append(connection: DuckDBConnection, table: string, rows: DuckDBValue[][]): Promise<void> {
+  const types = (await connection.runAndReadAll(`DESCRIBE ${table}`)).getRowObjects().map((c) => String(c.column_type));
+  const appender = await connection.createAppender(table);
+  for (const row of rows) {
+    row.forEach((value, i) => {
+      if (value === null || value === undefined) appender.appendNull();
+      else if (types[i] === 'INTEGER') appender.appendInteger(Number(value));
+      else if (types[i] === 'DOUBLE') appender.appendDouble(Number(value));
+      else appender.appendVarchar(String(value));
+    });
+    appender.endRow();
+  }
+  appender.closeSync();
+}

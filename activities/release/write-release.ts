@@ -1,0 +1,52 @@
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ConceptScores, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
+import { sha256 } from '../storage/files.ts';
+import type { StorageLayout } from '../storage/layout.ts';
+import { MANIFEST, manifestOf } from './manifest.ts';
+import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
+import { writeReleaseTables } from './release-tables.ts';
+
+export interface ReleaseContent {
+  lesions: readonly PublicLesion[];
+  images: readonly PublicImage[];
+  concepts: ReadonlyMap<string, ConceptScores>;
+  exclusions: readonly PublicExclusion[];
+  attribution: string;
+  license: string;
+}
+
+export interface WrittenRelease {
+  path: string;
+  manifestSha256: string;
+}
+
+/**
+ * Writes a complete release into a fresh folder beside the target and swaps it in at the end, so
+ * the release folder always holds one whole build. Reads de-identified images only.
+ */
+export async function writeRelease(content: ReleaseContent, layout: StorageLayout): Promise<WrittenRelease> {
+  const target = layout.release;
+  const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
+  await mkdir(path.join(staging, 'MILK10k_Training_Input'), { recursive: true });
+  for (const lesion of content.lesions) await mkdir(path.join(staging, 'MILK10k_Training_Input', lesion.lesion_id));
+  for (const image of content.images) {
+    await copyFile(layout.deidImage(image.sha256), path.join(staging, 'MILK10k_Training_Input', image.lesion_id, `${image.isic_id}.jpg`));
+  }
+  await writeFile(path.join(staging, 'MILK10k_Training_Metadata.csv'), metadataCsv(content));
+  await writeFile(path.join(staging, 'MILK10k_Training_GroundTruth.csv'), groundTruthCsv(content));
+  await writeFile(path.join(staging, 'MILK10k_Training_Supplement.csv'), supplementCsv(content));
+  await mkdir(path.join(staging, 'tables'));
+  await writeReleaseTables(path.join(staging, 'milk10k.duckdb'), path.join(staging, 'tables'), content);
+  const manifest = await manifestOf(staging);
+  await writeFile(path.join(staging, MANIFEST), manifest);
+
+  const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
+  await rename(target, previous).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await rename(staging, target);
+  await rm(previous, { recursive: true, force: true });
+  return { path: target, manifestSha256: sha256(manifest) };
+}

@@ -1,0 +1,125 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { Dialect } from './dialect.ts';
+
+const TaskQueue = z.object({
+  name: z.string().min(1),
+  maxConcurrentActivities: z.number().int().positive(),
+});
+
+export const CentreSource = z.object({
+  type: z.literal('folder'),
+  path: z.string().min(1).describe('folder holding the centre drop, relative to the config file'),
+});
+
+export const Centre = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -, starting with a letter'),
+  name: z.string().min(1),
+  source: CentreSource,
+  dialect: Dialect,
+});
+export type Centre = z.infer<typeof Centre>;
+
+export const QcThresholds = z.object({
+  minWidth: z.number().int().positive().default(200),
+  minHeight: z.number().int().positive().default(150),
+  minMeanLuma: z.number().min(0).max(255).default(25),
+  maxMeanLuma: z.number().min(0).max(255).default(235),
+  minSharpness: z.number().min(0).default(2).describe('variance of the Laplacian of the luma; lower is blurrier'),
+});
+export type QcThresholds = z.infer<typeof QcThresholds>;
+
+export const MilkConfig = z.object({
+  dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),
+  temporal: z.object({
+    address: z.string().default('localhost:7233'),
+    namespace: z.string().default('default'),
+    uiAddress: z.string().default('http://localhost:8233'),
+    taskQueues: z.object({ workflow: TaskQueue, io: TaskQueue, cpu: TaskQueue, inference: TaskQueue }),
+  }),
+  storage: z.object({ root: z.string().default('data').describe('relative to the config file') }).default({ root: 'data' }),
+  ingest: z
+    .object({
+      batchSize: z.number().int().positive().default(50),
+      window: z.number().int().positive().default(4),
+      imagesInFlight: z.number().int().positive().default(4),
+    })
+    .default({ batchSize: 50, window: 4, imagesInFlight: 4 }),
+  qc: QcThresholds.default(QcThresholds.parse({})),
+  concepts: z
+    .object({
+      model: z.string().default('activities/concepts/model/concepts.onnx'),
+      batchSize: z.number().int().positive().default(64),
+    })
+    .default({ model: 'activities/concepts/model/concepts.onnx', batchSize: 64 }),
+  release: z.object({
+    name: z.string().default('MILK10k'),
+    dir: z.string().default('release').describe('relative to storage.root'),
+    attribution: z.string().min(1),
+    license: z.string().min(1),
+  }),
+  centres: z.array(Centre).min(1).refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'centre ids must be unique'),
+});
+export type MilkConfig = z.infer<typeof MilkConfig>;
+
+/** A validated config plus where it came from, with every relative path resolved. */
+export interface LoadedConfig {
+  config: MilkConfig;
+  file: string;
+  /** sha256 of the validated config, so a worker can refuse a build planned from a different one. */
+  hash: string;
+  storageRoot: string;
+  modelPath: string;
+  centreFolder(centre: Centre): string;
+}
+
+export class ConfigError extends Error {}
+
+/** Formats zod issues as `key.path: message` lines so the user can find the key in temporal.yml. */
+export function describeIssues(file: string, error: z.ZodError): string {
+  const lines = error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return `${file} is not a valid config:\n${lines.join('\n')}`;
+}
+
+export function parseConfig(raw: unknown, file: string): LoadedConfig {
+  const result = MilkConfig.safeParse(raw);
+  if (!result.success) throw new ConfigError(describeIssues(file, result.error));
+  const config = result.data;
+  if (process.env.TEMPORAL_ADDRESS) config.temporal.address = process.env.TEMPORAL_ADDRESS;
+  const base = path.dirname(path.resolve(file));
+  const projectRoot = path.resolve(import.meta.dirname, '..');
+  const storageRoot = path.resolve(base, config.storage.root);
+  return {
+    config,
+    file: path.resolve(file),
+    hash: createHash('sha256').update(JSON.stringify({ ...config, temporal: undefined })).digest('hex'),
+    storageRoot,
+    // The bundled model lives in the project; a config may name its own model relative to itself.
+    modelPath: path.isAbsolute(config.concepts.model)
+      ? config.concepts.model
+      : [path.resolve(base, config.concepts.model), path.resolve(projectRoot, config.concepts.model)].find(existsSync) ??
+        path.resolve(base, config.concepts.model),
+    centreFolder: (centre) => path.resolve(base, centre.source.path),
+  };
+}
+
+export function loadConfig(file: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, file);
+}
+
+export const DEFAULT_CONFIG_FILE = path.resolve(import.meta.dirname, '..', 'temporal.yml');

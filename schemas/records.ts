@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Private side. These records hold what a centre sent (source keys, local ids, names, dates, exact
+ * ages) and live only under `private/`. Public records are separate types, and only the assemble
+ * stage converts one into the other.
+ */
+
+export const ObjectKind = z.enum(['metadata', 'image', 'other']);
+
+/** One object of a centre drop, as retrieved and staged (content-addressed by sha256). */
+export const SourceObject = z.object({
+  centre: z.string(),
+  key: z.string().describe('path inside the drop: PHI (centre filenames), private only'),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().length(64),
+  kind: ObjectKind,
+});
+export type SourceObject = z.infer<typeof SourceObject>;
+
+export const IMAGE_TYPES = ['clinical: close-up', 'dermoscopic'] as const;
+export const SEXES = ['male', 'female'] as const;
+export const SITES = ['head_neck_face', 'trunk', 'upper_extremity', 'lower_extremity', 'hand', 'foot', 'genital'] as const;
+export const CONFIRM_TYPES = ['histopathology', 'single contributor clinical assessment'] as const;
+export const MANIPULATIONS = ['instrument only', 'altered'] as const;
+export const INVASION_INTERVALS = ['<0.8', '>0.8-1.0', '>1.0-2.0', '>2.0-4.0', '>4.0-Inf'] as const;
+
+/** One metadata row of a centre, harmonised to the release vocabulary but still carrying PHI. */
+export const PrivateRecord = z.object({
+  centre: z.string(),
+  metadataKey: z.string(),
+  row: z.number().int().positive().describe('1-based data row number in the metadata file'),
+  imageKey: z.string(),
+  patientId: z.string().min(1),
+  lesionId: z.string().min(1),
+  patientName: z.string().optional(),
+  birthDate: z.string().optional().describe('ISO date'),
+  examDate: z.string().optional().describe('ISO date'),
+  age: z.number().min(0).max(130).optional().describe('exact age in years'),
+  sex: z.enum(SEXES).optional(),
+  site: z.enum(SITES).optional(),
+  skinTone: z.number().int().min(0).max(5).optional(),
+  imageType: z.enum(IMAGE_TYPES),
+  diagnosis: z.string().describe('diagnosis_full, an official MILK10k term'),
+  confirmType: z.enum(CONFIRM_TYPES).optional(),
+  invasionThickness: z.enum(INVASION_INTERVALS).optional(),
+  manipulation: z.enum(MANIPULATIONS).default('instrument only'),
+});
+export type PrivateRecord = z.infer<typeof PrivateRecord>;
+
+export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts']);
+export type Stage = z.infer<typeof Stage>;
+
+/**
+ * Why an input did not reach the release. `reason` is a stable code (counted in summaries);
+ * `detail` is a human sentence that may quote source values, so it stays private.
+ */
+export const Exclusion = z.object({
+  centre: z.string(),
+  stage: Stage,
+  entity: z.enum(['object', 'record', 'image', 'lesion']),
+  reason: z.string().regex(/^[a-z0-9-]+$/),
+  detail: z.string(),
+  key: z.string().optional().describe('source object key (private)'),
+  row: z.number().int().positive().optional(),
+  sha256: z.string().optional().describe('source object sha256'),
+  lesionId: z.string().optional().describe('local lesion id (private)'),
+});
+export type Exclusion = z.infer<typeof Exclusion>;
+
+/** QC measurements of one decoded image; raw scores are kept so thresholds can change later. */
+export const QcScores = z.object({
+  width: z.number().int(),
+  height: z.number().int(),
+  meanLuma: z.number(),
+  sharpness: z.number(),
+  phash: z.string().length(16),
+});
+export type QcScores = z.infer<typeof QcScores>;
+
+/** A source image after de-identification and QC measurement (still keyed by its source). */
+export const ProcessedImage = z.object({
+  centre: z.string(),
+  key: z.string(),
+  sourceSha256: z.string().length(64),
+  deidSha256: z.string().length(64),
+  deidBytes: z.number().int().positive(),
+  orientation: z.number().int().min(1).max(8),
+  removedSegments: z.array(z.string()),
+  qc: QcScores,
+});
+export type ProcessedImage = z.infer<typeof ProcessedImage>;

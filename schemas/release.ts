@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { IMAGE_TYPES } from './records.ts';
+
+/** Public side: exactly what a release holds. No source key, local id, name, date or exact age. */
+
+export const CONCEPT_COLUMNS = [
+  'MONET_ulceration_crust',
+  'MONET_hair',
+  'MONET_vasculature_vessels',
+  'MONET_erythema',
+  'MONET_pigmented',
+  'MONET_gel_water_drop_fluid_dermoscopy_liquid',
+  'MONET_skin_markings_pen_ink_purple_pen',
+] as const;
+
+export const CLASSES = ['AKIEC', 'BCC', 'BEN_OTH', 'BKL', 'DF', 'INF', 'MAL_OTH', 'MEL', 'NV', 'SCCKA', 'VASC'] as const;
+export type DiagnosisClass = (typeof CLASSES)[number];
+
+/** Official MILK10k headers, in order. */
+export const METADATA_HEADER = [
+  'lesion_id',
+  'image_type',
+  'isic_id',
+  'attribution',
+  'copyright_license',
+  'image_manipulation',
+  'age_approx',
+  'sex',
+  'skin_tone_class',
+  'site',
+  ...CONCEPT_COLUMNS,
+] as const;
+export const GROUND_TRUTH_HEADER = ['lesion_id', ...CLASSES] as const;
+export const SUPPLEMENT_HEADER = ['isic_id', 'diagnosis_full', 'diagnosis_confirm_type', 'invasion_thickness_interval'] as const;
+
+export const LesionId = z.string().regex(/^IL_\d{7}$/);
+export const IsicId = z.string().regex(/^ISIC_\d{7}$/);
+
+export const PublicLesion = z.object({
+  lesion_id: LesionId,
+  centre: z.string(),
+  age_approx: z.number().int().min(0).max(85).nullable(),
+  sex: z.string().nullable(),
+  skin_tone_class: z.number().int().min(0).max(5).nullable(),
+  site: z.string().nullable(),
+  diagnosis_full: z.string(),
+  diagnosis_class: z.enum(CLASSES),
+  diagnosis_1: z.string(),
+  diagnosis_2: z.string().nullable(),
+  diagnosis_3: z.string().nullable(),
+  diagnosis_4: z.string().nullable(),
+  diagnosis_5: z.string().nullable(),
+  diagnosis_confirm_type: z.string().nullable(),
+  invasion_thickness_interval: z.string().nullable(),
+});
+export type PublicLesion = z.infer<typeof PublicLesion>;
+
+export const PublicImage = z.object({
+  isic_id: IsicId,
+  lesion_id: LesionId,
+  image_type: z.enum(IMAGE_TYPES),
+  image_manipulation: z.string(),
+  sha256: z.string().length(64).describe('of the released JPEG'),
+  width: z.number().int(),
+  height: z.number().int(),
+  mean_luma: z.number(),
+  sharpness: z.number(),
+  phash: z.string(),
+});
+export type PublicImage = z.infer<typeof PublicImage>;
+
+/** A released exclusion: the reason code and counts, never the private source key or detail. */
+export const PublicExclusion = z.object({
+  centre: z.string(),
+  stage: z.string(),
+  entity: z.string(),
+  reason: z.string(),
+});
+export type PublicExclusion = z.infer<typeof PublicExclusion>;
+
+export type ConceptScores = Record<(typeof CONCEPT_COLUMNS)[number], number>;

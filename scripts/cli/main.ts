@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
+import { isTemporalReachable } from '../../worker/connection.ts';
+import { startWorker } from '../../worker/worker.ts';
+import { startDevServer, type DevServer } from '../dev-server.ts';
+import { runBuild, type BuildRun } from '../run-build.ts';
+import { synthesise } from '../synth/synth.ts';
+import { formatSummary } from './summary.ts';
+
+const PROJECT = path.resolve(import.meta.dirname, '..', '..');
+const integer = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+};
+
+const program = new Command('milk')
+  .description('MILK10k release pipeline: Temporal workflows that turn five centre drops into a MILK10k release')
+  .showHelpAfterError();
+
+program
+  .command('dev-server')
+  .description('run a local Temporal server (temporal server start-dev) with its SQLite file under data/')
+  .option('--port <port>', 'frontend port', integer, 7233)
+  .option('--ui-port <port>', 'web UI port', integer, 8233)
+  .option('--db <file>', 'SQLite file of the server state', path.join(PROJECT, 'data', 'temporal', 'dev.sqlite'))
+  .action(async (opts: { port: number; uiPort: number; db: string }) => {
+    const server = await startDevServer({ dbFile: path.resolve(opts.db), port: opts.port, uiPort: opts.uiPort });
+    console.log(`Temporal dev server on ${server.address}, UI ${server.uiAddress}, state in ${opts.db}. Ctrl-C stops it.`);
+    await stopOnSignal(() => server.stop());
+  });
+
+program
+  .command('worker')
+  .description('run the worker: polls the workflow, io, cpu and inference task queues of temporal.yml')
+  .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
+  .action(async (opts: { config: string }) => {
+    const loaded = loadConfig(opts.config);
+    await requireTemporal(loaded);
+    const worker = await startWorker(loaded);
+    console.log(`Worker polling ${Object.values(loaded.config.temporal.taskQueues).map((q) => q.name).join(', ')} on ${loaded.config.temporal.address}. Ctrl-C stops it.`);
+    await Promise.race([worker.done, stopOnSignal(() => worker.shutdown())]);
+  });
+
+program
+  .command('synth')
+  .description('generate raw centre drops (PHI, EXIF, each centre its own dialect) and a temporal.yml that builds them')
+  .option('-c, --config <file>', 'config whose centres and dialects the drops follow', DEFAULT_CONFIG_FILE)
+  .option('--from-milk10k <dir>', 'spread the real lesions of an official MILK10k layout over the centres')
+  .option('--lesions <n>', 'number of lesions (default: all of --from-milk10k, else 100)', integer)
+  .option('--seed <s>', 'random seed; the same seed gives the same drops', integer, 10_000)
+  .option('--out <dir>', 'output folder: <dir>/<centre>/, <dir>/temporal.yml, <dir>/synth-key.csv (private)', path.join(PROJECT, 'data', 'drops'))
+  .action(async (opts: { config: string; fromMilk10k?: string; lesions?: number; seed: number; out: string }) => {
+    const result = await synthesise({ config: opts.config, out: path.resolve(opts.out), seed: opts.seed, lesions: opts.lesions, fromMilk10k: opts.fromMilk10k });
+    console.log(`Wrote ${result.lesions} lesions (${result.images} images) to ${result.out}: ${Object.entries(result.perCentre).map(([c, n]) => `${c} ${n}`).join(', ')}`);
+    console.log(`Build them with: milk build --config ${result.config}`);
+  });
+
+program
+  .command('build')
+  .description('build a release: runs the buildRelease workflow and prints its summary')
+  .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
+  .option('--json', 'print one JSON summary on stdout instead of the table')
+  .option('--no-worker', 'do not start an embedded worker (a `milk worker` with the same config serves the queues)')
+  .action(async (opts: { config: string; json?: boolean; worker: boolean }) => {
+    const loaded = loadConfig(opts.config);
+    await requireTemporal(loaded);
+    const run = await runBuild(loaded, { embeddedWorker: opts.worker, onProgress: progressPrinter() });
+    printRun(run, loaded, opts.json);
+  });
+
+program
+  .command('demo')
+  .description('the quick start: a dev server if none answers, an embedded worker, sample drops if absent, a build, a summary')
+  .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
+  .option('--from-milk10k <dir>', 'generate the drops from a MILK10k layout instead of synthetic images')
+  .option('--lesions <n>', 'lesions to generate when drops are absent', integer, 200)
+  .action(async (opts: { config: string; fromMilk10k?: string; lesions: number }) => {
+    let loaded = loadConfig(opts.config);
+    const missing = loaded.config.centres.filter((c) => !existsSync(loaded.centreFolder(c)));
+    if (missing.length > 0) {
+      const out = path.dirname(loaded.centreFolder(missing[0]!));
+      console.log(`Generating sample drops for ${loaded.config.centres.length} centres in ${out} ...`);
+      await synthesise({ config: opts.config, out, seed: 10_000, lesions: opts.fromMilk10k ? undefined : opts.lesions, fromMilk10k: opts.fromMilk10k });
+    }
+    let server: DevServer | undefined;
+    if (!(await isTemporalReachable(loaded.config.temporal.address))) {
+      const [host, port] = loaded.config.temporal.address.split(':');
+      if (host !== 'localhost' && host !== '127.0.0.1') throw new Error(`no Temporal server answers at ${loaded.config.temporal.address}`);
+      console.log(`Starting a Temporal dev server on ${loaded.config.temporal.address} ...`);
+      server = await startDevServer({ dbFile: path.join(loaded.storageRoot, 'temporal', 'dev.sqlite'), port: Number(port), uiPort: Number(port) + 1000 });
+      process.env.TEMPORAL_ADDRESS = server.address;
+      loaded = loadConfig(opts.config);
+    }
+    try {
+      console.log('Building the release (an embedded worker polls every task queue) ...');
+      const run = await runBuild(loaded, { embeddedWorker: true, onProgress: progressPrinter() });
+      printRun(run, loaded, false);
+      if (server) console.log('\nThe dev server this demo started is stopping; run `milk dev-server` to keep one (and its UI) up.');
+    } finally {
+      await server?.stop();
+    }
+  });
+
+program
+  .command('bench')
+  .description('measure a whole build of the MILK10k sample: wall time, images/s, worker peak memory')
+  .option('--from-milk10k <dir>', 'MILK10k layout to build', path.join(PROJECT, '..', 'shared', 'milk10k-sample'))
+  .action(async (opts: { fromMilk10k: string }) => {
+    const { runBench } = await import('../bench/bench.ts');
+    await runBench(opts.fromMilk10k);
+  });
+
+function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
+  if (json) {
+    console.log(JSON.stringify({ workflowId: run.workflowId, runId: run.runId, wallMs: run.wallMs, ...run.summary }));
+  } else {
+    console.log(formatSummary(run, loaded.config.temporal.uiAddress, loaded.config.temporal.namespace));
+  }
+}
+
+function progressPrinter() {
+  let last = '';
+  return (p: { stage: string; centresDone: number; centres: number; conceptBatchesDone: number; conceptBatches: number }) => {
+    const line = `[${p.stage}] centres ingested ${p.centresDone}/${p.centres}, concept batches ${p.conceptBatchesDone}/${p.conceptBatches}`;
+    if (line !== last) process.stderr.write(`${line}\n`);
+    last = line;
+  };
+}
+
+async function requireTemporal(loaded: LoadedConfig): Promise<void> {
+  if (!(await isTemporalReachable(loaded.config.temporal.address))) {
+    throw new Error(`no Temporal server answers at ${loaded.config.temporal.address}: start one with \`milk dev-server\` or set TEMPORAL_ADDRESS`);
+  }
+}
+
+function stopOnSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const handler = () => void stop().then(resolve);
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+  });
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  console.error(`milk: ${(err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ')}`);
+  process.exit(1);
+}

@@ -1,0 +1,40 @@
+import type { BuildRun } from '../run-build.ts';
+
+/** The human summary of a build: cases and images per stage, exclusions by reason, where things are. */
+export function formatSummary(run: BuildRun, uiAddress: string, namespace: string): string {
+  const { summary } = run;
+  const sum = (pick: (c: BuildRun['summary']['centres'][number]) => number) => summary.centres.reduce((n, c) => n + pick(c), 0);
+  const lines = [
+    `Build ${run.workflowId} finished in ${(run.wallMs / 1000).toFixed(1)} s`,
+    '',
+    'Stage                         images  records/lesions',
+    `retrieve (objects staged)     ${pad(sum((c) => c.retrieve.images))}  ${sum((c) => c.retrieve.objects)} objects`,
+    `parse (rows harmonised)       ${pad(0, '')}  ${sum((c) => c.parse.records)} of ${sum((c) => c.parse.rows)} rows`,
+    `de-identify + QC measure      ${pad(sum((c) => c.images.processed))}`,
+    `assemble (paired, QC passed)  ${pad(summary.assemble.images)}  ${summary.assemble.lesions} lesions`,
+    `concepts scored               ${pad(summary.concepts.images)}`,
+    `released                      ${pad(summary.release.images)}  ${summary.release.lesions} lesions`,
+    '',
+    'Per centre (images retrieved -> processed):',
+    ...summary.centres.map((c) => `  ${c.centre.padEnd(12)} ${pad(c.retrieve.images)} -> ${c.images.processed}`),
+    '',
+    'Exclusions by reason:',
+    ...(Object.keys(summary.release.exclusionsByReason).length === 0
+      ? ['  none']
+      : Object.entries(summary.release.exclusionsByReason)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([reason, n]) => `  ${reason.padEnd(44)} ${n}`)),
+    '',
+    `Release:        ${summary.release.path}`,
+    `Manifest:       sha256 ${summary.release.manifestSha256}`,
+    `Concept model:  ${summary.release.conceptModel}`,
+    `Stage timings:  ${summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`,
+    `Workflow:       ${run.workflowId} (run ${run.runId})`,
+    `Temporal UI:    ${uiAddress}/namespaces/${namespace}/workflows/${encodeURIComponent(run.workflowId)}`,
+  ];
+  return lines.join('\n');
+}
+
+function pad(n: number, fallback?: string): string {
+  return (fallback ?? String(n)).padStart(6);
+}

@@ -1,0 +1,64 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { LoadedConfig } from '../schemas/config.ts';
+import type { BuildProgress, BuildSummary } from '../schemas/payloads.ts';
+import { buildRelease, progressQuery } from '../workflows/index.ts';
+import { connectClient } from '../worker/connection.ts';
+import { startWorker } from '../worker/worker.ts';
+
+export interface BuildRun {
+  summary: BuildSummary;
+  workflowId: string;
+  runId: string;
+  wallMs: number;
+}
+
+export interface BuildOptions {
+  /** run the activities and workflows in this process (default); off when a `milk worker` serves the queues */
+  embeddedWorker: boolean;
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+/** The dataset's one build workflow id: Temporal refuses a second concurrent build of the same dataset. */
+export const buildWorkflowId = (loaded: LoadedConfig) => `build-${loaded.config.dataset}`;
+
+/** Starts `buildRelease` for the config and waits for its summary, polling the progress query meanwhile. */
+export async function runBuild(loaded: LoadedConfig, options: BuildOptions): Promise<BuildRun> {
+  const started = Date.now();
+  const worker = options.embeddedWorker ? await startWorker(loaded) : undefined;
+  const client = await connectClient(loaded);
+  try {
+    const queues = loaded.config.temporal.taskQueues;
+    const workflowId = buildWorkflowId(loaded);
+    const handle = await client.workflow
+      .start(buildRelease, {
+        workflowId,
+        taskQueue: queues.workflow.name,
+        args: [{ configHash: loaded.hash, queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name } }],
+        workflowIdConflictPolicy: 'FAIL',
+      })
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new Error(`a build of ${loaded.config.dataset} is already running (workflow ${workflowId})`);
+        throw err;
+      });
+    const poller = options.onProgress ? pollProgress(client, workflowId, options.onProgress) : undefined;
+    try {
+      const summary = await handle.result();
+      return { summary, workflowId, runId: handle.firstExecutionRunId, wallMs: Date.now() - started };
+    } finally {
+      poller?.stop();
+    }
+  } finally {
+    await client.connection.close();
+    await worker?.shutdown();
+  }
+}
+
+function pollProgress(client: Client, workflowId: string, onProgress: (p: BuildProgress) => void) {
+  const timer = setInterval(() => {
+    client.workflow
+      .getHandle(workflowId)
+      .query(progressQuery)
+      .then(onProgress, () => {});
+  }, 1000);
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,99 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { addDays, format, subYears } from 'date-fns';
+import sharp from 'sharp';
+import type { Centre } from '../../schemas/config.ts';
+import type { DialectColumns, ValueMapField } from '../../schemas/dialect.ts';
+import { CENTRE_STYLES, FIRST_NAMES, LAST_NAMES } from './centre-style.ts';
+import { buildExifApp1, insertApp1, type CameraExif } from './exif.ts';
+import type { Random } from './random.ts';
+import type { SourceLesion } from './source-lesion.ts';
+
+/** One row of the generator's private answer key: which source image became which file of which centre. */
+export interface SynthKeyRow {
+  centre: string;
+  file: string;
+  patient_id: string;
+  local_lesion_id: string;
+  source_lesion_id: string;
+  source_isic_id: string;
+}
+
+/** Orientation tag -> the rotation that turns upright pixels into what such a camera stores. */
+const STORED_ROTATION: Record<number, number> = { 3: 180, 6: 270, 8: 90 };
+
+/**
+ * Writes a centre's drop the way that centre exports: its dialect (columns, delimiter, encoding,
+ * dates, local wording) applied in reverse, its id and filename habits, and camera EXIF with dates,
+ * GPS and names in every JPEG, some with an orientation other than 1.
+ */
+export async function writeCentreDrop(centre: Centre, position: number, lesions: readonly SourceLesion[], folder: string, random: Random): Promise<SynthKeyRow[]> {
+  const style = CENTRE_STYLES[position % CENTRE_STYLES.length]!;
+  const { dialect } = centre;
+  const columns = Object.entries(dialect.columns) as [keyof DialectColumns, string][];
+  const rows: string[][] = [];
+  const key: SynthKeyRow[] = [];
+  const used = new Set<string>();
+
+  for (const [n, lesion] of lesions.entries()) {
+    const patientId = style.patientId(random, n);
+    const lesionId = style.lesionId(random, patientId, 1);
+    const first = random.pick(FIRST_NAMES);
+    const last = random.pick(LAST_NAMES);
+    const age = lesion.ageApprox === undefined ? undefined : Math.max(0, lesion.ageApprox + random.int(lesion.ageApprox >= 85 ? 0 : -2, 2));
+    const examDate = addDays(new Date(Date.UTC(2016, 0, 1)), random.int(0, 365 * 8));
+    const birthDate = age === undefined ? undefined : subYears(addDays(examDate, -random.int(1, 364)), age);
+    for (const [i, image] of lesion.images.entries()) {
+      const dermoscopic = image.imageType === 'dermoscopic';
+      let file = style.fileName({ random, first, last, examDate, patientId, lesionId, dermoscopic, n: i + 1 });
+      while (used.has(file.toLowerCase())) file = file.replace(/(\.[^.]+)$/, `_${random.digits(2)}$1`);
+      used.add(file.toLowerCase());
+      const orientation = random.next() < 0.15 ? random.pick([3, 6, 8]) : 1;
+      await writeImage(path.join(folder, file), await image.load(), orientation, {
+        ...style.camera,
+        artist: `Dr. ${random.pick(LAST_NAMES)}`,
+        imageDescription: `${last}, ${first} ${patientId}`,
+        dateTimeOriginal: `${format(examDate, 'yyyy:MM:dd')} ${String(random.int(8, 17)).padStart(2, '0')}:${String(random.int(0, 59)).padStart(2, '0')}:00`,
+        gps: { latitude: style.gps.latitude + (random.next() - 0.5) * 0.01, longitude: style.gps.longitude + (random.next() - 0.5) * 0.01 },
+      });
+      const values: Record<keyof DialectColumns, string | undefined> = {
+        patientId,
+        lesionId,
+        imageFile: file,
+        imageType: local(centre, 'imageType', image.imageType),
+        diagnosis: local(centre, 'diagnosis', lesion.diagnosis),
+        patientName: `${last}, ${first}`,
+        birthDate: birthDate && format(birthDate, dialect.dateFormat),
+        examDate: format(examDate, dialect.dateFormat),
+        age: age === undefined ? undefined : String(age),
+        sex: lesion.sex && local(centre, 'sex', lesion.sex),
+        site: lesion.site && local(centre, 'site', lesion.site),
+        skinTone: lesion.skinTone === undefined ? undefined : local(centre, 'skinTone', String(lesion.skinTone)),
+        confirmType: local(centre, 'confirmType', lesion.confirmType),
+        invasionThickness: lesion.invasionThickness,
+        manipulation: local(centre, 'manipulation', image.manipulation),
+      };
+      rows.push(columns.map(([field]) => values[field] ?? ''));
+      key.push({ centre: centre.id, file, patient_id: patientId, local_lesion_id: lesionId, source_lesion_id: lesion.lesionId, source_isic_id: image.isicId });
+    }
+  }
+  const text = stringify([columns.map(([, column]) => column), ...rows], { delimiter: dialect.delimiter, record_delimiter: '\r\n' });
+  const bytes = dialect.encoding === 'latin1' ? Buffer.from(text, 'latin1') : Buffer.from(dialect.encoding === 'utf8-bom' ? `\ufeff${text}` : text, 'utf8');
+  await mkdir(path.dirname(path.join(folder, dialect.metadataFile)), { recursive: true });
+  await writeFile(path.join(folder, dialect.metadataFile), bytes);
+  return key;
+}
+
+/** The centre's local wording for a release value: the first local term its value map sends there. */
+function local(centre: Centre, field: ValueMapField, value: string): string {
+  const map = centre.dialect.values[field] ?? {};
+  return Object.entries(map).find(([, official]) => official === value)?.[0] ?? value;
+}
+
+async function writeImage(file: string, upright: Buffer, orientation: number, exif: Omit<CameraExif, 'orientation'>): Promise<void> {
+  const rotation = STORED_ROTATION[orientation];
+  const stored = rotation ? await sharp(upright).rotate(rotation).jpeg({ quality: 95 }).toBuffer() : upright;
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, insertApp1(stored, buildExifApp1({ ...exif, orientation: orientation as CameraExif['orientation'] })));
+}

@@ -1,0 +1,59 @@
+import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BuildInput, BuildProgress, BuildSummary } from '../schemas/payloads.ts';
+import { activityProxies, type TaskQueues } from './activity-options.ts';
+import { ingestCentre } from './ingest-centre.ts';
+import { slidingWindow } from './sliding-window.ts';
+
+export interface BuildReleaseInput extends BuildInput {
+  queues: TaskQueues;
+}
+
+export const progressQuery = defineQuery<BuildProgress>('progress');
+
+const CONCEPT_WINDOW = 2;
+
+/**
+ * Builds a release: plans from the worker's config, ingests every centre in a child workflow (ids
+ * derived from this one, so they are stable across retries), assembles cases in a single writer,
+ * scores concepts in batches on the inference queue, and writes the release.
+ */
+export async function buildRelease(input: BuildReleaseInput): Promise<BuildSummary> {
+  const { io, inference } = activityProxies(input.queues);
+  const progress: BuildProgress = { stage: 'plan', centresDone: 0, centres: 0, conceptBatchesDone: 0, conceptBatches: 0 };
+  setHandler(progressQuery, () => progress);
+  const timings: BuildSummary['timings'] = [];
+  const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
+    progress.stage = stage;
+    const started = Date.now();
+    const result = await work();
+    timings.push({ stage, ms: Date.now() - started });
+    return result;
+  };
+
+  const plan = await timed('plan', () => io.planBuild({ configHash: input.configHash }));
+  progress.centres = plan.centres.length;
+  const centres = await timed('ingest', () =>
+    Promise.all(
+      plan.centres.map(async (centre) => {
+        const result = await executeChild(ingestCentre, {
+          workflowId: `${workflowInfo().workflowId}/ingest-${centre}`,
+          args: [{ centre, batchSize: plan.batchSize, window: plan.window, queues: input.queues }],
+        });
+        progress.centresDone++;
+        return result;
+      }),
+    ),
+  );
+  const assemble = await timed('assemble', () => io.assembleCases());
+  progress.conceptBatches = assemble.conceptBatches;
+  let conceptImages = 0;
+  await timed('concepts', () =>
+    slidingWindow(0, assemble.conceptBatches, CONCEPT_WINDOW, async (batch) => {
+      conceptImages += (await inference.inferConceptBatch({ batch, batchSize: assemble.conceptBatchSize })).images;
+      progress.conceptBatchesDone++;
+    }),
+  );
+  const release = await timed('release', () => io.writeRelease());
+  progress.stage = 'done';
+  return { dataset: plan.dataset, centres, assemble, concepts: { images: conceptImages }, release, timings };
+}

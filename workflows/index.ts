@@ -1,0 +1,2 @@
+export { buildRelease, progressQuery } from './build-release.ts';
+export { ingestCentre } from './ingest-centre.ts';
