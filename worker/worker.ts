@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ActivityDeps } from '../activities/deps.ts';
 import { createActivities } from '../activities/index.ts';
 import type { LoadedConfig } from '../schemas/config.ts';
@@ -37,6 +37,7 @@ export interface RunningWorker {
  * activity queues, each with the concurrency temporal.yml gives it.
  */
 export async function startWorker(loaded: LoadedConfig): Promise<RunningWorker> {
+  installQuietRuntime();
   const { temporal } = loaded.config;
   const connection = await NativeConnection.connect({ address: temporal.address });
   const activities = createActivities(new ActivityDeps(loaded));
@@ -69,4 +70,22 @@ export async function startWorker(loaded: LoadedConfig): Promise<RunningWorker> 
       await done;
     },
   };
+}
+
+let runtimeInstalled = false;
+/**
+ * Worker state changes are INFO noise for a CLI user, and each single-purpose queue worker warns
+ * that it has no workflows (or no activities) by design; other warnings and errors reach stderr.
+ */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = process.env.MILK_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
+  const byDesign = /^No (activities|workflows) registered/;
+  const stderr = new DefaultLogger(level);
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      if (!byDesign.test(entry.message)) stderr.log(entry.level, entry.message, entry.meta);
+    }),
+  });
 }

@@ -49,7 +49,8 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
   let conceptImages = 0;
   await timed('concepts', () =>
     slidingWindow(0, assemble.conceptBatches, CONCEPT_WINDOW, async (batch) => {
-      conceptImages += (await inference.inferConceptBatch({ batch, batchSize: assemble.conceptBatchSize })).images;
+      const scored = await inference.inferConceptBatch({ batch, batchSize: assemble.conceptBatchSize });
+      conceptImages += scored.images; // added after the await: `x += await f()` would read x before it
       progress.conceptBatchesDone++;
     }),
   );

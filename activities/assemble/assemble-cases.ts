@@ -42,6 +42,11 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     exclusions.push({ centre: object.centre, stage: 'assemble', entity: 'image', reason: 'no-usable-row', detail: `${object.key} has no usable metadata row`, key: object.key, sha256: object.sha256 });
   }
 
+  // The same bytes sent twice by a centre would get one public id twice; until duplicate review
+  // exists, every copy is held back.
+  const copies = new Map<string, number>();
+  for (const image of input.images) copies.set(`${image.centre}/${image.sourceSha256}`, (copies.get(`${image.centre}/${image.sourceSha256}`) ?? 0) + 1);
+
   const byLesion = new Map<string, Candidate[]>();
   for (const record of input.records) {
     const ref = imageRef(record.centre, record.imageKey);
@@ -49,6 +54,11 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     if (!image) {
       if (!input.excludedImageKeys.has(ref)) throw new Error(`image of ${record.centre} row ${record.row} was neither processed nor excluded`);
       continue; // already excluded with its reason; the record goes with its image
+    }
+    const sameBytes = copies.get(`${image.centre}/${image.sourceSha256}`)!;
+    if (sameBytes > 1) {
+      exclusions.push(imageExclusion(record, image, 'assemble', 'duplicate-image', `the centre sent the same bytes ${sameBytes} times`));
+      continue;
     }
     const failures = qcFailures(image.qc, input.thresholds);
     if (failures.length > 0) {

@@ -39,7 +39,7 @@ export async function processImages(
           deidBytes: deid.jpeg.length,
           orientation: deid.orientation,
           removedSegments: deid.removedSegments,
-          qc: measureImage(deid.pixels),
+          qc: measureImage(deid.luma),
         };
       } catch (err) {
         if (!(err instanceof UndecodableImage)) throw err;

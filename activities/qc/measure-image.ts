@@ -1,42 +1,31 @@
 import type { QcScores } from '../../schemas/records.ts';
 
-export interface RgbImage {
+/** An 8-bit single-channel (luma) image, as sharp's `.greyscale().raw()` gives it. */
+export interface LumaImage {
   data: Uint8Array;
   width: number;
   height: number;
-  /** bytes per pixel (3 for RGB) */
-  channels: number;
 }
 
 /** Measures a decoded image: size, exposure (mean luma), sharpness (variance of the Laplacian) and a perceptual hash. */
-export function measureImage(image: RgbImage): QcScores {
-  const luma = toLuma(image);
+export function measureImage({ data: luma, width, height }: LumaImage): QcScores {
   return {
-    width: image.width,
-    height: image.height,
+    width,
+    height,
     meanLuma: round(mean(luma)),
-    sharpness: round(laplacianVariance(luma, image.width, image.height)),
-    phash: perceptualHash(luma, image.width, image.height),
+    sharpness: round(laplacianVariance(luma, width, height)),
+    phash: perceptualHash(luma, width, height),
   };
 }
 
-function toLuma({ data, width, height, channels }: RgbImage): Float32Array {
-  const luma = new Float32Array(width * height);
-  for (let i = 0, p = 0; i < luma.length; i++, p += channels) {
-    // Rec. 601 weights, as OpenCV's grayscale conversion uses.
-    luma[i] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-  }
-  return luma;
-}
-
-function mean(values: Float32Array): number {
+function mean(values: Uint8Array): number {
   let sum = 0;
-  for (const v of values) sum += v;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
   return sum / values.length;
 }
 
 /** The common "variance of Laplacian" focus measure (Pech-Pacheco et al. 2000) on a 4-neighbour kernel. */
-function laplacianVariance(luma: Float32Array, width: number, height: number): number {
+function laplacianVariance(luma: Uint8Array, width: number, height: number): number {
   let sum = 0;
   let sumSq = 0;
   let n = 0;
@@ -65,7 +54,7 @@ const COSINES = (() => {
  * pHash (Zauner 2010): box-downsample the luma to 32x32, take the 8x8 lowest DCT frequencies, and
  * set one bit per coefficient above their median (DC excluded from the median). 64 bits, hex.
  */
-function perceptualHash(luma: Float32Array, width: number, height: number): string {
+function perceptualHash(luma: Uint8Array, width: number, height: number): string {
   const small = new Float64Array(HASH_SIZE * HASH_SIZE);
   for (let y = 0; y < HASH_SIZE; y++) {
     const y0 = Math.floor((y * height) / HASH_SIZE);

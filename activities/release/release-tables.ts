@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { CONCEPT_COLUMNS, type ConceptScores, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
+import { type ConceptScores, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 
 export interface ReleaseTables {
   lesions: readonly PublicLesion[];
@@ -21,13 +21,9 @@ export async function writeReleaseTables(dbFile: string, parquetDir: string, tab
   const connection = await instance.connect();
   try {
     await connection.run(await readFile(path.join(import.meta.dirname, 'release-tables.sql'), 'utf8'));
-    await append(connection, 'lesions', tables.lesions.map((l) => Object.values(l) as DuckDBValue[]));
-    await append(
-      connection,
-      'images',
-      tables.images.map((i) => [...(Object.values(i) as DuckDBValue[]), ...CONCEPT_COLUMNS.map((c) => tables.concepts.get(i.isic_id)?.[c] ?? null)]),
-    );
-    await append(connection, 'exclusions', tables.exclusions.map((e) => [e.centre, e.stage, e.entity, e.reason]));
+    await append(connection, 'lesions', tables.lesions);
+    await append(connection, 'images', tables.images.map((i) => ({ ...i, ...tables.concepts.get(i.isic_id) })));
+    await append(connection, 'exclusions', tables.exclusions);
     for (const [table, order] of Object.entries(ORDER)) {
       const target = path.join(parquetDir, `${table}.parquet`).replaceAll("'", "''");
       await connection.run(`COPY (SELECT * FROM ${table} ORDER BY ${order}) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
@@ -39,17 +35,18 @@ export async function writeReleaseTables(dbFile: string, parquetDir: string, tab
   }
 }
 
-/** Appends rows through DuckDB's Appender, choosing each value's append call from the column's declared type. */
-async function append(connection: DuckDBConnection, table: string, rows: DuckDBValue[][]): Promise<void> {
-  const types = (await connection.runAndReadAll(`DESCRIBE ${table}`)).getRowObjects().map((c) => String(c.column_type));
+/** Appends rows through DuckDB's Appender, column by column by name, choosing each append call from the declared type. */
+async function append(connection: DuckDBConnection, table: string, rows: readonly object[]): Promise<void> {
+  const columns = (await connection.runAndReadAll(`DESCRIBE ${table}`)).getRowObjects().map((c) => ({ name: String(c.column_name), type: String(c.column_type) }));
   const appender = await connection.createAppender(table);
-  for (const row of rows) {
-    row.forEach((value, i) => {
+  for (const row of rows as Record<string, DuckDBValue | undefined>[]) {
+    for (const { name, type } of columns) {
+      const value = row[name];
       if (value === null || value === undefined) appender.appendNull();
-      else if (types[i] === 'INTEGER') appender.appendInteger(Number(value));
-      else if (types[i] === 'DOUBLE') appender.appendDouble(Number(value));
+      else if (type === 'INTEGER') appender.appendInteger(Number(value));
+      else if (type === 'DOUBLE') appender.appendDouble(Number(value));
       else appender.appendVarchar(String(value));
-    });
+    }
     appender.endRow();
   }
   appender.closeSync();

@@ -16,6 +16,10 @@ export interface SynthKeyRow {
   file: string;
   patient_id: string;
   local_lesion_id: string;
+  patient_name: string;
+  /** as written in the export, in the centre's date format ('' when the centre sends none) */
+  birth_date: string;
+  exam_date: string;
   source_lesion_id: string;
   source_isic_id: string;
 }
@@ -75,7 +79,10 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
         manipulation: local(centre, 'manipulation', image.manipulation),
       };
       rows.push(columns.map(([field]) => values[field] ?? ''));
-      key.push({ centre: centre.id, file, patient_id: patientId, local_lesion_id: lesionId, source_lesion_id: lesion.lesionId, source_isic_id: image.isicId });
+      key.push({
+        centre: centre.id, file, patient_id: patientId, local_lesion_id: lesionId, patient_name: values.patientName!,
+        birth_date: values.birthDate ?? '', exam_date: values.examDate ?? '', source_lesion_id: lesion.lesionId, source_isic_id: image.isicId,
+      });
     }
   }
   const text = stringify([columns.map(([, column]) => column), ...rows], { delimiter: dialect.delimiter, record_delimiter: '\r\n' });

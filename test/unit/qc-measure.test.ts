@@ -1,6 +1,6 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { measureImage, type RgbImage } from '../../activities/qc/measure-image.ts';
+import { measureImage, type LumaImage } from '../../activities/qc/measure-image.ts';
 import { qcFailures } from '../../activities/qc/qc-policy.ts';
 import { QcThresholds } from '../../schemas/config.ts';
 import { QcScores } from '../../schemas/records.ts';
@@ -8,9 +8,11 @@ import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
 
 const defaults = QcThresholds.parse({});
 
-async function decode(image: sharp.Sharp): Promise<RgbImage> {
-  const { data, info } = await image.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { data, width: info.width, height: info.height, channels: info.channels };
+/** Decodes to 8-bit luma, the form measureImage takes (as sharp's `.greyscale().raw()` gives it). */
+async function decode(image: Sharp): Promise<LumaImage> {
+  const { data, info } = await image.removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
+  expect(info.channels).toBe(1);
+  return { data, width: info.width, height: info.height };
 }
 
 function hamming(a: string, b: string): number {
@@ -32,11 +34,20 @@ describe('measureImage on synthetic images', () => {
     expect(qcFailures(scores, defaults)).toEqual(['blurry']);
   });
 
-  it('weights green most in luma (Rec. 601), so pure green is brighter than pure blue', async () => {
-    const green = measureImage(await decode(sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 0, g: 255, b: 0 } } })));
-    const blue = measureImage(await decode(sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 0, g: 0, b: 255 } } })));
-    expect(green.meanLuma).toBeGreaterThan(blue.meanLuma * 4);
-    expect(qcFailures(blue, defaults)).toContain('too-dark');
+  it('scores a fine checkerboard as sharp and its 2x2-averaged copy (flat grey) as blurry', () => {
+    const width = 300;
+    const height = 200;
+    const board = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) board[y * width + x] = (x + y) % 2 ? 200 : 60;
+    const sharpScores = measureImage({ data: board, width, height });
+    expect(sharpScores.meanLuma).toBeCloseTo(130, 0);
+    expect(qcFailures(sharpScores, defaults)).toEqual([]);
+
+    const averaged = new Uint8Array(width * height).fill(130);
+    const blurScores = measureImage({ data: averaged, width, height });
+    expect(blurScores.meanLuma).toBe(sharpScores.meanLuma);
+    expect(blurScores.sharpness).toBeLessThan(sharpScores.sharpness);
+    expect(qcFailures(blurScores, defaults)).toEqual(['blurry']);
   });
 
   it('flags an over-exposed image as too-bright', async () => {

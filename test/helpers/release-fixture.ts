@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { CONCEPT_COLUMNS, type ConceptScores, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
+import { vocabulary } from '../../schemas/vocabulary.ts';
+
+/** Small, hand-made public release rows (no real data) for the release writer tests. */
+
+const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function lesion(lesion_id: string, diagnosis: string, extra: Partial<PublicLesion> = {}): PublicLesion {
+  const term = vocabulary().diagnosis(diagnosis);
+  if (!term) throw new Error(`test fixture: ${diagnosis} is not a MILK10k term`);
+  return {
+    lesion_id,
+    centre: 'vienna',
+    age_approx: 60,
+    sex: 'female',
+    skin_tone_class: 2,
+    site: 'trunk',
+    diagnosis_full: term.term,
+    diagnosis_class: term.diagnosisClass,
+    diagnosis_1: term.levels[0]!,
+    diagnosis_2: term.levels[1] ?? null,
+    diagnosis_3: term.levels[2] ?? null,
+    diagnosis_4: term.levels[3] ?? null,
+    diagnosis_5: term.levels[4] ?? null,
+    diagnosis_confirm_type: 'histopathology',
+    invasion_thickness_interval: null,
+    ...extra,
+  };
+}
+
+export function image(isic_id: string, lesion_id: string, image_type: PublicImage['image_type'], extra: Partial<PublicImage> = {}): PublicImage {
+  return {
+    isic_id,
+    lesion_id,
+    image_type,
+    image_manipulation: 'instrument only',
+    sha256: hash(isic_id),
+    width: 600,
+    height: 450,
+    mean_luma: 140.25,
+    sharpness: 61.5,
+    phash: '0123456789abcdef',
+    ...extra,
+  };
+}
+
+export function scores(seed: number): ConceptScores {
+  return Object.fromEntries(CONCEPT_COLUMNS.map((c, i) => [c, ((seed * 7 + i * 13) % 100) / 100 + 0.001])) as ConceptScores;
+}
+
+export interface Fixture {
+  lesions: PublicLesion[];
+  images: PublicImage[];
+  concepts: Map<string, ConceptScores>;
+  exclusions: PublicExclusion[];
+  attribution: string;
+  license: string;
+}
+
+/** Three lesions (rows deliberately out of id order), six images, two exclusions. */
+export function fixture(): Fixture {
+  const lesions = [
+    lesion('IL_0000300', 'Nevus, Acral', { age_approx: null, sex: null, skin_tone_class: null, site: null, diagnosis_confirm_type: null }),
+    lesion('IL_0000100', 'Basal cell carcinoma', { sex: 'male', age_approx: 85 }),
+    lesion('IL_0000200', 'Melanoma Invasive', { invasion_thickness_interval: '>1.0-2.0', site: 'lower_extremity' }),
+  ];
+  const images = [
+    image('ISIC_0000006', 'IL_0000300', 'dermoscopic'),
+    image('ISIC_0000005', 'IL_0000300', 'clinical: close-up', { image_manipulation: 'altered' }),
+    image('ISIC_0000001', 'IL_0000100', 'dermoscopic'),
+    image('ISIC_0000002', 'IL_0000100', 'clinical: close-up'),
+    image('ISIC_0000004', 'IL_0000200', 'dermoscopic'),
+    image('ISIC_0000003', 'IL_0000200', 'clinical: close-up'),
+  ];
+  const concepts = new Map(images.map((i, n) => [i.isic_id, scores(n)]));
+  const exclusions: PublicExclusion[] = [
+    { centre: 'vienna', stage: 'qc', entity: 'image', reason: 'blurry' },
+    { centre: 'barcelona', stage: 'parse', entity: 'record', reason: 'unknown-diagnosis' },
+  ];
+  return { lesions, images, concepts, exclusions, attribution: 'MILK study team', license: 'CC-BY-NC' };
+}

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { sha256 } from '../../activities/storage/files.ts';
+
+/** Reads what a build left: the public release and, for checks only, the private id map and exclusions report. */
+export class BuiltRelease {
+  constructor(readonly storageRoot: string) {}
+
+  get dir(): string {
+    return path.join(this.storageRoot, 'release');
+  }
+
+  csv(name: string): Record<string, string>[] {
+    return parse(readFileSync(path.join(this.dir, name)), { columns: true }) as Record<string, string>[];
+  }
+
+  headerOf(file: string): string {
+    return readFileSync(file, 'utf8').split('\n')[0]!;
+  }
+
+  manifest(): string {
+    return readFileSync(path.join(this.dir, 'MANIFEST.sha256'), 'utf8');
+  }
+
+  jpegs(): string[] {
+    const root = path.join(this.dir, 'MILK10k_Training_Input');
+    return readdirSync(root).flatMap((lesion) => readdirSync(path.join(root, lesion)).map((f) => path.join(root, lesion, f)));
+  }
+
+  idMap(): { lesions: Record<string, string>; images: Record<string, string> } {
+    return JSON.parse(readFileSync(path.join(this.storageRoot, 'private', 'public-ids.json'), 'utf8'));
+  }
+
+  exclusions(): Record<string, string>[] {
+    return parse(readFileSync(path.join(this.storageRoot, 'private', 'reports', 'exclusions.csv')), { columns: true }) as Record<string, string>[];
+  }
+
+  /** Every file of the release as bytes, for leak scans. */
+  allFiles(): { file: string; bytes: Buffer }[] {
+    return readdirSync(this.dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .map((file) => ({ file, bytes: readFileSync(file) }));
+  }
+}
+
+export const fileSha256 = (file: string) => sha256(readFileSync(file));

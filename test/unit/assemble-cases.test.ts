@@ -1,0 +1,332 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assembleCases, type AssembleInput } from '../../activities/assemble/assemble-cases.ts';
+import { PublicIds } from '../../activities/deidentify/public-ids.ts';
+import { QcThresholds } from '../../schemas/config.ts';
+import { PrivateRecord, ProcessedImage, SourceObject, type Exclusion } from '../../schemas/records.ts';
+import { PublicImage, PublicLesion } from '../../schemas/release.ts';
+
+const CENTRE = 'vienna';
+const thresholds = QcThresholds.parse({});
+const hash = (s: string) => createHash('sha256').update(s).digest('hex');
+const ref = (centre: string, key: string) => `${centre}\u0000${key}`;
+
+interface ImageSpec {
+  key: string;
+  lesionId: string;
+  imageType?: PrivateRecord['imageType'];
+  /** record overrides; `null` means the image has no metadata row */
+  record?: Partial<PrivateRecord> | null;
+  qc?: Partial<ProcessedImage['qc']>;
+  /** the image was excluded before assemble (e.g. undecodable) */
+  excludedEarlier?: boolean;
+  /** source bytes' sha256 (defaults to a hash of the key) */
+  sourceSha256?: string;
+}
+
+let row = 0;
+function build(specs: ImageSpec[]): AssembleInput {
+  const inventory: SourceObject[] = [
+    SourceObject.parse({ centre: CENTRE, key: 'export/befunde.csv', size: 100, sha256: hash('metadata'), kind: 'metadata' }),
+  ];
+  const records: PrivateRecord[] = [];
+  const images: ProcessedImage[] = [];
+  const excludedImageKeys = new Set<string>();
+  for (const spec of specs) {
+    const sourceSha256 = spec.sourceSha256 ?? hash(`source:${spec.key}`);
+    inventory.push(SourceObject.parse({ centre: CENTRE, key: spec.key, size: 1000, sha256: sourceSha256, kind: 'image' }));
+    if (spec.record !== null) {
+      records.push(
+        PrivateRecord.parse({
+          centre: CENTRE,
+          metadataKey: 'export/befunde.csv',
+          row: ++row,
+          imageKey: spec.key,
+          patientId: 'P-001',
+          lesionId: spec.lesionId,
+          patientName: 'Müller, Jörg',
+          birthDate: '1960-03-15',
+          examDate: '2023-03-14',
+          age: 62,
+          sex: 'male',
+          site: 'trunk',
+          skinTone: 3,
+          imageType: spec.imageType ?? 'dermoscopic',
+          diagnosis: 'Nevus, Acral',
+          confirmType: 'histopathology',
+          ...spec.record,
+        }),
+      );
+    }
+    if (spec.excludedEarlier) {
+      excludedImageKeys.add(ref(CENTRE, spec.key));
+      continue;
+    }
+    images.push(
+      ProcessedImage.parse({
+        centre: CENTRE,
+        key: spec.key,
+        sourceSha256,
+        deidSha256: hash(`deid:${sourceSha256}`),
+        deidBytes: 900,
+        orientation: 1,
+        removedSegments: ['APP1:Exif'],
+        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: '0123456789abcdef', ...spec.qc },
+      }),
+    );
+  }
+  return { inventory, records, images, excludedImageKeys, thresholds };
+}
+
+const pair = (lesionId: string, extra: Partial<ImageSpec> = {}): ImageSpec[] => [
+  { key: `img/${lesionId}_c.jpg`, lesionId, imageType: 'clinical: close-up', ...extra },
+  { key: `img/${lesionId}_d.jpg`, lesionId, imageType: 'dermoscopic', ...extra },
+];
+
+const imageExclusions = (exclusions: Exclusion[]) => exclusions.filter((e) => e.entity === 'image');
+
+let dir: string;
+let ids: PublicIds;
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'milk-assemble-'));
+  ids = await PublicIds.open(path.join(dir, 'public-ids.json'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('assembleCases', () => {
+  it('releases a clinical + dermoscopic pair as one public lesion with two public images', () => {
+    const input = build(pair('L-1'));
+    const out = assembleCases(input, ids);
+
+    expect(out.exclusions).toEqual([]);
+    expect(out.lesions).toHaveLength(1);
+    const lesion = PublicLesion.strict().parse(out.lesions[0]);
+    expect(lesion.lesion_id).toMatch(/^IL_\d{7}$/);
+    expect(lesion).toMatchObject({
+      centre: CENTRE,
+      age_approx: 60,
+      sex: 'male',
+      site: 'trunk',
+      skin_tone_class: 3,
+      diagnosis_full: 'Nevus, Acral',
+      diagnosis_class: 'NV',
+      // ISIC-DX path Benign:Benign melanocytic proliferations:Nevus:Nevus, Acral
+      diagnosis_1: 'Benign',
+      diagnosis_2: 'Benign melanocytic proliferations',
+      diagnosis_3: 'Nevus',
+      diagnosis_4: 'Nevus, Acral',
+      diagnosis_5: null,
+      diagnosis_confirm_type: 'histopathology',
+      invasion_thickness_interval: null,
+    });
+
+    expect(out.images).toHaveLength(2);
+    const images = out.images.map((i) => PublicImage.strict().parse(i));
+    expect(images.map((i) => i.image_type).sort()).toEqual(['clinical: close-up', 'dermoscopic']);
+    for (const image of images) {
+      expect(image.isic_id).toMatch(/^ISIC_\d{7}$/);
+      expect(image.lesion_id).toBe(lesion.lesion_id);
+    }
+    expect(images[0]!.isic_id).not.toBe(images[1]!.isic_id);
+    // the released image is the de-identified one, not the source
+    const deid = new Set(input.images.map((i) => i.deidSha256));
+    for (const image of images) expect(deid.has(image.sha256)).toBe(true);
+  });
+
+  it('maps each diagnosis to its class and splits short ISIC-DX paths with nulls', () => {
+    const out = assembleCases(
+      build([...pair('L-1', { record: { diagnosis: 'Basal cell carcinoma' } }), ...pair('L-2', { record: { diagnosis: 'Squamous cell carcinoma, Invasive' } })]),
+      ids,
+    );
+    expect(out.exclusions).toEqual([]);
+    const byDiagnosis = new Map(out.lesions.map((l) => [l.diagnosis_full, l]));
+    expect(byDiagnosis.get('Basal cell carcinoma')).toMatchObject({
+      diagnosis_class: 'BCC',
+      diagnosis_1: 'Malignant',
+      diagnosis_2: 'Malignant adnexal epithelial proliferations - Follicular',
+      diagnosis_3: 'Basal cell carcinoma',
+      diagnosis_4: null,
+      diagnosis_5: null,
+    });
+    expect(byDiagnosis.get('Squamous cell carcinoma, Invasive')).toMatchObject({
+      diagnosis_class: 'SCCKA',
+      diagnosis_1: 'Malignant',
+      diagnosis_2: 'Malignant epidermal proliferations',
+      diagnosis_3: 'Squamous cell carcinoma, Invasive',
+      diagnosis_4: null,
+    });
+  });
+
+  it('puts nothing private into the public rows', () => {
+    const out = assembleCases(build(pair('LOCAL-LESION-17', { record: { patientId: 'PATIENT-4711', age: 62.7 } })), ids);
+    expect(out.lesions).toHaveLength(1);
+    const released = JSON.stringify({ lesions: out.lesions, images: out.images });
+    for (const secret of ['LOCAL-LESION-17', 'PATIENT-4711', 'Müller', '1960-03-15', '2023-03-14', '62.7', 'img/', hash('source:img/LOCAL-LESION-17_c.jpg')]) {
+      expect(released).not.toContain(secret);
+    }
+    expect(out.lesions[0]!.age_approx).toBe(65);
+  });
+
+  it('keeps public ids stable when the same inputs are assembled again with the reopened id map', async () => {
+    const input = build([...pair('L-1'), ...pair('L-2')]);
+    const first = assembleCases(input, ids);
+    await ids.save();
+    const again = assembleCases(input, await PublicIds.open(path.join(dir, 'public-ids.json')));
+    expect(again.lesions).toEqual(first.lesions);
+    expect(again.images).toEqual(first.images);
+  });
+
+  it('treats the same local lesion number of two patients as two lesions', () => {
+    // centres often number lesions per patient ("L1", "1"), so the local id alone is not a lesion
+    const out = assembleCases(
+      build([
+        ...pair('1', { record: { patientId: 'P-001' } }).map((s) => ({ ...s, key: `p1/${s.key}` })),
+        ...pair('1', { record: { patientId: 'P-002', sex: 'female' } }).map((s) => ({ ...s, key: `p2/${s.key}` })),
+      ]),
+      ids,
+    );
+    expect(out.exclusions).toEqual([]);
+    expect(out.lesions).toHaveLength(2);
+    expect(new Set(out.lesions.map((l) => l.lesion_id)).size).toBe(2);
+    expect(out.lesions.map((l) => l.sex).sort()).toEqual(['female', 'male']);
+  });
+
+  it('excludes both images of a lesion with two dermoscopic images as unpaired-lesion, plus the lesion', () => {
+    const out = assembleCases(
+      build([
+        { key: 'img/a.jpg', lesionId: 'L-1', imageType: 'dermoscopic' },
+        { key: 'img/b.jpg', lesionId: 'L-1', imageType: 'dermoscopic' },
+        ...pair('L-2'),
+      ]),
+      ids,
+    );
+    expect(out.lesions).toHaveLength(1);
+    expect(out.images).toHaveLength(2);
+    expect(imageExclusions(out.exclusions).map((e) => [e.key, e.reason]).sort()).toEqual([
+      ['img/a.jpg', 'unpaired-lesion'],
+      ['img/b.jpg', 'unpaired-lesion'],
+    ]);
+    expect(out.exclusions.filter((e) => e.entity === 'lesion')).toEqual([
+      expect.objectContaining({ centre: CENTRE, stage: 'assemble', reason: 'unpaired-lesion', lesionId: 'L-1' }),
+    ]);
+  });
+
+  it('excludes an image without a metadata row as no-usable-row', () => {
+    const out = assembleCases(build([...pair('L-1'), { key: 'img/stray.jpg', lesionId: 'L-9', record: null }]), ids);
+    expect(out.images).toHaveLength(2);
+    expect(out.exclusions).toEqual([
+      expect.objectContaining({ centre: CENTRE, stage: 'assemble', entity: 'image', reason: 'no-usable-row', key: 'img/stray.jpg' }),
+    ]);
+  });
+
+  it('excludes an image failing QC with its reason, which leaves its partner unpaired', () => {
+    const out = assembleCases(
+      build([
+        { key: 'img/L-1_c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up', qc: { sharpness: 0.5 } },
+        { key: 'img/L-1_d.jpg', lesionId: 'L-1', imageType: 'dermoscopic' },
+      ]),
+      ids,
+    );
+    expect(out.lesions).toEqual([]);
+    expect(out.images).toEqual([]);
+    const byKey = new Map(imageExclusions(out.exclusions).map((e) => [e.key, e]));
+    expect(byKey.get('img/L-1_c.jpg')).toMatchObject({ stage: 'qc', reason: 'blurry' });
+    expect(byKey.get('img/L-1_d.jpg')).toMatchObject({ stage: 'assemble', reason: 'unpaired-lesion' });
+  });
+
+  it('excludes a lesion whose two images disagree on sex as conflicting-lesion-metadata', () => {
+    const out = assembleCases(
+      build([
+        { key: 'img/c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up', record: { sex: 'male' } },
+        { key: 'img/d.jpg', lesionId: 'L-1', imageType: 'dermoscopic', record: { sex: 'female' } },
+      ]),
+      ids,
+    );
+    expect(out.lesions).toEqual([]);
+    expect(out.images).toEqual([]);
+    expect(out.exclusions.map((e) => [e.entity, e.reason]).sort()).toEqual([
+      ['image', 'conflicting-lesion-metadata'],
+      ['image', 'conflicting-lesion-metadata'],
+      ['lesion', 'conflicting-lesion-metadata'],
+    ]);
+    expect(out.exclusions.find((e) => e.entity === 'lesion')!.detail).toContain('sex');
+  });
+
+  it('excludes a lesion whose images disagree on the diagnosis', () => {
+    const out = assembleCases(
+      build([
+        { key: 'img/c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up', record: { diagnosis: 'Nevus' } },
+        { key: 'img/d.jpg', lesionId: 'L-1', imageType: 'dermoscopic', record: { diagnosis: 'Melanoma in situ' } },
+      ]),
+      ids,
+    );
+    expect(out.lesions).toEqual([]);
+    expect(imageExclusions(out.exclusions).map((e) => e.reason)).toEqual(['conflicting-lesion-metadata', 'conflicting-lesion-metadata']);
+  });
+
+  it('never releases the same source image twice under one isic_id', () => {
+    // a centre sent the same file under two names, for two different lesions
+    const same = hash('identical bytes');
+    const out = assembleCases(
+      build([
+        { key: 'img/L-1_c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up', sourceSha256: same },
+        { key: 'img/L-1_d.jpg', lesionId: 'L-1', imageType: 'dermoscopic' },
+        { key: 'img/L-2_c.jpg', lesionId: 'L-2', imageType: 'clinical: close-up', sourceSha256: same },
+        { key: 'img/L-2_d.jpg', lesionId: 'L-2', imageType: 'dermoscopic' },
+      ]),
+      ids,
+    );
+    const isicIds = out.images.map((i) => i.isic_id);
+    expect(new Set(isicIds).size).toBe(isicIds.length);
+  });
+
+  it('accounts for every inventory image exactly once: released or excluded', () => {
+    const input = build([
+      ...pair('L-1'), // released
+      ...pair('L-2'), // released
+      { key: 'img/L-3_d1.jpg', lesionId: 'L-3' }, // unpaired
+      { key: 'img/L-3_d2.jpg', lesionId: 'L-3' }, // unpaired
+      { key: 'img/L-4_c.jpg', lesionId: 'L-4', imageType: 'clinical: close-up', qc: { meanLuma: 5 } }, // too dark
+      { key: 'img/L-4_d.jpg', lesionId: 'L-4' }, // partner left unpaired
+      { key: 'img/L-5_c.jpg', lesionId: 'L-5', imageType: 'clinical: close-up', excludedEarlier: true }, // undecodable
+      { key: 'img/L-5_d.jpg', lesionId: 'L-5' }, // partner left unpaired
+      { key: 'img/L-6_c.jpg', lesionId: 'L-6', imageType: 'clinical: close-up', record: { sex: 'female' } }, // conflict
+      { key: 'img/L-6_d.jpg', lesionId: 'L-6' }, // conflict
+      { key: 'img/orphan.jpg', lesionId: 'L-7', record: null }, // no row
+      { key: 'img/orphan-excluded.jpg', lesionId: 'L-8', record: null, excludedEarlier: true }, // no row, already excluded
+      { key: 'img/L-9_c.jpg', lesionId: 'L-9', imageType: 'clinical: close-up', qc: { width: 64, height: 48 } }, // too small
+      { key: 'img/L-9_d.jpg', lesionId: 'L-9', qc: { sharpness: 0 } }, // blurry
+    ]);
+    const out = assembleCases(input, ids);
+
+    const keyByDeid = new Map(input.images.map((i) => [i.deidSha256, i.key]));
+    const outcomes = [
+      ...out.images.map((i) => keyByDeid.get(i.sha256)!),
+      ...imageExclusions(out.exclusions).map((e) => e.key!),
+      ...[...input.excludedImageKeys].map((r) => r.split('\u0000')[1]!),
+    ].sort();
+    const inventoryImages = input.inventory.filter((o) => o.kind === 'image').map((o) => o.key).sort();
+    expect(outcomes).toEqual(inventoryImages);
+
+    expect(out.lesions).toHaveLength(2);
+    expect(out.images).toHaveLength(4);
+    const reasons = Object.fromEntries(imageExclusions(out.exclusions).map((e) => [e.key, e.reason]));
+    expect(reasons).toEqual({
+      'img/L-3_d1.jpg': 'unpaired-lesion',
+      'img/L-3_d2.jpg': 'unpaired-lesion',
+      'img/L-4_c.jpg': 'too-dark',
+      'img/L-4_d.jpg': 'unpaired-lesion',
+      'img/L-5_d.jpg': 'unpaired-lesion',
+      'img/L-6_c.jpg': 'conflicting-lesion-metadata',
+      'img/L-6_d.jpg': 'conflicting-lesion-metadata',
+      'img/orphan.jpg': 'no-usable-row',
+      'img/L-9_c.jpg': 'too-small',
+      'img/L-9_d.jpg': 'blurry',
+    });
+    // a lesion exclusion for every lesion whose usable images could not be paired (L-9 had none left)
+    expect(out.exclusions.filter((e) => e.entity === 'lesion').map((e) => e.lesionId).sort()).toEqual(['L-3', 'L-4', 'L-5', 'L-6']);
+  });
+});

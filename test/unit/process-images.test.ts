@@ -1,0 +1,76 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { processImages } from '../../activities/deidentify/process-images.ts';
+import { metadataSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { StorageLayout } from '../../activities/storage/layout.ts';
+import { ProcessedImage, type SourceObject } from '../../schemas/records.ts';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+let tmp: string;
+let layout: StorageLayout;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'milk-process-'));
+  layout = new StorageLayout(tmp, 'release');
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Stages `bytes` the way retrieve does (content-addressed) and returns its inventory row. */
+function stage(key: string, bytes: Buffer): SourceObject {
+  const digest = sha256(bytes);
+  mkdirSync(path.dirname(layout.staged(digest)), { recursive: true });
+  writeFileSync(layout.staged(digest), bytes);
+  return { centre: 'vienna', key, size: bytes.length, sha256: digest, kind: 'image' };
+}
+
+const jpeg = (colour: string, orientation = 1) =>
+  sharp({ create: { width: 320, height: 240, channels: 3, background: colour } })
+    .withExif({ IFD0: { Artist: 'Dr Jane Smith' } })
+    .withMetadata({ orientation })
+    .jpeg()
+    .toBuffer();
+
+describe('processImages', () => {
+  it('de-identifies and measures every decodable image, and excludes the rest as undecodable-image', async () => {
+    const objects = [
+      stage('bilder/a.jpg', await jpeg('#a06040', 6)),
+      stage('bilder/broken.jpg', randomBytes(2048)),
+      stage('bilder/c.png', await sharp({ create: { width: 300, height: 200, channels: 3, background: '#406080' } }).png().toBuffer()),
+    ];
+    let done = 0;
+    const batch = await processImages(objects, layout, 2, () => done++);
+
+    expect(done).toBe(3);
+    expect(batch.images.map((i) => i.key).sort()).toEqual(['bilder/a.jpg', 'bilder/c.png']);
+    expect(batch.exclusions).toEqual([
+      expect.objectContaining({ centre: 'vienna', stage: 'deidentify', entity: 'image', reason: 'undecodable-image', key: 'bilder/broken.jpg', sha256: objects[1]!.sha256 }),
+    ]);
+
+    for (const image of batch.images) {
+      expect(ProcessedImage.parse(image)).toEqual(image);
+      const source = objects.find((o) => o.key === image.key)!;
+      expect(image.sourceSha256).toBe(source.sha256);
+      // the de-identified JPEG is stored content-addressed, outside private/
+      const written = readFileSync(layout.deidImage(image.deidSha256));
+      expect(sha256(written)).toBe(image.deidSha256);
+      expect(written.length).toBe(image.deidBytes);
+      expect(layout.deidImage(image.deidSha256).startsWith(layout.private)).toBe(false);
+      expect(metadataSegments(written)).toEqual([]);
+    }
+    const a = batch.images.find((i) => i.key === 'bilder/a.jpg')!;
+    expect(a.orientation).toBe(6);
+    expect(a.removedSegments).toContain('APP1:Exif');
+    expect([a.qc.width, a.qc.height]).toEqual([240, 320]); // measured upright
+  });
+
+  it('gives the same result when a batch is retried', async () => {
+    const objects = [stage('x.jpg', await jpeg('#806040')), stage('y.jpg', await jpeg('#204060', 8))];
+    const first = await processImages(objects, layout, 2, () => {});
+    const again = await processImages(objects, layout, 1, () => {});
+    expect(again).toEqual(first);
+  });
+});
