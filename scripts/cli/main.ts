@@ -147,6 +147,6 @@ function stopOnSignal(stop: () => Promise<void>): Promise<void> {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`milk: ${(err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ')}`);
+  console.error(`milk: ${(err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ').replaceAll(':; ', ': ')}`);
   process.exit(1);
 }
