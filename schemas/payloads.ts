@@ -58,6 +58,7 @@ export const ReleaseResult = z.object({
   images: z.number(),
   exclusionsByReason: z.record(z.string(), z.number()),
   conceptModel: z.string(),
+  leakScan: z.object({ filesScanned: z.number(), phiValuesSearched: z.number(), hits: z.number(), patternWarnings: z.number() }),
 });
 export type ReleaseResult = z.infer<typeof ReleaseResult>;
 

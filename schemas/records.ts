@@ -78,6 +78,15 @@ export const QcScores = z.object({
 });
 export type QcScores = z.infer<typeof QcScores>;
 
+/** What a source image's EXIF held: tag names for the de-identification report, identifying values for the leak scan. */
+export const ExifFindings = z.object({
+  tags: z.array(z.string()),
+  texts: z.array(z.string()),
+  dates: z.array(z.string()),
+  gps: z.object({ latitude: z.number(), longitude: z.number() }).optional(),
+});
+export type ExifFindings = z.infer<typeof ExifFindings>;
+
 /** A source image after de-identification and QC measurement (still keyed by its source). */
 export const ProcessedImage = z.object({
   centre: z.string(),
@@ -87,6 +96,7 @@ export const ProcessedImage = z.object({
   deidBytes: z.number().int().positive(),
   orientation: z.number().int().min(1).max(8),
   removedSegments: z.array(z.string()),
+  exif: ExifFindings,
   qc: QcScores,
 });
 export type ProcessedImage = z.infer<typeof ProcessedImage>;

@@ -3,6 +3,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import { ActivityDeps } from '../activities/deps.ts';
 import { createActivities } from '../activities/index.ts';
 import type { LoadedConfig } from '../schemas/config.ts';
+import { dataConverterFromEnvironment } from './payload-codec.ts';
 
 const WORKFLOWS = path.resolve(import.meta.dirname, '..', 'workflows', 'index.ts');
 
@@ -38,6 +39,7 @@ export interface RunningWorker {
  */
 export async function startWorker(loaded: LoadedConfig): Promise<RunningWorker> {
   installQuietRuntime();
+  const dataConverter = dataConverterFromEnvironment(); // before connecting, so a bad key fails fast
   const { temporal } = loaded.config;
   const connection = await NativeConnection.connect({ address: temporal.address });
   const activities = createActivities(new ActivityDeps(loaded));
@@ -48,6 +50,7 @@ export async function startWorker(loaded: LoadedConfig): Promise<RunningWorker> 
       namespace: temporal.namespace,
       taskQueue: queues.workflow.name,
       workflowBundle: await workflowBundle(),
+      dataConverter,
       maxConcurrentWorkflowTaskExecutions: 10,
     }),
     ...(['io', 'cpu', 'inference'] as const).map((queue) =>
@@ -56,6 +59,7 @@ export async function startWorker(loaded: LoadedConfig): Promise<RunningWorker> 
         namespace: temporal.namespace,
         taskQueue: queues[queue].name,
         activities,
+        dataConverter,
         maxConcurrentActivityTaskExecutions: queues[queue].maxConcurrentActivities,
       }),
     ),

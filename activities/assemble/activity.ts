@@ -17,13 +17,15 @@ export function assembleActivities(deps: ActivityDeps) {
       const read = async <T>(table: string, schema: Parameters<typeof deps.lake.read<T>>[1]) =>
         (await Promise.all(centres.map((c) => deps.lake.read(table, schema, c)))).flat();
       const exclusions = await read('exclusions', Exclusion);
+      const records = await read('records', PrivateRecord);
       const ids = await PublicIds.open(deps.layout.idMap);
+      ids.avoid(records.flatMap((r) => [r.patientId, r.lesionId]));
       let assembled;
       try {
         assembled = assembleCases(
           {
             inventory: await read('inventory', SourceObject),
-            records: await read('records', PrivateRecord),
+            records,
             images: await read('images', ProcessedImage),
             excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
             thresholds: deps.config.qc,

@@ -5,6 +5,7 @@ import { measureImage } from '../qc/measure-image.ts';
 import { exists, sha256, writeFileAtomic } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
 import { deidentifyImage, UndecodableImage } from './deidentify-image.ts';
+import { exifFindings } from './exif-phi.ts';
 
 export interface ProcessedBatch {
   images: ProcessedImage[];
@@ -27,7 +28,8 @@ export async function processImages(
     objects,
     async (object): Promise<ProcessedImage | undefined> => {
       try {
-        const deid = await deidentifyImage(await readFile(layout.staged(object.sha256)));
+        const source = await readFile(layout.staged(object.sha256));
+        const deid = await deidentifyImage(source);
         const deidSha256 = sha256(deid.jpeg);
         const target = layout.deidImage(deidSha256);
         if (!(await exists(target))) await writeFileAtomic(target, deid.jpeg);
@@ -39,6 +41,7 @@ export async function processImages(
           deidBytes: deid.jpeg.length,
           orientation: deid.orientation,
           removedSegments: deid.removedSegments,
+          exif: exifFindings(source),
           qc: measureImage(deid.luma),
         };
       } catch (err) {

@@ -14,6 +14,7 @@ const IdMapFile = z.object({
  */
 export class PublicIds {
   private readonly issued: Set<string>;
+  private readonly avoided = new Set<string>();
 
   private constructor(private readonly file: string, private readonly map: z.infer<typeof IdMapFile>) {
     this.issued = new Set([...Object.values(map.lesions), ...Object.values(map.images)]);
@@ -38,14 +39,20 @@ export class PublicIds {
     return (this.map.images[sourceKey] ??= this.fresh('ISIC_'));
   }
 
+  /** Local ids that are 7 digits must never come back as the digits of a public id (the leak scan would rightly object). */
+  avoid(localIds: Iterable<string>): void {
+    for (const id of localIds) if (/^\d{7}$/.test(id)) this.avoided.add(id);
+  }
+
   async save(): Promise<void> {
     await writeFileAtomic(this.file, JSON.stringify(this.map));
   }
 
   private fresh(prefix: string): string {
     for (;;) {
-      const id = `${prefix}${String(randomInt(10_000_000)).padStart(7, '0')}`;
-      if (!this.issued.has(id)) {
+      const digits = String(randomInt(10_000_000)).padStart(7, '0');
+      const id = `${prefix}${digits}`;
+      if (!this.issued.has(id) && !this.avoided.has(digits)) {
         this.issued.add(id);
         return id;
       }

@@ -2,11 +2,15 @@ import { stringify } from 'csv-stringify/sync';
 import path from 'node:path';
 import { CaseImage, CaseLesion, ConceptRow } from '../../schemas/cases.ts';
 import type { ReleaseResult } from '../../schemas/payloads.ts';
-import { Exclusion } from '../../schemas/records.ts';
+import { ApplicationFailure } from '@temporalio/activity';
+import type { z } from 'zod';
+import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
+import { deidentificationReport } from './deidentification-report.ts';
+import { phiValues } from './phi-values.ts';
 import { BUILD_PARTITION } from '../assemble/activity.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { writeFileAtomic } from '../storage/files.ts';
-import { writeRelease } from './write-release.ts';
+import { LeakFound, writeRelease } from './write-release.ts';
 
 export function releaseActivities(deps: ActivityDeps) {
   return {
@@ -17,6 +21,11 @@ export function releaseActivities(deps: ActivityDeps) {
       const concepts = new Map((await deps.lake.read('concepts', ConceptRow, BUILD_PARTITION)).map((r) => [r.isic_id, r.scores]));
       const partitions = [...deps.config.centres.map((c) => c.id), BUILD_PARTITION];
       const exclusions = (await Promise.all(partitions.map((p) => deps.lake.read('exclusions', Exclusion, p)))).flat();
+      const centres = deps.config.centres.map((c) => c.id);
+      const readCentres = async <T>(table: string, schema: z.ZodType<T>) => (await Promise.all(centres.map((c) => deps.lake.read(table, schema, c)))).flat();
+      const records = await readCentres('records', PrivateRecord);
+      const processed = await readCentres('images', ProcessedImage);
+      const phi = phiValues(deps.config.centres, records, await readCentres('inventory', SourceObject), processed);
       const written = await writeRelease(
         {
           lesions,
@@ -27,7 +36,12 @@ export function releaseActivities(deps: ActivityDeps) {
           license: deps.config.release.license,
         },
         deps.layout,
-      );
+        phi,
+        (scan) => deidentificationReport(centres, records, processed, scan),
+      ).catch((err: unknown) => {
+        if (err instanceof LeakFound) throw ApplicationFailure.nonRetryable(err.message);
+        throw err;
+      });
       await writeFileAtomic(path.join(deps.layout.private, 'reports', 'exclusions.csv'), exclusionsReport(exclusions));
       const exclusionsByReason: Record<string, number> = {};
       for (const e of exclusions) exclusionsByReason[`${e.entity}:${e.reason}`] = (exclusionsByReason[`${e.entity}:${e.reason}`] ?? 0) + 1;
@@ -38,6 +52,7 @@ export function releaseActivities(deps: ActivityDeps) {
         images: images.length,
         exclusionsByReason,
         conceptModel: (await deps.conceptModel()).version,
+        leakScan: { filesScanned: written.scan.filesScanned, phiValuesSearched: written.scan.valuesSearched, hits: written.scan.hits.length, patternWarnings: written.scan.patternWarnings.length },
       };
     },
   };

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { ConceptScores, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
 import { sha256 } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
+import { scanForLeaks, type LeakScan } from './leak-scan.ts';
 import { MANIFEST, manifestOf } from './manifest.ts';
+import type { PhiValue } from './phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables } from './release-tables.ts';
 
@@ -20,13 +22,25 @@ export interface ReleaseContent {
 export interface WrittenRelease {
   path: string;
   manifestSha256: string;
+  scan: LeakScan;
 }
 
+export const DEIDENTIFICATION_REPORT = 'DEIDENTIFICATION_REPORT.json';
+
+/** The release held PHI: it was moved aside, never published. */
+export class LeakFound extends Error {}
+
 /**
- * Writes a complete release into a fresh folder beside the target and swaps it in at the end, so
- * the release folder always holds one whole build. Reads de-identified images only.
+ * Writes a complete release into a fresh folder beside the target, scans every byte of it for every
+ * known PHI value, and swaps it in only when the scan finds none, so the release folder always holds
+ * one whole, scanned build. Reads de-identified images only.
  */
-export async function writeRelease(content: ReleaseContent, layout: StorageLayout): Promise<WrittenRelease> {
+export async function writeRelease(
+  content: ReleaseContent,
+  layout: StorageLayout,
+  phi: readonly PhiValue[],
+  report: (scan: LeakScan) => unknown,
+): Promise<WrittenRelease> {
   const target = layout.release;
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
   await mkdir(path.join(staging, 'MILK10k_Training_Input'), { recursive: true });
@@ -39,6 +53,16 @@ export async function writeRelease(content: ReleaseContent, layout: StorageLayou
   await writeFile(path.join(staging, 'MILK10k_Training_Supplement.csv'), supplementCsv(content));
   await mkdir(path.join(staging, 'tables'));
   await writeReleaseTables(path.join(staging, 'milk10k.duckdb'), path.join(staging, 'tables'), content);
+
+  const scan = await scanForLeaks(staging, phi);
+  if (scan.hits.length > 0) {
+    const quarantine = path.join(layout.private, 'quarantine', path.basename(staging));
+    await mkdir(path.dirname(quarantine), { recursive: true });
+    await rename(staging, quarantine);
+    const where = scan.hits.slice(0, 10).map((h) => `${h.file} (${h.location}): ${h.kind}`);
+    throw new LeakFound(`leak scan found ${scan.hits.length} PHI value(s) in the release, which was moved to ${quarantine}: ${where.join('; ')}`);
+  }
+  await writeFile(path.join(staging, DEIDENTIFICATION_REPORT), `${JSON.stringify(report(scan), null, 2)}\n`);
   const manifest = await manifestOf(staging);
   await writeFile(path.join(staging, MANIFEST), manifest);
 
@@ -48,5 +72,5 @@ export async function writeRelease(content: ReleaseContent, layout: StorageLayou
   });
   await rename(staging, target);
   await rm(previous, { recursive: true, force: true });
-  return { path: target, manifestSha256: sha256(manifest) };
+  return { path: target, manifestSha256: sha256(manifest), scan };
 }

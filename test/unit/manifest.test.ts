@@ -113,7 +113,7 @@ describe('writeRelease', () => {
   it.skipIf(!hasSha256sum)('writes the official layout and a manifest that sha256sum -c verifies', async () => {
     const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
     const content = await withImages(layout, fixture());
-    const written = await writeRelease(content, layout);
+    const written = await writeRelease(content, layout, [], () => ({}));
 
     expect(written.path).toBe(path.join(tmp, 'data', 'release'));
     const files = filesUnder(written.path).sort();
@@ -135,10 +135,10 @@ describe('writeRelease', () => {
   it('gives the same manifest when the same content is written again, and replaces the previous release whole', async () => {
     const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
     const content = await withImages(layout, fixture());
-    const first = await writeRelease(content, layout);
+    const first = await writeRelease(content, layout, [], () => ({}));
     writeFileSync(path.join(first.path, 'stale.txt'), 'left over from an older build');
 
-    const second = await writeRelease(content, layout);
+    const second = await writeRelease(content, layout, [], () => ({}));
     expect(second.manifestSha256).toBe(first.manifestSha256);
     expect(existsSync(path.join(second.path, 'stale.txt'))).toBe(false);
     // no staging or previous folders are left beside the release

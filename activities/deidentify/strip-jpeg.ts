@@ -1,0 +1,339 @@
+/**
+ * Lossless JPEG de-identification: rewrites the marker structure, keeping only what a decoder
+ * needs and copying every scan's entropy-coded data byte for byte, so the pixels are untouched.
+ *
+ * Kept: SOI, DQT, SOFn, DHT, DAC, DRI, DHP, EXP, SOS with its entropy-coded data (RSTn markers
+ * inside a scan are part of that data; progressive files repeat DHT/SOS per scan), DNL, EOI,
+ * one JFIF APP0 (rewritten without its thumbnail) and, for the colour transforms described at
+ * `keepAdobe`, a rewritten Adobe APP14.
+ * Dropped: every other APPn (Exif, XMP, ICC, Photoshop/IPTC, MPF, maker data, JFXX thumbnails),
+ * every COM, fill bytes between segments and any bytes after EOI.
+ *
+ * The pixels stay as stored, so a file whose EXIF orientation is not 1, or whose embedded ICC
+ * profile is not sRGB, decodes differently once its metadata is gone: `needsPixelTransform`
+ * says when the caller has to decode, transform and re-encode instead.
+ */
+import { readJpegSegments, type JpegSegment } from './jpeg-segments.ts';
+
+/** The file uses a marker this module does not know how to keep or drop safely (JPEG-LS, JPEG XT, ...). */
+export class UnsupportedJpeg extends Error {}
+
+const APP0 = 0xe0;
+const APP1 = 0xe1;
+const APP2 = 0xe2;
+const APP14 = 0xee;
+const COM = 0xfe;
+const SOS = 0xda;
+
+/** Markers whose segments carry only decoding parameters (T.81 Table B.1) and are kept as they are. */
+const DECODING_MARKERS: ReadonlySet<number> = new Set([
+  0xd8, // SOI
+  0xd9, // EOI
+  0xda, // SOS (its entropy-coded data is copied along with it)
+  0xdb, // DQT
+  0xc4, // DHT
+  0xcc, // DAC
+  0xdd, // DRI
+  0xdc, // DNL
+  0xde, // DHP (hierarchical)
+  0xdf, // EXP (hierarchical)
+  0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, // RSTn (only ever inside scans in practice; no payload)
+  ...[0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf], // SOFn
+]);
+
+const XMP_NAMESPACE = 'http://ns.adobe.com/xap/1.0/';
+const JFIF_PAYLOAD_LENGTH = 14; // 'JFIF\0', version, units, Xdensity, Ydensity, Xthumbnail, Ythumbnail
+const ADOBE_PAYLOAD_LENGTH = 12; // 'Adobe', version, flags0, flags1, transform
+const ICC_HEADER = 'ICC_PROFILE\0';
+
+export interface StrippedJpeg {
+  jpeg: Buffer;
+  /** Names (never values) of what was dropped, e.g. 'APP1:Exif', 'COM', 'trailing-bytes'; de-duplicated and sorted. */
+  removed: string[];
+}
+
+export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
+  const segments = readJpegSegments(jpeg);
+  const frame = readFrame(jpeg, segments);
+  const jfifAt = jfifIndex(segments);
+  const removed = new Set<string>();
+  const parts: Uint8Array[] = [];
+
+  segments.forEach((s, i) => {
+    if (DECODING_MARKERS.has(s.marker)) {
+      // SOS: copy through to the next marker, which takes the scan's entropy-coded data (and RSTn) along.
+      const end = s.marker === SOS ? segments[i + 1].offset : s.offset + s.length;
+      parts.push(jpeg.subarray(s.offset, end));
+    } else if (i === jfifAt) {
+      // Every APPn before it is dropped, so it ends up right after SOI where JFIF wants it.
+      if (s.length > 4 + JFIF_PAYLOAD_LENGTH) removed.add('APP0:JFIF-thumbnail');
+      parts.push(jfifWithoutThumbnail(jpeg, s));
+    } else if (s.marker === APP14 && s.identifier === 'Adobe' && keepAdobe(jpeg, s, frame, jfifAt !== undefined)) {
+      parts.push(adobeSegment(jpeg[s.offset + 4 + ADOBE_PAYLOAD_LENGTH - 1]));
+    } else if (isApp(s.marker) || s.marker === COM) {
+      removed.add(s.identifier ? `${s.name}:${s.identifier}` : s.name);
+    } else {
+      throw new UnsupportedJpeg(`unsupported JPEG marker ${s.name} (FF${hex(s.marker)}) at offset ${s.offset}: cannot strip losslessly`);
+    }
+  });
+
+  const eoi = segments.at(-1)!;
+  if (eoi.offset + eoi.length < jpeg.length) removed.add('trailing-bytes');
+  return { jpeg: Buffer.concat(parts), removed: [...removed].sort() };
+}
+
+export interface PixelTransformNeeds {
+  /** EXIF IFD0 Orientation (1-8); 1 when absent or invalid (decoders ignore invalid values). */
+  orientation: number;
+  /** True when there is no embedded ICC profile, or its description contains 'sRGB'. */
+  iccIsSrgb: boolean;
+  /** Why the stored pixels are not the upright sRGB pixels; empty when `stripJpeg` alone is enough. */
+  reasons: string[];
+}
+
+/**
+ * Tells whether the stored pixels differ from what a viewer shows once metadata is gone.
+ * sRGB test, kept deliberately simple: a profile counts as sRGB when its 'desc' text contains
+ * 'sRGB' (case-insensitive) — that covers the IEC 61966-2.1 profiles cameras, Adobe, Apple
+ * ('sRGB IEC61966-2.1') and libvips ('sRGB built-in') embed. A profile with another description
+ * is reported as not sRGB even if it happens to be colorimetrically equivalent: the caller then
+ * converts, which costs time but never changes colours wrongly.
+ */
+export function needsPixelTransform(jpeg: Uint8Array): PixelTransformNeeds {
+  const segments = readJpegSegments(jpeg);
+  const reasons: string[] = [];
+
+  const orientations = segments
+    .filter((s) => s.marker === APP1 && s.identifier === 'Exif')
+    .map((s) => exifOrientation(jpeg.subarray(s.offset + 4, s.offset + s.length)));
+  for (const o of orientations) if (o === 'unreadable') reasons.push('EXIF unreadable');
+  const values = [...new Set(orientations.filter((o): o is number => typeof o === 'number'))];
+  if (values.length > 1) reasons.push(`conflicting EXIF orientations ${values.join(', ')}`);
+  const orientation = values.length === 1 && values[0] >= 1 && values[0] <= 8 ? values[0] : 1;
+  if (orientation !== 1) reasons.push(`orientation ${orientation}`);
+
+  let iccIsSrgb = true;
+  const icc = iccProfile(jpeg, segments);
+  if (typeof icc === 'string') {
+    iccIsSrgb = false;
+    reasons.push(icc);
+  } else if (icc) {
+    const description = iccDescription(icc);
+    iccIsSrgb = description !== undefined && /srgb/i.test(description);
+    if (!iccIsSrgb) reasons.push(`ICC profile ${description === undefined ? 'without a description' : JSON.stringify(description)} is not sRGB`);
+  }
+
+  const frame = readFrame(jpeg, segments);
+  if (frame.components === 4) reasons.push('4-component (CMYK/YCCK) JPEG');
+  return { orientation, iccIsSrgb, reasons };
+}
+
+/**
+ * Throws, naming the offending segment, unless `jpeg` holds only decoding segments, an optional
+ * JFIF APP0 without thumbnail, an Adobe APP14 where `stripJpeg` keeps one, and — only when
+ * `allowedApp1Xmp` is given — one XMP APP1 whose packet that callback approves (it returns the
+ * disallowed properties). Nothing may sit between segments or after EOI.
+ */
+export function verifyClean(jpeg: Uint8Array, allowedApp1Xmp?: (xmp: string) => string[]): void {
+  const segments = readJpegSegments(jpeg);
+  const frame = readFrame(jpeg, segments);
+  const jfifAt = jfifIndex(segments);
+  let xmpSeen = false;
+  segments.forEach((s, i) => {
+    const where = `${s.identifier ? `${s.name}:${s.identifier}` : s.name} at offset ${s.offset}`;
+    if (i > 0) {
+      const prev = segments[i - 1];
+      const prevEnd = prev.offset + prev.length;
+      if (prev.marker !== SOS && s.offset !== prevEnd) throw new Error(`not clean: ${s.offset - prevEnd} stray bytes before ${where}`);
+    }
+    if (DECODING_MARKERS.has(s.marker)) return;
+    if (i === jfifAt) {
+      if (s.length !== 4 + JFIF_PAYLOAD_LENGTH || jpeg[s.offset + 16] !== 0 || jpeg[s.offset + 17] !== 0) {
+        throw new Error(`not clean: ${where} carries a thumbnail or extra data`);
+      }
+      return;
+    }
+    if (s.marker === APP14 && s.identifier === 'Adobe' && keepAdobe(jpeg, s, frame, jfifAt !== undefined)) {
+      if (s.length !== 4 + ADOBE_PAYLOAD_LENGTH) throw new Error(`not clean: ${where} carries extra data`);
+      return;
+    }
+    if (allowedApp1Xmp && s.marker === APP1 && s.identifier === XMP_NAMESPACE) {
+      if (xmpSeen) throw new Error(`not clean: second XMP ${where}`);
+      xmpSeen = true;
+      let packet: string;
+      try {
+        packet = new TextDecoder('utf-8', { fatal: true }).decode(jpeg.subarray(s.offset + 4 + XMP_NAMESPACE.length + 1, s.offset + s.length));
+      } catch {
+        throw new Error(`not clean: ${where} is not UTF-8`);
+      }
+      const disallowed = allowedApp1Xmp(packet);
+      if (disallowed.length > 0) throw new Error(`not clean: ${where} has disallowed properties ${disallowed.join(', ')}`);
+      return;
+    }
+    throw new Error(`not clean: ${where}`);
+  });
+  const eoi = segments.at(-1)!;
+  const trailing = jpeg.length - (eoi.offset + eoi.length);
+  if (trailing > 0) throw new Error(`not clean: ${trailing} trailing bytes after EOI at offset ${eoi.offset}`);
+}
+
+// ---- frame and Adobe APP14 ------------------------------------------------------------------
+
+interface Frame {
+  components: number;
+  /** Component identifiers in frame order, e.g. [1, 2, 3] or [82, 71, 66] ('R', 'G', 'B'). */
+  ids: number[];
+}
+
+function readFrame(jpeg: Uint8Array, segments: JpegSegment[]): Frame {
+  const sof = segments.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && s.marker !== 0xc4 && s.marker !== 0xc8 && s.marker !== 0xcc);
+  if (!sof) throw new UnsupportedJpeg('JPEG has no SOFn frame header');
+  const components = jpeg[sof.offset + 9];
+  if (sof.length < 10 + 3 * components) throw new UnsupportedJpeg(`${sof.name} at offset ${sof.offset} is shorter than its ${components} components`);
+  const ids = Array.from({ length: components }, (_, c) => jpeg[sof.offset + 10 + 3 * c]);
+  return { components, ids };
+}
+
+/**
+ * Adobe APP14 carries the colour-transform flag decoders need to read the samples, so it is
+ * decoding data, not metadata, in exactly these cases (libjpeg's colour-space inference):
+ * - 4 components: always — the flag tells CMYK (0) from YCCK (2), and Adobe CMYK is stored
+ *   inverted, which decoders only assume when the marker is there;
+ * - 3 components: when, without it, decoders would guess the other way — transform 0 (RGB stored
+ *   as is) on a file that has no JFIF APP0 and component ids other than 'R','G','B', or
+ *   transform 1 (YCbCr) on one whose ids are 'R','G','B'.
+ * Everywhere else (YCbCr with transform 1, greyscale) it says nothing decoders need and is dropped.
+ * When kept it is rewritten to its 12 bytes with only the transform byte preserved.
+ */
+function keepAdobe(jpeg: Uint8Array, s: JpegSegment, frame: Frame, hasJfif: boolean): boolean {
+  if (s.length < 4 + ADOBE_PAYLOAD_LENGTH) return false; // too short to carry a transform: decoders ignore it
+  const transform = jpeg[s.offset + 4 + ADOBE_PAYLOAD_LENGTH - 1];
+  if (frame.components === 4) return true;
+  if (frame.components !== 3) return false;
+  const rgbIds = frame.ids[0] === 0x52 && frame.ids[1] === 0x47 && frame.ids[2] === 0x42;
+  const withoutAdobe = hasJfif || !rgbIds ? 'YCbCr' : 'RGB';
+  const withAdobe = hasJfif ? 'YCbCr' : transform === 0 ? 'RGB' : 'YCbCr';
+  return withAdobe !== withoutAdobe;
+}
+
+function adobeSegment(transform: number): Buffer {
+  // FFEE, length 14, 'Adobe', DCTEncodeVersion 100, APP14Flags0 0, APP14Flags1 0, ColorTransform
+  return Buffer.from([0xff, APP14, 0, 2 + ADOBE_PAYLOAD_LENGTH, 0x41, 0x64, 0x6f, 0x62, 0x65, 0, 100, 0, 0, 0, 0, transform]);
+}
+
+/**
+ * Index of the JFIF APP0 that is kept: the first APP0 'JFIF' long enough for decoders to honour
+ * (libjpeg ignores shorter ones, and a JFIF marker changes how 3-component files are read).
+ */
+function jfifIndex(segments: JpegSegment[]): number | undefined {
+  const i = segments.findIndex((s) => s.marker === APP0 && s.identifier === 'JFIF' && s.length >= 4 + JFIF_PAYLOAD_LENGTH);
+  return i < 0 ? undefined : i;
+}
+
+/** The JFIF APP0 without its optional thumbnail: a small copy of the image made before any crop or redaction. */
+function jfifWithoutThumbnail(jpeg: Uint8Array, s: JpegSegment): Buffer {
+  const out = Buffer.from(jpeg.subarray(s.offset, s.offset + 4 + JFIF_PAYLOAD_LENGTH));
+  out.writeUInt16BE(2 + JFIF_PAYLOAD_LENGTH, 2);
+  out[16] = 0; // Xthumbnail
+  out[17] = 0; // Ythumbnail
+  return out;
+}
+
+// ---- EXIF orientation ------------------------------------------------------------------------
+
+/** Reads IFD0 tag 0x0112 from an APP1 payload ('Exif\0\0' + TIFF); undefined when absent. */
+function exifOrientation(payload: Uint8Array): number | undefined | 'unreadable' {
+  const tiff = payload.subarray(6); // 'Exif\0\0' (some writers put 'Exif\0\xff'; only the TIFF matters)
+  if (tiff.length < 8) return 'unreadable';
+  const order = String.fromCharCode(tiff[0], tiff[1]);
+  if (order !== 'II' && order !== 'MM') return 'unreadable';
+  const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
+  const le = order === 'II';
+  if (view.getUint16(2, le) !== 42) return 'unreadable';
+  const ifd0 = view.getUint32(4, le);
+  if (ifd0 + 2 > tiff.length) return 'unreadable';
+  const count = view.getUint16(ifd0, le);
+  if (ifd0 + 2 + 12 * count > tiff.length) return 'unreadable';
+  for (let i = 0; i < count; i++) {
+    const entry = ifd0 + 2 + 12 * i;
+    if (view.getUint16(entry, le) !== 0x0112) continue;
+    const type = view.getUint16(entry + 2, le);
+    if (type === 3) return view.getUint16(entry + 8, le); // SHORT, left-justified in the value field
+    if (type === 4) return view.getUint32(entry + 8, le); // LONG: non-standard but seen in the wild
+    return 'unreadable';
+  }
+  return undefined;
+}
+
+// ---- ICC profile -----------------------------------------------------------------------------
+
+/** The embedded ICC profile reassembled from its APP2 chunks; a string explains why it is unusable. */
+function iccProfile(jpeg: Uint8Array, segments: JpegSegment[]): Uint8Array | string | undefined {
+  const chunks = segments
+    .filter((s) => s.marker === APP2 && s.identifier === 'ICC_PROFILE')
+    .map((s) => {
+      const header = s.offset + 4 + ICC_HEADER.length;
+      return { seq: jpeg[header], total: jpeg[header + 1], data: jpeg.subarray(header + 2, s.offset + s.length) };
+    });
+  if (chunks.length === 0) return undefined;
+  const total = chunks[0].total;
+  const bySeq = new Map(chunks.map((c) => [c.seq, c]));
+  const complete =
+    total > 0 &&
+    chunks.length === total &&
+    chunks.every((c) => c.total === total) &&
+    Array.from({ length: total }, (_, i) => bySeq.has(i + 1)).every(Boolean);
+  if (!complete) return 'ICC profile chunks are missing or inconsistent';
+  return Buffer.concat(Array.from({ length: total }, (_, i) => bySeq.get(i + 1)!.data));
+}
+
+/**
+ * The profile's 'desc' tag text: ICC v2 textDescriptionType ('desc': ASCII) or ICC v4
+ * multiLocalizedUnicodeType ('mluc': UTF-16BE records, joined with ' / ').
+ */
+function iccDescription(icc: Uint8Array): string | undefined {
+  if (icc.length < 132) return undefined;
+  const view = new DataView(icc.buffer, icc.byteOffset, icc.byteLength);
+  const tagCount = view.getUint32(128);
+  for (let i = 0; i < tagCount && 132 + 12 * (i + 1) <= icc.length; i++) {
+    const entry = 132 + 12 * i;
+    if (ascii(icc, entry, 4) !== 'desc') continue;
+    const at = view.getUint32(entry + 4);
+    const size = view.getUint32(entry + 8);
+    if (at + size > icc.length || size < 12) return undefined;
+    const type = ascii(icc, at, 4);
+    if (type === 'desc') {
+      const n = view.getUint32(at + 8);
+      if (12 + n > size) return undefined;
+      return Buffer.from(icc.subarray(at + 12, at + 12 + n)).toString('latin1').replace(/\0+$/, '');
+    }
+    if (type === 'mluc') {
+      const records = view.getUint32(at + 8);
+      const recordSize = view.getUint32(at + 12);
+      const texts: string[] = [];
+      for (let r = 0; r < records; r++) {
+        const rec = at + 16 + r * recordSize;
+        if (rec + 12 > at + size) return undefined;
+        const length = view.getUint32(rec + 4);
+        const offset = view.getUint32(rec + 8);
+        if (offset + length > size || length % 2 !== 0) return undefined;
+        texts.push(Buffer.from(icc.subarray(at + offset, at + offset + length)).swap16().toString('utf16le'));
+      }
+      return [...new Set(texts)].join(' / ');
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function ascii(bytes: Uint8Array, at: number, n: number): string {
+  return String.fromCharCode(...bytes.subarray(at, at + n));
+}
+
+function isApp(marker: number): boolean {
+  return marker >= APP0 && marker <= 0xef;
+}
+
+function hex(n: number): string {
+  return n.toString(16).toUpperCase().padStart(2, '0');
+}
