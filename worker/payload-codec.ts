@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { DefaultFailureConverter, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 // A named import of `temporal` fails under ESM (the package is CommonJS); go through the default export.
 import proto from '@temporalio/proto';
 
@@ -119,8 +119,9 @@ export function codecFromEnvironment(env: NodeJS.ProcessEnv = process.env): AesG
  * `dataConverter` for Worker.create and new Client(...): the same for every worker and client of a
  * deployment, or undefined (Temporal's default converter) when MILK_PAYLOAD_KEY is unset.
  */
-export function dataConverterFromEnvironment(env: NodeJS.ProcessEnv = process.env): DataConverter | undefined {
+export function dataConverterFromEnvironment(env: NodeJS.ProcessEnv = process.env): { payloadCodecs: PayloadCodec[] } | undefined {
   const codec = codecFromEnvironment(env);
-  // With a key, failure messages and stack traces are encrypted too: an error text could quote input.
-  return codec && { payloadCodecs: [codec], failureConverter: new DefaultFailureConverter({ encodeCommonAttributes: true }) };
+  // Failure messages stay plaintext: activities keep source values out of errors by design (bad input
+  // becomes an exclusion row in the private lake, not an error text).
+  return codec && { payloadCodecs: [codec] };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
@@ -7,6 +7,10 @@ import { runBuild } from '../../scripts/run-build.ts';
 import { buildFixture } from '../helpers/build-fixture.ts';
 import { BuiltRelease, fileSha256 } from '../helpers/release-reader.ts';
 import { historyText } from '../helpers/history-text.ts';
+import { captureOutput } from '../helpers/capture-output.ts';
+
+// The most verbose worker logs, so the PHI scan of the output below covers everything a deployment could log.
+process.env.MILK_LOG_LEVEL = 'debug';
 
 describe('buildRelease workflow on synthetic drops', () => {
   it('turns five centre drops into a release, records bad input as exclusions, and keeps PHI out of histories', async () => {
@@ -24,7 +28,8 @@ describe('buildRelease workflow on synthetic drops', () => {
     writeFileSync(path.join(fixture.dir, vienna.id, 'Thumbs.db'), 'not an image');
     writeFileSync(path.join(fixture.dir, vienna.id, 'bilder', 'orphan.jpg'), readFileSync(path.join(fixture.dir, vienna.id, fixture.key[2]!.file)).subarray(0, 300));
 
-    const run = await runBuild(fixture.loaded, { embeddedWorker: true });
+    const logs = captureOutput();
+    const run = await runBuild(fixture.loaded, { embeddedWorker: true }).finally(() => logs.stop());
     const { summary } = run;
     const imagesIn = summary.centres.reduce((n, c) => n + c.retrieve.images, 0);
     const excluded = summary.release.exclusionsByReason;
@@ -61,6 +66,8 @@ describe('buildRelease workflow on synthetic drops', () => {
     expect(text).toContain(fixture.loaded.config.centres[1]!.id); // the scan does see payload text
     const leaks = phi.filter((value) => text.includes(value));
     expect(leaks).toEqual([]);
+    const loggedLeaks = phi.filter((value) => logs.text().includes(value));
+    expect(loggedLeaks).toEqual([]);
 
     // A rebuild of the same inputs gives the same release, byte for byte.
     const manifest = release.manifest();
@@ -68,5 +75,23 @@ describe('buildRelease workflow on synthetic drops', () => {
     expect(second.summary.release.manifestSha256).toBe(summary.release.manifestSha256);
     expect(release.manifest()).toBe(manifest);
     expect(fileSha256(path.join(release.dir, 'MILK10k_Training_Metadata.csv'))).toBe(manifest.match(/^(\w+) {2}MILK10k_Training_Metadata\.csv$/m)![1]);
+  });
+});
+
+describe('the leak scan on a real build', () => {
+  it('refuses to publish a release that would carry a patient name, and says where it is', async () => {
+    const fixture = await buildFixture('leak', { seed: 11, lesions: 5 });
+    const name = fixture.key[0]!.patient_name;
+    // A misconfiguration puts a patient's name into every metadata row through release.attribution.
+    writeFileSync(fixture.loaded.file, readFileSync(fixture.loaded.file, 'utf8').replace(/attribution: .*/, `attribution: "${name}"`));
+    const error = await runBuild(fixture.reload(), { embeddedWorker: true }).then(
+      () => undefined,
+      (err: Error & { cause?: Error & { cause?: Error } }) => err,
+    );
+    const message = [error?.message, error?.cause?.message, error?.cause?.cause?.message].join(' | ');
+    expect(message).toMatch(/leak scan found \d+ PHI value\(s\)/);
+    expect(message).toContain('MILK10k_Training_Metadata.csv (line 2): name');
+    expect(message).not.toContain(name); // the error says where, never what
+    expect(existsSync(path.join(fixture.loaded.storageRoot, 'release'))).toBe(false);
   });
 });

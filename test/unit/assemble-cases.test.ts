@@ -74,6 +74,7 @@ function build(specs: ImageSpec[]): AssembleInput {
         deidBytes: 900,
         orientation: 1,
         removedSegments: ['APP1:Exif'],
+        exif: { tags: ['Image.Make'], texts: [], dates: [] },
         qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: '0123456789abcdef', ...spec.qc },
       }),
     );

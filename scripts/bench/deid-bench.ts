@@ -1,0 +1,76 @@
+/**
+ * Throughput of three ways to take metadata out of JPEGs, measured in the same run on the same files:
+ * - lossless: `stripJpeg` + `verifyClean` over the bytes (already in memory);
+ * - reencode: sharp decode with autoOrient, then JPEG quality 92 (the old deidentifyImage path, minus QC luma);
+ * - exiftool: `exiftool -all= -overwrite_original -q <dir>`, one process over copies of all files
+ *   (undefined when exiftool is not installed).
+ * Each path handles one image at a time (libvips still uses its own threads inside one image).
+ * Reading the files and copying them for exiftool is not timed.
+ *
+ * Run directly: `npx tsx scripts/bench/deid-bench.ts <dir-or-file>...` (JPEGs found recursively).
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import { stripJpeg, verifyClean } from '../../activities/deidentify/strip-jpeg.ts';
+
+export interface DeidBenchResult {
+  /** images per second */
+  lossless: number;
+  reencode: number;
+  exiftool?: number;
+}
+
+export async function benchDeidentification(files: string[]): Promise<DeidBenchResult> {
+  if (files.length === 0) throw new Error('benchDeidentification: no files');
+  const sources = await Promise.all(files.map((f) => readFile(f)));
+
+  let started = performance.now();
+  for (const source of sources) verifyClean(stripJpeg(source).jpeg);
+  const lossless = rate(sources.length, started);
+
+  started = performance.now();
+  for (const source of sources) await sharp(source, { failOn: 'error' }).autoOrient().jpeg({ quality: 92 }).toBuffer();
+  const reencode = rate(sources.length, started);
+
+  if (!hasExiftool()) return { lossless, reencode };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deid-bench-exiftool-'));
+  try {
+    // Flat copies with unique names; exiftool picks files by extension, so each keeps its own.
+    await Promise.all(files.map((f, i) => copyFile(f, path.join(dir, `${String(i).padStart(6, '0')}${path.extname(f)}`))));
+    started = performance.now();
+    const run = spawnSync('exiftool', ['-all=', '-overwrite_original', '-q', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const exiftool = rate(files.length, started);
+    if (run.status !== 0) throw new Error(`exiftool exited with ${run.status}: ${run.stderr || run.error?.message}`);
+    return { lossless, reencode, exiftool };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function hasExiftool(): boolean {
+  return spawnSync('exiftool', ['-ver'], { encoding: 'utf8' }).status === 0;
+}
+
+function rate(images: number, started: number): number {
+  return images / ((performance.now() - started) / 1000);
+}
+
+async function jpegsUnder(target: string): Promise<string[]> {
+  if (/\.jpe?g$/i.test(target)) return [target];
+  const entries = await readdir(target, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && /\.jpe?g$/i.test(e.name))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .sort();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const files = (await Promise.all(process.argv.slice(2).map(jpegsUnder))).flat();
+  const result = await benchDeidentification(files);
+  const fmt = (n?: number) => (n === undefined ? 'n/a (exiftool not installed)' : `${n.toFixed(1)} images/s`);
+  console.log(`${files.length} JPEGs: lossless ${fmt(result.lossless)}, re-encode ${fmt(result.reencode)}, exiftool ${fmt(result.exiftool)}`);
+}

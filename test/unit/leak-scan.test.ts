@@ -1,0 +1,90 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { scanForLeaks } from '../../activities/release/leak-scan.ts';
+import type { PhiValue } from '../../activities/release/phi-values.ts';
+
+const PHI: PhiValue[] = [
+  { kind: 'name', value: 'Martinez, Sofia' },
+  { kind: 'local-id', value: '4711235' },
+  { kind: 'local-id', value: '12345' },
+  { kind: 'date', value: '06.10.1956' },
+  { kind: 'filename', value: 'Martinez_Sofia_20221023_klin1.jpg' },
+  { kind: 'local-id', value: 'L1' },
+];
+
+function release(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'leak-scan-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  return dir;
+}
+
+async function jpegWithComment(comment: string): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+  const body = Buffer.from(comment, 'latin1');
+  const com = Buffer.concat([Buffer.from([0xff, 0xfe, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
+  return Buffer.concat([jpeg.subarray(0, 2), com, jpeg.subarray(2)]);
+}
+
+describe('leak scan', () => {
+  it('finds a PHI value in a CSV and says where and what kind, never the value', async () => {
+    const dir = release({ 'a.csv': 'lesion_id,attribution\nIL_0000001,"Martinez, Sofia"\n' });
+    const scan = await scanForLeaks(dir, PHI);
+    expect(scan.hits).toEqual([{ file: 'a.csv', location: 'line 2', kind: 'name' }]);
+    expect(JSON.stringify(scan)).not.toContain('Martinez');
+  });
+
+  it('finds PHI inside a JPEG comment and after EOI, but not in clean JPEGs', async () => {
+    const clean = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+    const dir = release({
+      'x/comment.jpg': await jpegWithComment('taken 06.10.1956'),
+      'x/trailing.jpg': Buffer.concat([clean, Buffer.from(' Martinez_Sofia_20221023_klin1.jpg')]),
+      'x/clean.jpg': clean,
+    });
+    const scan = await scanForLeaks(dir, PHI);
+    expect(scan.hits.map((h) => `${h.file} ${h.kind}`).sort()).toEqual(['x/comment.jpg date', 'x/trailing.jpg filename']);
+  });
+
+  it('reads compressed Parquet and DuckDB files through their values', async () => {
+    const dir = release({});
+    const instance = await DuckDBInstance.create(path.join(dir, 'db.duckdb'));
+    const connection = await instance.connect();
+    await connection.run(`CREATE TABLE t AS SELECT 'IL_' || range AS id, CASE WHEN range = 500 THEN '4711235' ELSE 'ok' END AS note FROM range(1000)`);
+    await connection.run(`COPY t TO '${path.join(dir, 't.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+    connection.closeSync();
+    instance.closeSync();
+    const scan = await scanForLeaks(dir, PHI);
+    expect(scan.hits).toEqual([
+      { file: 'db.duckdb', location: 't.note row 501', kind: 'local-id' },
+      { file: 't.parquet', location: 'note row 501', kind: 'local-id' },
+    ]);
+  });
+
+  it('does not match an id inside a longer number, a decimal or a public id', async () => {
+    const dir = release({ 'a.csv': 'isic_id,score,other\nISIC_4711235x,0.12345,947112356\nIL_1,0.912345,12345.5\n' });
+    const scan = await scanForLeaks(dir, PHI);
+    expect(scan.hits).toEqual([]);
+  });
+
+  it('counts values too short to search instead of matching them everywhere', async () => {
+    const scan = await scanForLeaks(release({ 'a.csv': 'L1,L1\n' }), PHI);
+    expect(scan.unscannable).toBe(1);
+    expect(scan.valuesSearched).toBe(PHI.length - 1);
+    expect(scan.hits).toEqual([]);
+  });
+
+  it('flags dates, e-mail addresses, phone numbers and long digit runs in text fields', async () => {
+    const dir = release({ 'a.csv': 'a,b,c,d,e\nseen 2021-03-04,x@y.org,+43 1 40400 12345,ref 123456789,0.123456789\n' });
+    const scan = await scanForLeaks(dir, []);
+    const patterns = scan.patternWarnings.map((w) => w.pattern);
+    expect(new Set(patterns)).toEqual(new Set(['date', 'e-mail', 'phone', 'long digit run']));
+    // the numeric concept score is a number, not a text field: only the "ref" cell is a long digit run
+    expect(patterns.filter((p) => p === 'long digit run')).toHaveLength(1);
+  });
+});
