@@ -60,6 +60,8 @@ export const MilkConfig = z.object({
     dir: z.string().default('release').describe('relative to storage.root'),
     attribution: z.string().min(1),
     license: z.string().min(1),
+    licenseUrl: z.string().url().optional().describe('licence deed, embedded in every image as xmpRights:WebStatement'),
+    supplier: z.string().min(1).default('ISIC Archive').describe('embedded in every image as photoshop:Source'),
   }),
   centres: z.array(Centre).min(1).refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'centre ids must be unique'),
 });

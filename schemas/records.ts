@@ -95,6 +95,7 @@ export const ProcessedImage = z.object({
   deidSha256: z.string().length(64),
   deidBytes: z.number().int().positive(),
   orientation: z.number().int().min(1).max(8),
+  deidPath: z.enum(['lossless', 'reencoded']),
   removedSegments: z.array(z.string()),
   exif: ExifFindings,
   qc: QcScores,

@@ -1,54 +1,79 @@
 import sharp from 'sharp';
 import type { LumaImage } from '../qc/measure-image.ts';
-import { bytesAfterEoi, metadataSegments } from './jpeg-segments.ts';
+import { metadataSegments } from './jpeg-segments.ts';
+import { needsPixelTransform, stripJpeg, verifyClean } from './strip-jpeg.ts';
 
 export interface DeidentifiedImage {
   jpeg: Buffer;
-  /** luma of the decoded, upright pixels the JPEG was encoded from (for QC, so each image is decoded once) */
+  /** luma of the upright pixels of `jpeg` (for QC, so each image is decoded once here) */
   luma: LumaImage;
   orientation: number;
-  /** names of the metadata segments the source carried and the release does not (never their values) */
+  /** 'lossless': metadata segments removed, entropy-coded data untouched; 'reencoded': pixels transformed */
+  path: 'lossless' | 'reencoded';
+  /** why the pixels had to be transformed (orientation, non-sRGB ICC profile, not a JPEG) */
+  reasons: string[];
+  /** names of the metadata the source carried and the output does not (never their values) */
   removedSegments: string[];
 }
 
 export class UndecodableImage extends Error {}
 
-const JPEG_QUALITY = 92;
+const JPEG_QUALITY = 95;
 
 /**
- * Applies the EXIF orientation to the pixels, then encodes a fresh JPEG with no metadata at all,
- * and proves it by re-reading the output's segments.
+ * De-identifies an image. A JPEG whose pixels are already upright sRGB keeps its compressed data
+ * byte for byte: only decoding segments (and JFIF) are copied, so it decodes to exactly the same
+ * pixels. Otherwise (EXIF orientation, another colour profile, PNG, TIFF) the pixels are oriented,
+ * converted to sRGB and encoded afresh. Either output is re-parsed segment by segment before use.
  */
 export async function deidentifyImage(source: Uint8Array): Promise<DeidentifiedImage> {
-  let decoded;
-  let orientation;
+  let format: string | undefined;
   try {
-    const input = sharp(source, { failOn: 'error' });
-    orientation = (await input.metadata()).orientation ?? 1;
-    decoded = await input.autoOrient().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    format = (await sharp(source).metadata()).format;
   } catch (err) {
     throw new UndecodableImage((err as Error).message);
   }
-  const { width, height, channels } = decoded.info;
-  const pixels = () => sharp(decoded.data, { raw: { width, height, channels } });
-  const [jpeg, luma] = await Promise.all([
-    pixels().jpeg({ quality: JPEG_QUALITY }).toBuffer(),
-    // Rec. 601 luma in libvips' C code: several times faster than a JS loop over RGB.
-    pixels().greyscale().raw().toBuffer(),
-  ]);
-  const left = metadataSegments(jpeg);
-  if (left.length > 0 || bytesAfterEoi(jpeg) > 0) {
-    throw new Error(`de-identified JPEG still carries ${left.map((s) => s.name).join(', ') || 'bytes after EOI'}`);
+  const lossless = format === 'jpeg' ? tryLossless(source) : undefined;
+  const result = lossless ?? (await reencode(source, format));
+  verifyClean(result.jpeg);
+  let luma: LumaImage;
+  try {
+    const decoded = await sharp(result.jpeg, { failOn: 'error' }).greyscale().raw().toBuffer({ resolveWithObject: true });
+    luma = { data: decoded.data, width: decoded.info.width, height: decoded.info.height };
+  } catch (err) {
+    throw new UndecodableImage((err as Error).message);
   }
-  return { jpeg, luma: { data: luma, width, height }, orientation, removedSegments: sourceMetadata(source) };
+  return { ...result, luma };
+}
+
+type Stripped = Omit<DeidentifiedImage, 'luma'>;
+
+function tryLossless(source: Uint8Array): Stripped | undefined {
+  try {
+    const needs = needsPixelTransform(source);
+    if (needs.reasons.length > 0) return undefined;
+    const { jpeg, removed } = stripJpeg(source);
+    return { jpeg, orientation: 1, path: 'lossless', reasons: [], removedSegments: removed };
+  } catch {
+    return undefined; // a JPEG this reader cannot rewrite losslessly is decoded and re-encoded instead
+  }
+}
+
+async function reencode(source: Uint8Array, format: string | undefined): Promise<Stripped> {
+  try {
+    const needs = format === 'jpeg' ? needsPixelTransform(source) : { orientation: 1, reasons: [`${format} input`] };
+    // sharp converts from an embedded profile to sRGB on output and writes no metadata unless asked.
+    const jpeg = await sharp(source, { failOn: 'error' }).autoOrient().toColourspace('srgb').removeAlpha().jpeg({ quality: JPEG_QUALITY }).toBuffer();
+    return { jpeg, orientation: needs.orientation, path: 'reencoded', reasons: needs.reasons, removedSegments: sourceMetadata(source) };
+  } catch (err) {
+    throw new UndecodableImage((err as Error).message);
+  }
 }
 
 function sourceMetadata(source: Uint8Array): string[] {
   try {
-    const removed = new Set(metadataSegments(source).map((s) => (s.identifier ? `${s.name}:${s.identifier}` : s.name)));
-    return [...removed].sort();
+    return [...new Set(metadataSegments(source).map((s) => (s.identifier ? `${s.name}:${s.identifier}` : s.name)))].sort();
   } catch {
-    // Not a JPEG (PNG, TIFF): it is decoded and re-encoded, so none of its metadata survives either.
-    return [];
+    return []; // not a JPEG (PNG, TIFF): decoded and re-encoded, so none of its metadata survives either
   }
 }

@@ -40,6 +40,7 @@ export async function processImages(
           deidSha256,
           deidBytes: deid.jpeg.length,
           orientation: deid.orientation,
+          deidPath: deid.path,
           removedSegments: deid.removedSegments,
           exif: exifFindings(source),
           qc: measureImage(deid.luma),

@@ -126,9 +126,12 @@ export function disallowedXmpProperties(xmp: string): string[] {
   };
   const isRdf = (n: QName, ...locals: string[]) => n.uri === NS.rdf && locals.includes(n.local);
   const isLang = (n: QName) => n.uri === NS.xml && n.local === 'lang';
-  /** Structural elements hold elements, never text. */
-  const noText = (el: XmlElement) => {
-    if (el.text.trim() !== '') found.add(`#text (inside ${nameOf(el.name)})`);
+  /** Only leaf property values hold text: structural elements and mixed content are reported, as are comments and CDATA anywhere. */
+  const collectMarkers = (el: XmlElement) => {
+    for (const m of el.markers) found.add(m);
+    const structural = el.children.length > 0 || isRdf(el.name, 'RDF', 'Description', 'Alt', 'Seq', 'Bag') || el.name.uri === NS.x;
+    if (structural && el.text.trim() !== '') found.add(`#text (inside ${nameOf(el.name)})`);
+    for (const child of el.children) collectMarkers(child);
   };
   /** On property elements and rdf:li: rdf:parseType and xml:lang are syntax, other rdf: attributes are not allowed, the rest are (shorthand) structure fields. */
   const propertyAttributes = (el: XmlElement) => {
@@ -152,7 +155,6 @@ export function disallowedXmpProperties(xmp: string): string[] {
     }
   };
   const visitContainer = (el: XmlElement) => {
-    noText(el);
     for (const a of el.attributes) syntax(a.name, false);
     for (const li of el.children) {
       if (!isRdf(li.name, 'li')) {
@@ -167,7 +169,6 @@ export function disallowedXmpProperties(xmp: string): string[] {
     }
   };
   const visitDescription = (el: XmlElement, topLevel: boolean) => {
-    noText(el);
     for (const a of el.attributes) {
       if (topLevel && isRdf(a.name, 'about')) continue;
       if (a.name.uri === NS.rdf || a.name.uri === NS.xml || a.name.uri === '') syntax(a.name, false);
@@ -183,7 +184,6 @@ export function disallowedXmpProperties(xmp: string): string[] {
       continue;
     }
     // x:xmptk names the writing toolkit; nothing else belongs on x:xmpmeta.
-    noText(top);
     for (const a of top.attributes) syntax(a.name, a.name.uri === NS.x && a.name.local === 'xmptk');
     for (const child of top.children) {
       if (isRdf(child.name, 'RDF')) visitRdf(child);
@@ -191,14 +191,13 @@ export function disallowedXmpProperties(xmp: string): string[] {
     }
   }
   function visitRdf(rdf: XmlElement) {
-    noText(rdf);
     for (const a of rdf.attributes) syntax(a.name, false);
     for (const child of rdf.children) {
       if (isRdf(child.name, 'Description')) visitDescription(child, true);
       else syntax(child.name, false);
     }
   }
-  for (const el of root) collectMarkers(el, found);
+  for (const el of root) collectMarkers(el);
   for (const marker of outside) found.add(marker);
   return [...found].sort();
 }
@@ -225,13 +224,6 @@ interface XmlElement {
 function expand(qualified: string): string {
   const [prefix, local] = qualified.split(':');
   return `${NS[prefix as keyof typeof NS]} ${local}`;
-}
-
-/** Text belongs only in leaf property values; elsewhere (and anywhere: comments, CDATA) it is reported. */
-function collectMarkers(el: XmlElement, found: Set<string>): void {
-  for (const m of el.markers) found.add(m);
-  if (el.children.length > 0 && el.text.trim() !== '') found.add('#text');
-  for (const child of el.children) collectMarkers(child, found);
 }
 
 const NAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/;

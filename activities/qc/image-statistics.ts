@@ -141,8 +141,8 @@ export function cleanvisionFlags(stats: ImageStatistics, thresholds: Cleanvision
   return flags;
 }
 
-// sRGB (8-bit) → linear light, and the CIELAB companding function f(t).
-const SRGB_TO_LINEAR = (() => {
+/** sRGB (8-bit) → linear light (IEC 61966-2-1). */
+export const SRGB_TO_LINEAR: Float64Array = (() => {
   const table = new Float64Array(256);
   for (let v = 0; v < 256; v++) {
     const c = v / 255;
@@ -152,7 +152,8 @@ const SRGB_TO_LINEAR = (() => {
 })();
 const LAB_EPSILON = 216 / 24389;
 const LAB_KAPPA = 24389 / 27;
-function labF(t: number): number {
+/** The CIELAB companding function f(t) (CIE 15:2004, exact ε and κ). */
+export function labF(t: number): number {
   return t > LAB_EPSILON ? Math.cbrt(t) : (LAB_KAPPA * t + 16) / 116;
 }
 // D65 reference white (the sRGB white point), for normalising XYZ.

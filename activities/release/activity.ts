@@ -34,6 +34,12 @@ export function releaseActivities(deps: ActivityDeps) {
           exclusions: exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason })),
           attribution: deps.config.release.attribution,
           license: deps.config.release.license,
+          rights: {
+            license: deps.config.release.license,
+            licenseUrl: deps.config.release.licenseUrl,
+            attribution: deps.config.release.attribution,
+            supplier: deps.config.release.supplier,
+          },
         },
         deps.layout,
         phi,

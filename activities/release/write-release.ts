@@ -1,7 +1,9 @@
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ConceptScores, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
+import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from '../deidentify/rights-xmp.ts';
+import { verifyClean } from '../deidentify/strip-jpeg.ts';
 import { sha256 } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
@@ -17,6 +19,7 @@ export interface ReleaseContent {
   exclusions: readonly PublicExclusion[];
   attribution: string;
   license: string;
+  rights: Omit<RightsMetadata, 'isicId'>;
 }
 
 export interface WrittenRelease {
@@ -45,9 +48,16 @@ export async function writeRelease(
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
   await mkdir(path.join(staging, 'MILK10k_Training_Input'), { recursive: true });
   for (const lesion of content.lesions) await mkdir(path.join(staging, 'MILK10k_Training_Input', lesion.lesion_id));
+  // Each image gets the rights metadata ISIC publishes with its images, and nothing else; the
+  // tables then describe the bytes actually released.
+  const images: PublicImage[] = [];
   for (const image of content.images) {
-    await copyFile(layout.deidImage(image.sha256), path.join(staging, 'MILK10k_Training_Input', image.lesion_id, `${image.isic_id}.jpg`));
+    const released = insertRightsXmp(await readFile(layout.deidImage(image.sha256)), { ...content.rights, isicId: image.isic_id });
+    verifyClean(released, disallowedXmpProperties);
+    await writeFile(path.join(staging, 'MILK10k_Training_Input', image.lesion_id, `${image.isic_id}.jpg`), released);
+    images.push({ ...image, sha256: sha256(released) });
   }
+  content = { ...content, images };
   await writeFile(path.join(staging, 'MILK10k_Training_Metadata.csv'), metadataCsv(content));
   await writeFile(path.join(staging, 'MILK10k_Training_GroundTruth.csv'), groundTruthCsv(content));
   await writeFile(path.join(staging, 'MILK10k_Training_Supplement.csv'), supplementCsv(content));

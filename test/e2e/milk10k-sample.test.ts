@@ -73,13 +73,17 @@ describe.skipIf(!sampleAvailable)(`end to end on ${LESIONS} real MILK10k lesions
     }
   });
 
-  it('leaves no APPn segment other than JFIF and no COM segment in any released JPEG', () => {
+  it('leaves no APPn segment other than JFIF and the rights XMP, and no COM segment, in any released JPEG', () => {
     const jpegs = release.jpegs();
     expect(jpegs).toHaveLength(run.summary.release.images);
     for (const jpeg of jpegs) {
-      const segments = readJpegSegments(readFileSync(jpeg));
-      const metadata = segments.filter((s) => s.name === 'COM' || (/^APP\d+$/.test(s.name) && !(s.name === 'APP0' && s.identifier === 'JFIF')));
+      const bytes = readFileSync(jpeg);
+      const segments = readJpegSegments(bytes);
+      const allowed = (s: (typeof segments)[number]) => (s.name === 'APP0' && s.identifier === 'JFIF') || (s.name === 'APP1' && s.identifier === 'http://ns.adobe.com/xap/1.0/');
+      const metadata = segments.filter((s) => s.name === 'COM' || (/^APP\d+$/.test(s.name) && !allowed(s)));
       expect(metadata.map((s) => `${path.basename(jpeg)} ${s.name} ${s.identifier ?? ''}`)).toEqual([]);
+      expect(segments.filter((s) => s.name === 'APP1')).toHaveLength(1);
+      expect(bytes.toString('latin1')).toContain(`<plus:ImageSupplierImageID>${path.basename(jpeg, '.jpg')}<`);
     }
   });
 

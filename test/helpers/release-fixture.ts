@@ -56,6 +56,7 @@ export interface Fixture {
   exclusions: PublicExclusion[];
   attribution: string;
   license: string;
+  rights: { license: string; licenseUrl: string; attribution: string; supplier: string };
 }
 
 /** Three lesions (rows deliberately out of id order), six images, two exclusions. */
@@ -78,5 +79,6 @@ export function fixture(): Fixture {
     { centre: 'vienna', stage: 'qc', entity: 'image', reason: 'blurry' },
     { centre: 'barcelona', stage: 'parse', entity: 'record', reason: 'unknown-diagnosis' },
   ];
-  return { lesions, images, concepts, exclusions, attribution: 'MILK study team', license: 'CC-BY-NC' };
+  const rights = { license: 'CC-BY-NC', licenseUrl: 'https://creativecommons.org/licenses/by-nc/4.0/', attribution: 'MILK study team', supplier: 'ISIC Archive' };
+  return { lesions, images, concepts, exclusions, attribution: 'MILK study team', license: 'CC-BY-NC', rights };
 }

@@ -1,3 +1,4 @@
+import { stripJpeg } from '../../activities/deidentify/strip-jpeg.ts';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,9 +122,12 @@ describe('writeRelease', () => {
     for (const name of ['MILK10k_Training_Metadata.csv', 'MILK10k_Training_GroundTruth.csv', 'MILK10k_Training_Supplement.csv', 'tables/lesions.parquet', 'tables/images.parquet', 'tables/exclusions.parquet', 'milk10k.duckdb', MANIFEST]) {
       expect(files).toContain(name);
     }
-    // the released JPEG is the de-identified file, byte for byte
+    // the released JPEG is the de-identified file plus the rights XMP, nothing else
     const one = content.images[0]!;
-    expect(sha256(readFileSync(path.join(written.path, 'MILK10k_Training_Input', one.lesion_id, `${one.isic_id}.jpg`)))).toBe(one.sha256);
+    const released = readFileSync(path.join(written.path, 'MILK10k_Training_Input', one.lesion_id, `${one.isic_id}.jpg`));
+    expect(sha256(stripJpeg(released).jpeg)).toBe(one.sha256);
+    expect(stripJpeg(released).removed).toEqual(['APP1:http://ns.adobe.com/xap/1.0/']);
+    expect(released.toString('latin1')).toContain(one.isic_id);
 
     const manifest = readFileSync(path.join(written.path, MANIFEST), 'utf8');
     expect(written.manifestSha256).toBe(sha256(manifest));
