@@ -4,15 +4,19 @@
  * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012).
  *
  * The 64 bits are cut into m disjoint chunks and every chunk gets its own hash table (chunk value →
- * items). By pigeonhole, if two hashes differ in at most d bits, at least one chunk differs in at
- * most r = ⌊d / m⌋ bits (for d < m: one chunk is identical). So the candidates of an item are the
- * items in the table buckets within Hamming radius r of its own chunk values, and each candidate is
- * verified with the full 64-bit distance. m is chosen per call from a cost model (bucket probes plus
- * expected candidates for uniformly spread hashes, vs n²/2 for brute force); for 10⁵ hashes and
- * d ≤ 7 that is 4 chunks of 16 bits; for small n or large d it falls back to comparing all pairs.
+ * items). By pigeonhole, if two hashes differ in at most d bits, some chunk differs in at most
+ * r = ⌊d / m⌋ bits (for d < m: some chunk is identical). Tighter (Norouzi et al., Proposition 2):
+ * with d = m·r + a, one of the first a + 1 chunks is within r, or one of the others within r − 1.
+ * So the candidates of an item are the items in the buckets within those radii of its own chunk
+ * values; each candidate is verified with the full 64-bit distance, and a pair is reported only from
+ * the first chunk that is within its radius, so exactly once. The chunking is chosen per call from a
+ * cost model (bucket probes plus expected candidates for uniformly spread hashes, vs n²/2 for brute
+ * force): for 10⁵ hashes that is 4–5 chunks of 13–16 bits; for small n or large d it compares all pairs.
  *
- * Hashes are held as two unsigned 32-bit halves and compared with a branch-free popcount; this is
- * ~10× faster than BigInt XOR + popcount (measured by `scripts/bench/qc-bench.ts`).
+ * Hashes are held as two unsigned 32-bit halves and compared with a branch-free popcount, and each
+ * table keeps its own copy of the hashes in bucket order so a bucket scan reads memory sequentially.
+ * BigInt is far slower for this (≈ 10 ns vs ≈ 2 µs per distance with a BigInt popcount loop, ≈ 0.1–0.2 µs
+ * even when a BigInt XOR is split back into Numbers; `scripts/bench/qc-bench.ts` measures it).
  */
 
 export interface HashedItem {
@@ -76,8 +80,8 @@ export interface NearDuplicateSearch {
   method: 'mih' | 'brute';
   /** MIH chunk widths in bits (empty for brute force) */
   chunkWidths: number[];
-  /** MIH per-chunk search radius ⌊maxDistance / chunks⌋ (0 for brute force) */
-  radius: number;
+  /** MIH search radius per chunk: ⌊d / m⌋ for the first (d mod m) + 1 chunks, one less for the rest (−1: chunk not searched) */
+  radii: number[];
   /** runs the search; `findNearDuplicates` is `prepareNearDuplicateSearch(...).search()` */
   search(): DuplicatePair[];
 }
@@ -103,7 +107,7 @@ export function prepareNearDuplicateSearch(items: readonly HashedItem[], maxDist
   return {
     method: plan ? 'mih' : 'brute',
     chunkWidths: plan?.widths ?? [],
-    radius: plan?.radius ?? 0,
+    radii: plan?.radii ?? [],
     search() {
       const found: [number, number, number][] = [];
       if (index) searchIndex(hi, lo, d, index, found);
@@ -184,14 +188,25 @@ function bruteForce(hi: Uint32Array, lo: Uint32Array, d: number, out: [number, n
 interface ChunkPlan {
   /** chunk widths in bits, most significant chunk first; they sum to 64 */
   widths: number[];
-  /** per-chunk search radius ⌊d / m⌋ */
-  radius: number;
+  /** per-chunk search radius (−1: not searched) */
+  radii: number[];
 }
 
 function chunkWidths(m: number): number[] {
   const base = Math.floor(64 / m);
   const extra = 64 % m;
   return Array.from({ length: m }, (_, c) => base + (c < extra ? 1 : 0));
+}
+
+/**
+ * Per-chunk radii for distance ≤ d over m chunks: writing d = m·r + a (0 ≤ a < m), a pair within d
+ * has a chunk c ≤ a within r or a chunk c > a within r − 1 (else its distance would be at least
+ * (a + 1)(r + 1) + (m − a − 1) r = d + 1). A radius of −1 means the chunk need not be searched.
+ */
+function chunkRadii(d: number, m: number): number[] {
+  const r = Math.floor(d / m);
+  const a = d - m * r;
+  return Array.from({ length: m }, (_, c) => (c <= a ? r : r - 1));
 }
 
 /** Number of b-bit values within Hamming distance r of a given one. */
@@ -213,14 +228,14 @@ function planChunks(n: number, d: number, requested: number | undefined, force: 
     if (!Number.isInteger(m) || m < MIN_CHUNKS || m > MAX_CHUNKS) throw new Error(`chunks must be an integer from ${MIN_CHUNKS} to ${MAX_CHUNKS}, got ${m}`);
     const widths = chunkWidths(m);
     if (widths[0]! > MAX_CHUNK_BITS) continue;
-    const radius = Math.floor(d / m);
+    const radii = chunkRadii(d, m);
     // per item and chunk: one probe per neighbouring bucket, plus the expected later items found there
     let cost = n * m * 2; // building the tables
-    for (const b of widths) {
-      const probes = ballVolume(b, radius);
+    widths.forEach((b, c) => {
+      const probes = radii[c]! < 0 ? 0 : ballVolume(b, radii[c]!);
       cost += n * probes * (1 + n / 2 ** b / 2);
-    }
-    if (!best || cost < best.cost) best = { plan: { widths, radius }, cost };
+    });
+    if (!best || cost < best.cost) best = { plan: { widths, radii }, cost };
   }
   if (!best) return undefined;
   if (!force && requested === undefined && best.cost >= (n * (n - 1)) / 2) return undefined;
@@ -252,15 +267,18 @@ function extract(hi: number, lo: number, start: number, width: number): number {
 interface ChunkIndex extends ChunkPlan {
   /** chunk values per item, item-major: keys[i * m + c] */
   keys: Int32Array;
-  /** one CSR table per chunk: the items with chunk value v are order[offsets[v] .. offsets[v+1]), ascending */
-  tables: { offsets: Int32Array; order: Int32Array }[];
+  /**
+   * One CSR table per chunk: the items with chunk value v are at positions offsets[v] .. offsets[v+1]
+   * of `order` (ascending item index), with their hash halves copied alongside in `hi` / `lo`.
+   */
+  tables: { offsets: Int32Array; order: Int32Array; hi: Uint32Array; lo: Uint32Array }[];
   /** XOR masks of weight ≤ radius, per chunk */
   masks: Int32Array[];
 }
 
 function buildIndex(hi: Uint32Array, lo: Uint32Array, plan: ChunkPlan): ChunkIndex {
   const n = hi.length;
-  const { widths, radius } = plan;
+  const { widths, radii } = plan;
   const m = widths.length;
   const starts: number[] = [];
   for (let c = 0, s = 0; c < m; s += widths[c]!, c++) starts.push(s);
@@ -270,33 +288,37 @@ function buildIndex(hi: Uint32Array, lo: Uint32Array, plan: ChunkPlan): ChunkInd
 
   const tables = widths.map((b, c) => {
     const offsets = new Int32Array((1 << b) + 1);
+    if (radii[c]! < 0) return { offsets, order: new Int32Array(0), hi: new Uint32Array(0), lo: new Uint32Array(0) };
     for (let i = 0; i < n; i++) offsets[keys[i * m + c]! + 1]!++;
     for (let v = 0; v < 1 << b; v++) offsets[v + 1]! += offsets[v]!;
     const fill = offsets.slice(0, 1 << b);
     const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[fill[keys[i * m + c]!]!++] = i;
-    return { offsets, order };
+    const tableHi = new Uint32Array(n);
+    const tableLo = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = fill[keys[i * m + c]!]!++;
+      order[p] = i;
+      tableHi[p] = hi[i]!;
+      tableLo[p] = lo[i]!;
+    }
+    return { offsets, order, hi: tableHi, lo: tableLo };
   });
-  const maskCache = new Map<number, Int32Array>();
-  const masks = widths.map((b) => {
-    let list = maskCache.get(b);
-    if (!list) maskCache.set(b, (list = neighbourMasks(b, radius)));
-    return list;
-  });
-  return { widths, radius, keys, tables, masks };
+  const masks = widths.map((b, c) => (radii[c]! < 0 ? new Int32Array(0) : neighbourMasks(b, radii[c]!)));
+  return { widths, radii, keys, tables, masks };
 }
 
 function searchIndex(hi: Uint32Array, lo: Uint32Array, d: number, index: ChunkIndex, out: [number, number, number][]): void {
   const n = hi.length;
-  const { widths, radius, keys, tables } = index;
+  const { widths, radii, keys, tables } = index;
   const m = widths.length;
-  for (let i = 0; i < n; i++) {
-    const h = hi[i]!;
-    const l = lo[i]!;
-    for (let c = 0; c < m; c++) {
-      const { offsets, order } = tables[c]!;
+  for (let c = 0; c < m; c++) {
+    const { offsets, order, hi: tableHi, lo: tableLo } = tables[c]!;
+    const masks = index.masks[c]!;
+    if (masks.length === 0) continue;
+    for (let i = 0; i < n; i++) {
+      const h = hi[i]!;
+      const l = lo[i]!;
       const key = keys[i * m + c]!;
-      const masks = index.masks[c]!;
       for (let k = 0; k < masks.length; k++) {
         const v = key ^ masks[k]!;
         const first = offsets[v]!;
@@ -304,22 +326,16 @@ function searchIndex(hi: Uint32Array, lo: Uint32Array, d: number, index: ChunkIn
         for (let p = offsets[v + 1]! - 1; p >= first; p--) {
           const j = order[p]!;
           if (j <= i) break;
-          const distance = popcount32(h ^ hi[j]!) + popcount32(l ^ lo[j]!);
-          if (distance > d) continue;
-          // report the pair only from the first chunk within the radius, so each pair comes out once
-          if (radius === 0 ? firstEqualChunk(keys, i, j, m) === c : firstChunkWithin(keys, i, j, m, radius) === c) out.push([i, j, distance]);
+          const distance = popcount32(h ^ tableHi[p]!) + popcount32(l ^ tableLo[p]!);
+          // report the pair only from the first chunk within its radius, so each pair comes out once
+          if (distance <= d && firstChunkWithin(keys, i, j, m, radii) === c) out.push([i, j, distance]);
         }
       }
     }
   }
 }
 
-function firstEqualChunk(keys: Int32Array, i: number, j: number, m: number): number {
-  for (let c = 0; c < m; c++) if (keys[i * m + c] === keys[j * m + c]) return c;
-  return -1;
-}
-
-function firstChunkWithin(keys: Int32Array, i: number, j: number, m: number, radius: number): number {
-  for (let c = 0; c < m; c++) if (popcount32(keys[i * m + c]! ^ keys[j * m + c]!) <= radius) return c;
+function firstChunkWithin(keys: Int32Array, i: number, j: number, m: number, radii: number[]): number {
+  for (let c = 0; c < m; c++) if (popcount32(keys[i * m + c]! ^ keys[j * m + c]!) <= radii[c]!) return c;
   return -1;
 }

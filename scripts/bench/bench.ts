@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../schemas/config.ts';
@@ -6,6 +6,7 @@ import { isTemporalReachable } from '../../worker/connection.ts';
 import { freePort, startDevServer, type DevServer } from '../dev-server.ts';
 import { runBuild } from '../run-build.ts';
 import { synthesise } from '../synth/synth.ts';
+import { benchDeidentification } from './deid-bench.ts';
 
 /**
  * `npm run bench`: generates centre drops from a MILK10k layout, builds them twice on a real
@@ -18,6 +19,13 @@ export async function runBench(milk10k: string): Promise<void> {
     let started = Date.now();
     const synth = await synthesise({ config: path.resolve(import.meta.dirname, '..', '..', 'temporal.yml'), out: path.join(work, 'drops'), seed: 1, fromMilk10k: milk10k });
     console.log(`synth: ${synth.lesions} lesions, ${synth.images} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const sources = (await readdir(synth.out, { recursive: true })).filter((f) => /\.jpe?g$/i.test(f)).map((f) => path.join(synth.out, f));
+    const deid = await benchDeidentification(sources);
+    console.log(
+      `de-identification of ${sources.length} centre JPEGs (all with EXIF): lossless ${deid.lossless.toFixed(0)} images/s, re-encode ${deid.reencode.toFixed(0)} images/s, ` +
+        (deid.exiftool ? `exiftool -all= ${deid.exiftool.toFixed(0)} images/s (lossless/exiftool ${(deid.lossless / deid.exiftool).toFixed(1)}x)` : 'exiftool not installed'),
+    );
 
     if (!process.env.TEMPORAL_ADDRESS || !(await isTemporalReachable(process.env.TEMPORAL_ADDRESS))) {
       server = await startDevServer({ dbFile: path.join(work, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });

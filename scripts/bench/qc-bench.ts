@@ -87,7 +87,7 @@ export interface NearDuplicateBench {
   plantedFound: number;
   method: 'mih' | 'brute';
   chunkWidths: number[];
-  radius: number;
+  radii: number[];
 }
 
 /** Times `prepareNearDuplicateSearch` (parse + tables) and `search()` on `n` random hashes with 1% planted near-duplicates. */
@@ -101,7 +101,7 @@ export function benchNearDuplicates(n: number, { maxDistance = 8, seed = 1 }: { 
   const searchMs = performance.now() - started;
   const found = new Set(pairs.map((p) => `${p.a} ${p.b}`));
   const plantedFound = plantedPairs.filter(([a, b]) => found.has(a < b ? `${a} ${b}` : `${b} ${a}`)).length;
-  return { buildMs, searchMs, pairs: pairs.length, planted: plantedPairs.length, plantedFound, method: prepared.method, chunkWidths: prepared.chunkWidths, radius: prepared.radius };
+  return { buildMs, searchMs, pairs: pairs.length, planted: plantedPairs.length, plantedFound, method: prepared.method, chunkWidths: prepared.chunkWidths, radii: prepared.radii };
 }
 
 /** ns per Hamming distance, all pairs of n random hashes: two 32-bit halves + SWAR popcount vs BigInt XOR + bit-clearing popcount. */
@@ -303,7 +303,7 @@ async function main(): Promise<void> {
     for (const n of [10_000, 100_000]) {
       const r = benchNearDuplicates(n, { maxDistance });
       console.log(
-        `near-duplicates n=${n} d≤${maxDistance}: ${r.method} chunks [${r.chunkWidths.join(',')}] radius ${r.radius}, build ${fmt(r.buildMs, 1)} ms, search ${fmt(r.searchMs, 1)} ms, ` +
+        `near-duplicates n=${n} d≤${maxDistance}: ${r.method} chunks [${r.chunkWidths.join(',')}] radii [${r.radii.join(',')}], build ${fmt(r.buildMs, 1)} ms, search ${fmt(r.searchMs, 1)} ms, ` +
           `${r.pairs} pairs, planted ${r.plantedFound}/${r.planted} found`,
       );
     }
