@@ -107,6 +107,23 @@ describe('deidentifyImage', () => {
     expect(out.jpeg.toString('latin1')).not.toContain('TRAILING-SECRET');
   });
 
+  it('re-encodes a TIFF as a clean JPEG', async () => {
+    const tiff = await twoTone().tiff().toBuffer();
+    const out = await deidentifyImage(tiff);
+    expect(out.path).toBe('reencoded');
+    expect((await sharp(out.jpeg).metadata()).format).toBe('jpeg');
+    expectClean(out.jpeg);
+  });
+
+  it('keeps a plain sRGB JPEG on the lossless path and a rotated one on the re-encode path', async () => {
+    const plain = await twoTone().jpeg().toBuffer();
+    expect((await deidentifyImage(plain)).path).toBe('lossless');
+    const rotated = await twoTone().withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const out = await deidentifyImage(rotated);
+    expect(out.path).toBe('reencoded');
+    expect(out.reasons).toContain('orientation 6');
+  });
+
   it('re-encodes a PNG as a clean JPEG', async () => {
     const png = await twoTone().png().toBuffer();
     const out = await deidentifyImage(png);
