@@ -4,6 +4,7 @@ import { deidentifyActivities } from './deidentify/activity.ts';
 import type { ActivityDeps } from './deps.ts';
 import { parseActivities } from './parse/activity.ts';
 import { planActivities } from './plan/activity.ts';
+import { qcActivities } from './qc/activity.ts';
 import { releaseActivities } from './release/activity.ts';
 import { retrieveActivities } from './retrieve/activity.ts';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...parseActivities(deps),
     ...deidentifyActivities(deps),
     ...assembleActivities(deps),
+    ...qcActivities(deps),
     ...conceptActivities(deps),
     ...releaseActivities(deps),
   };

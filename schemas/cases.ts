@@ -11,3 +11,24 @@ export const ConceptRow = z.object({
   scores: z.object(Object.fromEntries(CONCEPT_COLUMNS.map((c) => [c, z.number().min(0).max(1)])) as Record<(typeof CONCEPT_COLUMNS)[number], z.ZodNumber>),
 });
 export type ConceptRow = z.infer<typeof ConceptRow>;
+
+/** A QC finding for the QC report (de-identified image sha256, never a source key). */
+export const QcFlagRow = z.object({
+  centre: z.string(),
+  deidSha256: z.string(),
+  imageType: z.string(),
+  check: z.string(),
+  action: z.enum(['exclude', 'warn']),
+  isicId: z.string().optional(),
+});
+export type QcFlagRow = z.infer<typeof QcFlagRow>;
+
+/** A duplicate group: members as de-identified image sha256, with the public ids of those released. */
+export const DuplicateGroupRow = z.object({
+  members: z.array(z.string()),
+  kind: z.enum(['exact', 'near']),
+  maxDistance: z.number(),
+  crossLesion: z.boolean(),
+  isicIds: z.array(z.string()),
+});
+export type DuplicateGroupRow = z.infer<typeof DuplicateGroupRow>;

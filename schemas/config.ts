@@ -5,17 +5,17 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Dialect } from './dialect.ts';
 
-const TaskQueue = z.object({
+const TaskQueue = z.strictObject({
   name: z.string().min(1),
   maxConcurrentActivities: z.number().int().positive(),
 });
 
-export const CentreSource = z.object({
+export const CentreSource = z.strictObject({
   type: z.literal('folder'),
   path: z.string().min(1).describe('folder holding the centre drop, relative to the config file'),
 });
 
-export const Centre = z.object({
+export const Centre = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -, starting with a letter'),
   name: z.string().min(1),
   source: CentreSource,
@@ -23,24 +23,31 @@ export const Centre = z.object({
 });
 export type Centre = z.infer<typeof Centre>;
 
-export const QcThresholds = z.object({
-  minWidth: z.number().int().positive().default(200),
-  minHeight: z.number().int().positive().default(150),
-  minMeanLuma: z.number().min(0).max(255).default(25),
-  maxMeanLuma: z.number().min(0).max(255).default(235),
-  minSharpness: z.number().min(0).default(2).describe('variance of the Laplacian of the luma; lower is blurrier'),
+const QcCheckSetting = z.strictObject({
+  threshold: z.number().optional(),
+  action: z.enum(['exclude', 'warn', 'off']).optional(),
 });
-export type QcThresholds = z.infer<typeof QcThresholds>;
 
-export const MilkConfig = z.object({
+export const QcConfig = z.strictObject({
+  /** per check (see activities/qc/checks.ts for names, scores and defaults): threshold and action */
+  checks: z.record(z.string(), QcCheckSetting).default({}),
+  duplicates: z
+    .object({
+      maxDistance: z.number().int().min(0).max(32).default(6).describe('pHash Hamming distance up to which two images are near duplicates'),
+    })
+    .default({ maxDistance: 6 }),
+});
+export type QcConfig = z.infer<typeof QcConfig>;
+
+export const MilkConfig = z.strictObject({
   dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),
-  temporal: z.object({
+  temporal: z.strictObject({
     address: z.string().default('localhost:7233'),
     namespace: z.string().default('default'),
     uiAddress: z.string().default('http://localhost:8233'),
-    taskQueues: z.object({ workflow: TaskQueue, io: TaskQueue, cpu: TaskQueue, inference: TaskQueue }),
+    taskQueues: z.strictObject({ workflow: TaskQueue, io: TaskQueue, cpu: TaskQueue, inference: TaskQueue }),
   }),
-  storage: z.object({ root: z.string().default('data').describe('relative to the config file') }).default({ root: 'data' }),
+  storage: z.strictObject({ root: z.string().default('data').describe('relative to the config file') }).default({ root: 'data' }),
   ingest: z
     .object({
       batchSize: z.number().int().positive().default(50),
@@ -48,14 +55,14 @@ export const MilkConfig = z.object({
       imagesInFlight: z.number().int().positive().default(4),
     })
     .default({ batchSize: 50, window: 4, imagesInFlight: 4 }),
-  qc: QcThresholds.default(QcThresholds.parse({})),
+  qc: QcConfig.default(QcConfig.parse({})),
   concepts: z
     .object({
       model: z.string().default('activities/concepts/model/concepts.onnx'),
       batchSize: z.number().int().positive().default(64),
     })
     .default({ model: 'activities/concepts/model/concepts.onnx', batchSize: 64 }),
-  release: z.object({
+  release: z.strictObject({
     name: z.string().default('MILK10k'),
     dir: z.string().default('release').describe('relative to storage.root'),
     attribution: z.string().min(1),

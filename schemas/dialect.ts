@@ -4,7 +4,7 @@ import { z } from 'zod';
 const valueMap = z.record(z.string(), z.string()).default({});
 
 /** The harmonised fields a centre export can carry, and which of its columns holds each. */
-export const DialectColumns = z.object({
+export const DialectColumns = z.strictObject({
   patientId: z.string(),
   lesionId: z.string(),
   imageFile: z.string(),
@@ -25,7 +25,7 @@ export type DialectColumns = z.infer<typeof DialectColumns>;
 export type HarmonisedField = keyof DialectColumns;
 
 /** How one centre exports: file layout, text encoding, column names, date format and local wording. */
-export const Dialect = z.object({
+export const Dialect = z.strictObject({
   metadataFile: z.string().min(1).describe('path of the metadata CSV inside the drop'),
   delimiter: z.string().length(1).default(','),
   encoding: z.enum(['utf8', 'utf8-bom', 'latin1']).default('utf8'),

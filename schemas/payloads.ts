@@ -45,8 +45,21 @@ export const IngestResult = z.object({
 });
 export type IngestResult = z.infer<typeof IngestResult>;
 
-export const AssembleResult = z.object({ lesions: z.number(), images: z.number(), excluded: z.number(), conceptBatchSize: z.number(), conceptBatches: z.number() });
+export const AssembleResult = z.object({
+  lesions: z.number(),
+  images: z.number(),
+  excluded: z.number(),
+  /** images released with a QC warning */
+  warned: z.number(),
+  duplicateGroups: z.number(),
+  crossLesionDuplicateGroups: z.number(),
+  conceptBatchSize: z.number(),
+  conceptBatches: z.number(),
+});
 export type AssembleResult = z.infer<typeof AssembleResult>;
+
+export const QcReportResult = z.object({ path: z.string(), flaggedImages: z.number(), duplicateGroups: z.number() });
+export type QcReportResult = z.infer<typeof QcReportResult>;
 
 export const ConceptBatchResult = z.object({ images: z.number() });
 export type ConceptBatchResult = z.infer<typeof ConceptBatchResult>;
@@ -68,6 +81,7 @@ export const BuildSummary = z.object({
   dataset: z.string(),
   centres: z.array(IngestResult),
   assemble: AssembleResult,
+  qcReport: QcReportResult,
   concepts: z.object({ images: z.number() }),
   release: ReleaseResult,
   timings: z.array(StageTiming),

@@ -75,6 +75,16 @@ export const QcScores = z.object({
   meanLuma: z.number(),
   sharpness: z.number(),
   phash: z.string().length(16),
+  /** sha256 of the decoded pixels: equal for exact duplicates however they were encoded */
+  pixelSha256: z.string().length(64),
+  dark: z.number(),
+  light: z.number(),
+  lowInformation: z.number(),
+  grayscale: z.number(),
+  oddAspectRatio: z.number(),
+  colourCast: z.number(),
+  /** 0 = looks like a clinical close-up, 1 = looks dermoscopic */
+  modality: z.number(),
 });
 export type QcScores = z.infer<typeof QcScores>;
 

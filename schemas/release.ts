@@ -66,6 +66,10 @@ export const PublicImage = z.object({
   mean_luma: z.number(),
   sharpness: z.number(),
   phash: z.string(),
+  /** QC checks the image failed with action 'warn', ';'-separated */
+  qc_warnings: z.string(),
+  /** duplicate group (see duplicates.parquet), null when the image has no duplicate */
+  duplicate_group: z.number().int().positive().nullable(),
 });
 export type PublicImage = z.infer<typeof PublicImage>;
 
@@ -77,5 +81,15 @@ export const PublicExclusion = z.object({
   reason: z.string(),
 });
 export type PublicExclusion = z.infer<typeof PublicExclusion>;
+
+/** One released member of a duplicate group; cross-lesion groups are for review and are kept together in splits. */
+export const PublicDuplicate = z.object({
+  duplicate_group: z.number().int().positive(),
+  isic_id: IsicId,
+  kind: z.enum(['exact', 'near']),
+  max_distance: z.number().int(),
+  cross_lesion: z.boolean(),
+});
+export type PublicDuplicate = z.infer<typeof PublicDuplicate>;
 
 export type ConceptScores = Record<(typeof CONCEPT_COLUMNS)[number], number>;

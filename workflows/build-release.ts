@@ -15,7 +15,7 @@ const CONCEPT_WINDOW = 2;
 /**
  * Builds a release: plans from the worker's config, ingests every centre in a child workflow (ids
  * derived from this one, so they are stable across retries), assembles cases in a single writer,
- * scores concepts in batches on the inference queue, and writes the release.
+ * writes the QC report, scores concepts in batches on the inference queue, and writes the release.
  */
 export async function buildRelease(input: BuildReleaseInput): Promise<BuildSummary> {
   const { io, inference } = activityProxies(input.queues);
@@ -45,6 +45,7 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
     ),
   );
   const assemble = await timed('assemble', () => io.assembleCases());
+  const qcReport = await timed('qc-report', () => io.writeQcReport());
   progress.conceptBatches = assemble.conceptBatches;
   let conceptImages = 0;
   await timed('concepts', () =>
@@ -56,5 +57,5 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
   );
   const release = await timed('release', () => io.writeRelease());
   progress.stage = 'done';
-  return { dataset: plan.dataset, centres, assemble, concepts: { images: conceptImages }, release, timings };
+  return { dataset: plan.dataset, centres, assemble, qcReport, concepts: { images: conceptImages }, release, timings };
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { AssembleResult } from '../../schemas/payloads.ts';
-import { CaseImage, CaseLesion } from '../../schemas/cases.ts';
+import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { PublicIds } from '../deidentify/public-ids.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -28,7 +28,7 @@ export function assembleActivities(deps: ActivityDeps) {
             records,
             images: await read('images', ProcessedImage),
             excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
-            thresholds: deps.config.qc,
+            qc: deps.config.qc,
           },
           ids,
         );
@@ -38,6 +38,8 @@ export function assembleActivities(deps: ActivityDeps) {
       await ids.save();
       await deps.lake.writeShard('cases', BUILD_PARTITION, 'lesions', assembled.lesions.map((l) => CaseLesion.parse(l)));
       await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', assembled.images.map((i) => CaseImage.parse(i)));
+      await deps.lake.writeShard('cases', BUILD_PARTITION, 'qc-flags', assembled.flags.map((f) => QcFlagRow.parse(f)));
+      await deps.lake.writeShard('cases', BUILD_PARTITION, 'duplicates', assembled.duplicates.map((d) => DuplicateGroupRow.parse(d)));
       await deps.lake.clearPartition('exclusions', BUILD_PARTITION);
       await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'assemble', assembled.exclusions);
       await deps.lake.clearPartition('concepts', BUILD_PARTITION);
@@ -46,6 +48,9 @@ export function assembleActivities(deps: ActivityDeps) {
         lesions: assembled.lesions.length,
         images: assembled.images.length,
         excluded: assembled.exclusions.length,
+        warned: new Set(assembled.flags.filter((f) => f.action === 'warn').map((f) => f.deidSha256)).size,
+        duplicateGroups: assembled.duplicates.length,
+        crossLesionDuplicateGroups: assembled.duplicates.filter((d) => d.crossLesion).length,
         conceptBatchSize,
         conceptBatches: Math.ceil(assembled.images.length / conceptBatchSize),
       };

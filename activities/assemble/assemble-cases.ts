@@ -1,10 +1,12 @@
-import type { QcThresholds } from '../../schemas/config.ts';
+import type { QcConfig } from '../../schemas/config.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import type { PublicImage, PublicLesion } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { ageApprox } from '../deidentify/age-approx.ts';
 import type { PublicIds } from '../deidentify/public-ids.ts';
-import { qcFailures } from '../qc/qc-policy.ts';
+import { qcOutcome } from '../qc/checks.ts';
+import { duplicateGroups, type DuplicateGroup } from '../qc/duplicate-groups.ts';
+import { lesionProblems } from '../qc/metadata-checks.ts';
 
 export interface AssembleInput {
   inventory: readonly SourceObject[];
@@ -12,27 +14,42 @@ export interface AssembleInput {
   images: readonly ProcessedImage[];
   /** source images already excluded by an earlier stage (by centre and key) */
   excludedImageKeys: ReadonlySet<string>;
-  thresholds: QcThresholds;
+  qc: QcConfig;
+}
+
+/** One QC finding, for the QC report: which image, which check, what it scored, what was done. */
+export interface QcFlag {
+  centre: string;
+  deidSha256: string;
+  imageType: string;
+  check: string;
+  action: 'exclude' | 'warn';
+  isicId?: string;
 }
 
 export interface AssembledCases {
   lesions: PublicLesion[];
   images: PublicImage[];
   exclusions: Exclusion[];
+  flags: QcFlag[];
+  /** duplicate groups with members as de-identified image sha256, and their public ids where released */
+  duplicates: (DuplicateGroup & { crossLesion: boolean; isicIds: string[] })[];
 }
 
-type Candidate = { record: PrivateRecord; image: ProcessedImage };
+type Candidate = { record: PrivateRecord; image: ProcessedImage; warnings: string[] };
 
 const imageRef = (centre: string, key: string) => `${centre}\u0000${key}`;
 
 /**
- * Joins records with their processed images, applies the QC policy, pairs one clinical close-up
- * with one dermoscopic image per lesion, maps diagnoses to ISIC-DX and the 11 classes, and converts
- * the private records into public rows (random public ids, age_approx). The only place where private
+ * Joins records with their processed images, applies the QC policy, finds duplicate groups,
+ * collapses same-lesion duplicates, pairs one clinical close-up with one dermoscopic image per
+ * lesion, checks lesion metadata, maps diagnoses to ISIC-DX and the 11 classes, and converts the
+ * private records into public rows (random public ids, age_approx). The only place where private
  * becomes public.
  */
 export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCases {
   const exclusions: Exclusion[] = [];
+  const flags: QcFlag[] = [];
   const recordByImage = new Map(input.records.map((r) => [imageRef(r.centre, r.imageKey), r]));
   const processed = new Map(input.images.map((i) => [imageRef(i.centre, i.key), i]));
 
@@ -42,47 +59,68 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     exclusions.push({ centre: object.centre, stage: 'assemble', entity: 'image', reason: 'no-usable-row', detail: `${object.key} has no usable metadata row`, key: object.key, sha256: object.sha256 });
   }
 
-  // The same bytes sent twice by a centre would get one public id twice; until duplicate review
-  // exists, every copy is held back.
-  const copies = new Map<string, number>();
-  for (const image of input.images) copies.set(`${image.centre}/${image.sourceSha256}`, (copies.get(`${image.centre}/${image.sourceSha256}`) ?? 0) + 1);
-
-  const byLesion = new Map<string, Candidate[]>();
-  for (const record of input.records) {
+  const candidates: Candidate[] = [];
+  for (const record of [...input.records].sort(byImageKey)) {
     const ref = imageRef(record.centre, record.imageKey);
     const image = processed.get(ref);
     if (!image) {
       if (!input.excludedImageKeys.has(ref)) throw new Error(`image of ${record.centre} row ${record.row} was neither processed nor excluded`);
       continue; // already excluded with its reason; the record goes with its image
     }
-    const sameBytes = copies.get(`${image.centre}/${image.sourceSha256}`)!;
-    if (sameBytes > 1) {
-      exclusions.push(imageExclusion(record, image, 'assemble', 'duplicate-image', `the centre sent the same bytes ${sameBytes} times`));
+    const outcome = qcOutcome(image.qc, record.imageType, input.qc.checks);
+    for (const [action, checks] of [['exclude', outcome.exclude], ['warn', outcome.warn]] as const) {
+      for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action });
+    }
+    if (outcome.exclude.length > 0) {
+      exclusions.push(imageExclusion(record, image, 'qc', outcome.exclude[0]!, `fails QC: ${outcome.exclude.join(', ')}`));
       continue;
     }
-    const failures = qcFailures(image.qc, input.thresholds);
-    if (failures.length > 0) {
-      exclusions.push(imageExclusion(record, image, 'qc', failures[0]!, `fails QC: ${failures.join(', ')}`));
+    candidates.push({ record, image, warnings: outcome.warn });
+  }
+
+  const groups = duplicateGroups(
+    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), phash: c.image.qc.phash, pixelSha256: c.image.qc.pixelSha256 })),
+    input.qc.duplicates.maxDistance,
+  );
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m, i)));
+  const group = (c: Candidate) => groupOf.get(imageRef(c.record.centre, c.record.imageKey));
+
+  const byLesion = new Map<string, Candidate[]>();
+  for (const c of candidates) {
+    const lesionKey = `${c.record.centre}/${c.record.patientId}/${c.record.lesionId}`;
+    const lesion = byLesion.get(lesionKey) ?? [];
+    // The same image sent twice for one lesion (same type, same duplicate group) counts once.
+    const copyOf = lesion.find((o) => o.record.imageType === c.record.imageType && group(o) !== undefined && group(o) === group(c));
+    if (copyOf) {
+      exclusions.push(imageExclusion(c.record, c.image, 'qc', 'duplicate-collapsed', `duplicate of ${copyOf.image.key} in the same lesion`));
       continue;
     }
-    const lesionKey = `${record.centre}/${record.patientId}/${record.lesionId}`;
-    byLesion.set(lesionKey, [...(byLesion.get(lesionKey) ?? []), { record, image }]);
+    byLesion.set(lesionKey, [...lesion, c]);
   }
 
   const lesions: PublicLesion[] = [];
   const images: PublicImage[] = [];
-  for (const [lesionKey, candidates] of [...byLesion].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const problem = pairingProblem(candidates) ?? conflictingField(candidates);
+  const released = new Map<string, string>();
+  const usedSources = new Set<string>();
+  for (const [lesionKey, members] of [...byLesion].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const problem = pairingProblem(members) ?? lesionProblems(members.map((m) => m.record));
     if (problem) {
-      for (const c of candidates) exclusions.push(imageExclusion(c.record, c.image, 'assemble', problem.reason, problem.detail));
-      exclusions.push({ centre: candidates[0]!.record.centre, stage: 'assemble', entity: 'lesion', reason: problem.reason, detail: `lesion ${candidates[0]!.record.lesionId}: ${problem.detail}`, lesionId: candidates[0]!.record.lesionId });
+      for (const c of members) exclusions.push(imageExclusion(c.record, c.image, 'assemble', problem.reason, problem.detail));
+      exclusions.push({ centre: members[0]!.record.centre, stage: 'assemble', entity: 'lesion', reason: problem.reason, detail: `lesion ${members[0]!.record.lesionId}: ${problem.detail}`, lesionId: members[0]!.record.lesionId });
       continue;
     }
     const lesionId = ids.lesion(lesionKey);
-    lesions.push(publicLesion(lesionId, candidates[0]!.record));
-    for (const { record, image } of candidates) {
+    lesions.push(publicLesion(lesionId, members[0]!.record));
+    for (const { record, image, warnings } of members) {
+      // Identical bytes sent again for another lesion must not share its public id.
+      const source = `${record.centre}/${image.sourceSha256}`;
+      const isicId = ids.image(usedSources.has(source) ? `${source}/${record.imageKey}` : source);
+      usedSources.add(source);
+      released.set(imageRef(record.centre, record.imageKey), isicId);
+      const g = group({ record, image, warnings });
       images.push({
-        isic_id: ids.image(`${record.centre}/${image.sourceSha256}`),
+        isic_id: isicId,
         lesion_id: lesionId,
         image_type: record.imageType,
         image_manipulation: record.manipulation,
@@ -92,11 +130,37 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
         mean_luma: image.qc.meanLuma,
         sharpness: image.qc.sharpness,
         phash: image.qc.phash,
+        qc_warnings: warnings.join(';'),
+        duplicate_group: g === undefined ? null : g + 1,
       });
     }
   }
-  return { lesions, images, exclusions };
+
+  const lesionOf = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), `${c.record.centre}/${c.record.patientId}/${c.record.lesionId}`]));
+  const deidOf = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), c.image.deidSha256]));
+  for (const flag of flags) {
+    const c = candidates.find((x) => x.image.deidSha256 === flag.deidSha256);
+    if (c) flag.isicId = released.get(imageRef(c.record.centre, c.record.imageKey));
+  }
+  return {
+    lesions,
+    images,
+    exclusions,
+    flags,
+    duplicates: groups.map((g) => ({
+      ...g,
+      members: g.members.map((m) => deidOf.get(m)!),
+      crossLesion: new Set(g.members.map((m) => lesionOf.get(m))).size > 1,
+      isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
+    })),
+  };
 }
+
+const byImageKey = (a: PrivateRecord, b: PrivateRecord) => {
+  const ka = imageRef(a.centre, a.imageKey);
+  const kb = imageRef(b.centre, b.imageKey);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+};
 
 function imageExclusion(record: PrivateRecord, image: ProcessedImage, stage: Exclusion['stage'], reason: string, detail: string): Exclusion {
   return { centre: record.centre, stage, entity: 'image', reason, detail: `${image.key}: ${detail}`, key: image.key, row: record.row, sha256: image.sourceSha256, lesionId: record.lesionId };
@@ -107,18 +171,6 @@ function pairingProblem(candidates: Candidate[]): { reason: string; detail: stri
   const dermoscopic = candidates.length - clinical;
   if (clinical === 1 && dermoscopic === 1) return undefined;
   return { reason: 'unpaired-lesion', detail: `needs one clinical close-up and one dermoscopic image, has ${clinical} and ${dermoscopic}` };
-}
-
-const LESION_FIELDS = ['patientId', 'sex', 'site', 'skinTone', 'diagnosis', 'confirmType', 'invasionThickness'] as const;
-
-/** The two images of a lesion must agree on every lesion-level field. */
-function conflictingField(candidates: Candidate[]): { reason: string; detail: string } | undefined {
-  const [first, ...rest] = candidates.map((c) => c.record);
-  for (const field of LESION_FIELDS) {
-    if (rest.some((r) => r[field] !== first![field])) return { reason: 'conflicting-lesion-metadata', detail: `its images disagree on ${field}` };
-  }
-  if (rest.some((r) => ageApprox(r.age) !== ageApprox(first!.age))) return { reason: 'conflicting-lesion-metadata', detail: 'its images disagree on age' };
-  return undefined;
 }
 
 function publicLesion(lesionId: string, record: PrivateRecord): PublicLesion {

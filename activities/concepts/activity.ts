@@ -13,9 +13,9 @@ export function conceptActivities(deps: ActivityDeps) {
       const images = (await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage)).sort((a, b) => (a.isic_id < b.isic_id ? -1 : 1));
       const slice = images.slice(batch * batchSize, (batch + 1) * batchSize);
       const model = await deps.conceptModel();
-      const jpegs = await Promise.all(slice.map((image) => readFile(deps.layout.deidImage(image.sha256))));
-      Context.current().heartbeat({ decoded: jpegs.length });
-      const scores = await model.score(jpegs);
+      const inputs = await Promise.all(slice.map((image) => readFile(deps.layout.conceptInput(image.sha256))));
+      Context.current().heartbeat({ read: inputs.length });
+      const scores = await model.score(inputs);
       await deps.lake.writeShard('concepts', BUILD_PARTITION, batchShard(batch), slice.map((image, i) => ({ isic_id: image.isic_id, scores: scores[i]! })));
       return { images: slice.length };
     },

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { CONCEPT_COLUMNS, type ConceptScores } from '../../schemas/release.ts';
+import { CONCEPT_INPUT_SIDE } from '../qc/measure-image.ts';
 import { sha256 } from '../storage/files.ts';
 
-const SIDE = 64;
+const SIDE = CONCEPT_INPUT_SIDE;
 
 /**
  * The concept model (see model/README.md): an ONNX graph taking `image` [N,3,64,64] RGB in [0,1]
@@ -19,23 +19,20 @@ export class ConceptModel {
     return new ConceptModel(session, `concepts.onnx@${sha256(bytes).slice(0, 12)}`);
   }
 
-  /** Scores a batch of JPEGs in one inference call. */
-  async score(jpegs: readonly Uint8Array[]): Promise<ConceptScores[]> {
-    if (jpegs.length === 0) return [];
-    const pixels = new Float32Array(jpegs.length * 3 * SIDE * SIDE);
-    await Promise.all(jpegs.map(async (jpeg, n) => pixels.set(await toChw(jpeg), n * 3 * SIDE * SIDE)));
-    const input = new ort.Tensor('float32', pixels, [jpegs.length, 3, SIDE, SIDE]);
+  /** Scores a batch in one inference call; each input is CONCEPT_INPUT_SIDE² RGB pixels, interleaved (as QC derived them). */
+  async score(inputs: readonly Uint8Array[]): Promise<ConceptScores[]> {
+    if (inputs.length === 0) return [];
+    const plane = SIDE * SIDE;
+    const pixels = new Float32Array(inputs.length * 3 * plane);
+    inputs.forEach((hwc, n) => {
+      if (hwc.length !== 3 * plane) throw new Error(`concept input ${n} has ${hwc.length} bytes, expected ${3 * plane}`);
+      for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) pixels[n * 3 * plane + c * plane + i] = hwc[i * 3 + c]! / 255;
+    });
+    const input = new ort.Tensor('float32', pixels, [inputs.length, 3, SIDE, SIDE]);
     const { concepts } = await this.session.run({ image: input });
     const values = concepts!.data as Float32Array;
-    return jpegs.map((_, n) =>
+    return inputs.map((_, n) =>
       Object.fromEntries(CONCEPT_COLUMNS.map((column, c) => [column, Math.round(values[n * CONCEPT_COLUMNS.length + c]! * 1e6) / 1e6])) as ConceptScores,
     );
   }
-}
-
-async function toChw(jpeg: Uint8Array): Promise<Float32Array> {
-  const hwc = await sharp(jpeg).resize(SIDE, SIDE, { fit: 'fill' }).removeAlpha().raw().toBuffer();
-  const chw = new Float32Array(3 * SIDE * SIDE);
-  for (let i = 0; i < SIDE * SIDE; i++) for (let c = 0; c < 3; c++) chw[c * SIDE * SIDE + i] = hwc[i * 3 + c]! / 255;
-  return chw;
 }

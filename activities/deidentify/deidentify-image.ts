@@ -1,12 +1,9 @@
 import sharp from 'sharp';
-import type { LumaImage } from '../qc/measure-image.ts';
 import { metadataSegments } from './jpeg-segments.ts';
 import { needsPixelTransform, stripJpeg, verifyClean } from './strip-jpeg.ts';
 
 export interface DeidentifiedImage {
   jpeg: Buffer;
-  /** luma of the upright pixels of `jpeg` (for QC, so each image is decoded once here) */
-  luma: LumaImage;
   orientation: number;
   /** 'lossless': metadata segments removed, entropy-coded data untouched; 'reencoded': pixels transformed */
   path: 'lossless' | 'reencoded';
@@ -24,7 +21,8 @@ const JPEG_QUALITY = 95;
  * De-identifies an image. A JPEG whose pixels are already upright sRGB keeps its compressed data
  * byte for byte: only decoding segments (and JFIF) are copied, so it decodes to exactly the same
  * pixels. Otherwise (EXIF orientation, another colour profile, PNG, TIFF) the pixels are oriented,
- * converted to sRGB and encoded afresh. Either output is re-parsed segment by segment before use.
+ * converted to sRGB and encoded afresh. Either output is re-parsed segment by segment before use;
+ * decoding it is QC's job (measureImage), so each image is decoded once.
  */
 export async function deidentifyImage(source: Uint8Array): Promise<DeidentifiedImage> {
   let format: string | undefined;
@@ -36,17 +34,10 @@ export async function deidentifyImage(source: Uint8Array): Promise<DeidentifiedI
   const lossless = format === 'jpeg' ? tryLossless(source) : undefined;
   const result = lossless ?? (await reencode(source, format));
   verifyClean(result.jpeg);
-  let luma: LumaImage;
-  try {
-    const decoded = await sharp(result.jpeg, { failOn: 'error' }).greyscale().raw().toBuffer({ resolveWithObject: true });
-    luma = { data: decoded.data, width: decoded.info.width, height: decoded.info.height };
-  } catch (err) {
-    throw new UndecodableImage((err as Error).message);
-  }
-  return { ...result, luma };
+  return result;
 }
 
-type Stripped = Omit<DeidentifiedImage, 'luma'>;
+type Stripped = DeidentifiedImage;
 
 function tryLossless(source: Uint8Array): Stripped | undefined {
   try {

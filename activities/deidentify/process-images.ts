@@ -30,9 +30,11 @@ export async function processImages(
       try {
         const source = await readFile(layout.staged(object.sha256));
         const deid = await deidentifyImage(source);
+        const measured = await measureImage(deid.jpeg);
         const deidSha256 = sha256(deid.jpeg);
         const target = layout.deidImage(deidSha256);
         if (!(await exists(target))) await writeFileAtomic(target, deid.jpeg);
+        await writeFileAtomic(layout.conceptInput(deidSha256), measured.conceptInput);
         return {
           centre: object.centre,
           key: object.key,
@@ -43,7 +45,7 @@ export async function processImages(
           deidPath: deid.path,
           removedSegments: deid.removedSegments,
           exif: exifFindings(source),
-          qc: measureImage(deid.luma),
+          qc: measured.scores,
         };
       } catch (err) {
         if (!(err instanceof UndecodableImage)) throw err;

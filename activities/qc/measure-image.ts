@@ -1,4 +1,9 @@
+import sharp from 'sharp';
 import type { QcScores } from '../../schemas/records.ts';
+import { UndecodableImage } from '../deidentify/deidentify-image.ts';
+import { sha256 } from '../storage/files.ts';
+import { imageStatistics } from './image-statistics.ts';
+import { modalityScore } from './modality.ts';
 
 /** An 8-bit single-channel (luma) image, as sharp's `.greyscale().raw()` gives it. */
 export interface LumaImage {
@@ -7,8 +12,56 @@ export interface LumaImage {
   height: number;
 }
 
-/** Measures a decoded image: size, exposure (mean luma), sharpness (variance of the Laplacian) and a perceptual hash. */
-export function measureImage({ data: luma, width, height }: LumaImage): QcScores {
+/** Side of the square RGB input of the concept model (see activities/concepts/model/README.md). */
+export const CONCEPT_INPUT_SIDE = 64;
+/** Width of the thumbnail the colour statistics are computed on (cleanvision also works on small images). */
+const THUMBNAIL_WIDTH = 128;
+
+export interface MeasuredImage {
+  scores: QcScores;
+  /** CONCEPT_INPUT_SIDE² RGB pixels, interleaved: what the concept stage feeds its model */
+  conceptInput: Buffer;
+}
+
+/**
+ * Decodes a de-identified JPEG once and derives everything later stages need from those pixels: the
+ * QC scores (on full-resolution luma and on a thumbnail) and the concept model's input.
+ */
+export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
+  let decoded;
+  try {
+    decoded = await sharp(jpeg, { failOn: 'error' }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw new UndecodableImage((err as Error).message);
+  }
+  const { width, height, channels } = decoded.info;
+  const pixels = () => sharp(decoded.data, { raw: { width, height, channels } });
+  const [luma, thumbnail, conceptInput] = await Promise.all([
+    // Rec. 601 luma in libvips' C code: several times faster than a JS loop over RGB.
+    pixels().greyscale().raw().toBuffer(),
+    pixels().resize({ width: THUMBNAIL_WIDTH }).raw().toBuffer({ resolveWithObject: true }),
+    pixels().resize(CONCEPT_INPUT_SIDE, CONCEPT_INPUT_SIDE, { fit: 'fill' }).raw().toBuffer(),
+  ]);
+  const rgb = { data: thumbnail.data, width: thumbnail.info.width, height: thumbnail.info.height, channels: thumbnail.info.channels };
+  const stats = imageStatistics(rgb, { width, height });
+  return {
+    scores: {
+      ...lumaScores({ data: luma, width, height }),
+      pixelSha256: sha256(decoded.data),
+      dark: round(stats.dark),
+      light: round(stats.light),
+      lowInformation: round(stats.lowInformation),
+      grayscale: round(stats.grayscale),
+      oddAspectRatio: round(stats.oddAspectRatio),
+      colourCast: round(stats.colourCast),
+      modality: round(modalityScore(rgb)),
+    },
+    conceptInput,
+  };
+}
+
+/** Size, exposure (mean luma), sharpness (variance of the Laplacian) and a perceptual hash of a luma image. */
+export function lumaScores({ data: luma, width, height }: LumaImage): Pick<QcScores, 'width' | 'height' | 'meanLuma' | 'sharpness' | 'phash'> {
   return {
     width,
     height,

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import path from 'node:path';
-import { CaseImage, CaseLesion, ConceptRow } from '../../schemas/cases.ts';
+import { CaseImage, CaseLesion, ConceptRow, DuplicateGroupRow } from '../../schemas/cases.ts';
 import type { ReleaseResult } from '../../schemas/payloads.ts';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
@@ -32,6 +32,9 @@ export function releaseActivities(deps: ActivityDeps) {
           images,
           concepts,
           exclusions: exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason })),
+          duplicates: (await deps.lake.readShard('cases', BUILD_PARTITION, 'duplicates', DuplicateGroupRow)).flatMap((group, g) =>
+            group.isicIds.map((isic_id) => ({ duplicate_group: g + 1, isic_id, kind: group.kind, max_distance: group.maxDistance, cross_lesion: group.crossLesion })),
+          ),
           attribution: deps.config.release.attribution,
           license: deps.config.release.license,
           rights: {

@@ -8,7 +8,12 @@ CREATE TABLE lesions (
 CREATE TABLE images (
   isic_id VARCHAR PRIMARY KEY, lesion_id VARCHAR NOT NULL, image_type VARCHAR NOT NULL, image_manipulation VARCHAR,
   sha256 VARCHAR NOT NULL, width INTEGER, height INTEGER, mean_luma DOUBLE, sharpness DOUBLE, phash VARCHAR,
+  qc_warnings VARCHAR, duplicate_group INTEGER,
   MONET_ulceration_crust DOUBLE, MONET_hair DOUBLE, MONET_vasculature_vessels DOUBLE, MONET_erythema DOUBLE,
   MONET_pigmented DOUBLE, MONET_gel_water_drop_fluid_dermoscopy_liquid DOUBLE, MONET_skin_markings_pen_ink_purple_pen DOUBLE
 );
 CREATE TABLE exclusions (centre VARCHAR NOT NULL, stage VARCHAR NOT NULL, entity VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+CREATE TABLE duplicates (
+  duplicate_group INTEGER NOT NULL, isic_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, max_distance INTEGER NOT NULL,
+  cross_lesion BOOLEAN NOT NULL
+);

@@ -1,16 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { type ConceptScores, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
+import { type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 
 export interface ReleaseTables {
   lesions: readonly PublicLesion[];
   images: readonly PublicImage[];
   concepts: ReadonlyMap<string, ConceptScores>;
   exclusions: readonly PublicExclusion[];
+  duplicates: readonly PublicDuplicate[];
 }
 
-const ORDER: Record<string, string> = { lesions: 'lesion_id', images: 'isic_id', exclusions: 'centre, stage, entity, reason' };
+const ORDER: Record<string, string> = { lesions: 'lesion_id', images: 'isic_id', exclusions: 'centre, stage, entity, reason', duplicates: 'duplicate_group, isic_id' };
 
 /**
  * Writes the release tables into a DuckDB database and exports each to Parquet (zstd, ordered,
@@ -24,6 +25,7 @@ export async function writeReleaseTables(dbFile: string, parquetDir: string, tab
     await append(connection, 'lesions', tables.lesions);
     await append(connection, 'images', tables.images.map((i) => ({ ...i, ...tables.concepts.get(i.isic_id) })));
     await append(connection, 'exclusions', tables.exclusions);
+    await append(connection, 'duplicates', tables.duplicates);
     for (const [table, order] of Object.entries(ORDER)) {
       const target = path.join(parquetDir, `${table}.parquet`).replaceAll("'", "''");
       await connection.run(`COPY (SELECT * FROM ${table} ORDER BY ${order}) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
@@ -45,6 +47,7 @@ async function append(connection: DuckDBConnection, table: string, rows: readonl
       if (value === null || value === undefined) appender.appendNull();
       else if (type === 'INTEGER') appender.appendInteger(Number(value));
       else if (type === 'DOUBLE') appender.appendDouble(Number(value));
+      else if (type === 'BOOLEAN') appender.appendBoolean(Boolean(value));
       else appender.appendVarchar(String(value));
     }
     appender.endRow();

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ConceptScores, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
+import type { ConceptScores, PublicDuplicate, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
 import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from '../deidentify/rights-xmp.ts';
 import { verifyClean } from '../deidentify/strip-jpeg.ts';
 import { sha256 } from '../storage/files.ts';
@@ -17,6 +17,7 @@ export interface ReleaseContent {
   images: readonly PublicImage[];
   concepts: ReadonlyMap<string, ConceptScores>;
   exclusions: readonly PublicExclusion[];
+  duplicates: readonly PublicDuplicate[];
   attribution: string;
   license: string;
   rights: Omit<RightsMetadata, 'isicId'>;

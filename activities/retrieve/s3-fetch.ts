@@ -52,11 +52,11 @@ export async function fetchObject(
     throw err;
   }
 
-  await mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.${randomBytes(6).toString('hex')}.part`;
   const hash = createHash('sha256');
   let size = 0;
   try {
+    await mkdir(path.dirname(target), { recursive: true });
     await pipeline(
       source,
       async function* (chunks: AsyncIterable<Buffer>) {
@@ -74,6 +74,7 @@ export async function fetchObject(
     if (size !== expected.size) throw new Error(`fetchObject ${where}: got ${size} bytes, expected ${expected.size}`);
     await rename(tmp, target);
   } catch (err) {
+    source.destroy();
     await rm(tmp, { force: true });
     throw err;
   }

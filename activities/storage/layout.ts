@@ -25,6 +25,10 @@ export class StorageLayout {
   deidImage(sha256: string): string {
     return path.join(this.root, 'work', 'images', sha256.slice(0, 2), `${sha256}.jpg`);
   }
+  /** The concept model's input pixels for a de-identified JPEG, derived when QC decodes it. */
+  conceptInput(deidSha256: string): string {
+    return path.join(this.root, 'work', 'concept-inputs', deidSha256.slice(0, 2), `${deidSha256}.rgb`);
+  }
   get release(): string {
     return path.resolve(this.root, this.releaseDir);
   }

@@ -38,7 +38,7 @@ const SKINS: [number, number, number][] = [
   [232, 191, 160],
   [201, 154, 116],
   [156, 107, 69],
-  [107, 68, 41],
+  [128, 86, 55],
 ];
 
 type Look = { skin: number; hue: number; size: number; seed: number; ratio: number };
@@ -53,23 +53,38 @@ async function drawLesion(look: Look, dermoscopic: boolean): Promise<Buffer> {
   const pigment = [90 - look.hue, 55 - look.hue / 2, 35] as const;
   const rx = look.size * (dermoscopic ? 2.2 : 1);
   const ry = rx * look.ratio;
+  // Where the lesion sits and how it is turned differ per image, so unrelated lesions do not look alike.
+  const cx = WIDTH / 2 + random.int(-70, 70);
+  const cy = HEIGHT / 2 + random.int(-50, 50);
+  const angle = random.next() * Math.PI;
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  // Uneven lighting, as in real photographs.
+  const [gx, gy] = [(random.next() - 0.5) * 0.6, (random.next() - 0.5) * 0.6];
   const data = Buffer.alloc(WIDTH * HEIGHT * 3);
   for (let y = 0; y < HEIGHT; y++) {
     for (let x = 0; x < WIDTH; x++) {
-      const dx = (x - WIDTH / 2) / rx;
-      const dy = (y - HEIGHT / 2) / ry;
+      const dx = ((x - cx) * cos + (y - cy) * sin) / rx;
+      const dy = (-(x - cx) * sin + (y - cy) * cos) / ry;
       const inside = Math.max(0, Math.min(1, (1.15 - Math.sqrt(dx * dx + dy * dy)) / 0.3));
       const noise = (random.next() - 0.5) * 18;
       const r = (1 - inside) * sr + inside * pigment[0] + noise;
       const g = (1 - inside) * sg + inside * pigment[1] + noise;
       const b = (1 - inside) * sb + inside * pigment[2] + noise;
       const radius = Math.hypot(x - WIDTH / 2, y - HEIGHT / 2) / (HEIGHT / 2);
-      const field = dermoscopic ? Math.max(0, Math.min(1, (1.08 - radius) / 0.12)) : 1;
+      const light = 1 + gx * (x / WIDTH - 0.5) + gy * (y / HEIGHT - 0.5);
+      const field = (dermoscopic ? Math.max(0, Math.min(1, (1.08 - radius) / 0.12)) : 1) * light;
       const i = (y * WIDTH + x) * 3;
       data[i] = clamp(r * field);
       data[i + 1] = clamp(g * field);
       data[i + 2] = clamp(b * field);
     }
+  }
+  // Specular highlights, as contact dermoscopy and flash photography give them.
+  for (let k = 0; k < 20; k++) {
+    const cx = random.int(WIDTH * 0.25, WIDTH * 0.75);
+    const cy = random.int(HEIGHT * 0.25, HEIGHT * 0.75);
+    const r = random.int(5, 9);
+    for (let y = cy - r; y <= cy + r; y++) for (let x = cx - r; x <= cx + r; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) data.fill(245, (y * WIDTH + x) * 3, (y * WIDTH + x) * 3 + 3);
   }
   return sharp(data, { raw: { width: WIDTH, height: HEIGHT, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CONCEPT_COLUMNS, type ConceptScores, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
+import { CONCEPT_COLUMNS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 
 /** Small, hand-made public release rows (no real data) for the release writer tests. */
@@ -41,6 +41,8 @@ export function image(isic_id: string, lesion_id: string, image_type: PublicImag
     mean_luma: 140.25,
     sharpness: 61.5,
     phash: '0123456789abcdef',
+    qc_warnings: '',
+    duplicate_group: null,
     ...extra,
   };
 }
@@ -54,6 +56,7 @@ export interface Fixture {
   images: PublicImage[];
   concepts: Map<string, ConceptScores>;
   exclusions: PublicExclusion[];
+  duplicates: PublicDuplicate[];
   attribution: string;
   license: string;
   rights: { license: string; licenseUrl: string; attribution: string; supplier: string };
@@ -80,5 +83,6 @@ export function fixture(): Fixture {
     { centre: 'barcelona', stage: 'parse', entity: 'record', reason: 'unknown-diagnosis' },
   ];
   const rights = { license: 'CC-BY-NC', licenseUrl: 'https://creativecommons.org/licenses/by-nc/4.0/', attribution: 'MILK study team', supplier: 'ISIC Archive' };
-  return { lesions, images, concepts, exclusions, attribution: 'MILK study team', license: 'CC-BY-NC', rights };
+  const duplicates: PublicDuplicate[] = [{ duplicate_group: 1, isic_id: 'ISIC_0000004', kind: 'near', max_distance: 4, cross_lesion: true }, { duplicate_group: 1, isic_id: 'ISIC_0000006', kind: 'near', max_distance: 4, cross_lesion: true }];
+  return { lesions, images, concepts, exclusions, duplicates, attribution: 'MILK study team', license: 'CC-BY-NC', rights };
 }

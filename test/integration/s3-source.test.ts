@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchObject } from '../../activities/retrieve/s3-fetch.ts';
@@ -102,5 +103,15 @@ describe('S3 source on a real SeaweedFS server', () => {
     );
     await expect(fetchObject(client, BUCKET, `${PREFIX}missing.jpg`, path.join(staging, 'd'), { size: 1 })).rejects.toThrow();
     expect(existsSync(staging) ? readdirSync(staging, { recursive: true }) : []).toEqual([]);
+  });
+
+  it('fetchObject counts the streamed bytes when the store sends no Content-Length', async () => {
+    const staging = path.join(dir, 'staging-stub');
+    const stub = (chunks: Buffer[]) => ({ send: async () => ({ Body: Readable.from(chunks) }) }) as unknown as S3Client;
+    const chunks = [Buffer.from('abc'), Buffer.from('defg')];
+    await expect(fetchObject(stub(chunks), 'b', 'k1', path.join(staging, 'k1'), { size: 7 })).resolves.toEqual({ sha256: createHash('sha256').update('abcdefg').digest('hex'), size: 7 });
+    await expect(fetchObject(stub(chunks), 'b', 'k2', path.join(staging, 'k2'), { size: 5 })).rejects.toThrow('fetchObject s3://b/k2: more than the expected 5 bytes');
+    await expect(fetchObject(stub(chunks), 'b', 'k3', path.join(staging, 'k3'), { size: 9 })).rejects.toThrow('fetchObject s3://b/k3: got 7 bytes, expected 9');
+    expect(readdirSync(staging)).toEqual(['k1']);
   });
 });

@@ -5,12 +5,15 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleCases, type AssembleInput } from '../../activities/assemble/assemble-cases.ts';
 import { PublicIds } from '../../activities/deidentify/public-ids.ts';
-import { QcThresholds } from '../../schemas/config.ts';
+import { QcConfig } from '../../schemas/config.ts';
 import { PrivateRecord, ProcessedImage, SourceObject, type Exclusion } from '../../schemas/records.ts';
 import { PublicImage, PublicLesion } from '../../schemas/release.ts';
 
 const CENTRE = 'vienna';
-const thresholds = QcThresholds.parse({});
+const qc = QcConfig.parse({});
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+/** A pHash far (about 32 bits) from every other key's, so unrelated test images are never near duplicates. */
+const uniquePhash = (key: string) => sha(`phash:${key}`).slice(0, 16);
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 const ref = (centre: string, key: string) => `${centre}\u0000${key}`;
 
@@ -75,11 +78,12 @@ function build(specs: ImageSpec[]): AssembleInput {
         orientation: 1,
         removedSegments: ['APP1:Exif'],
         exif: { tags: ['Image.Make'], texts: [], dates: [] },
-        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: '0123456789abcdef', ...spec.qc },
+        deidPath: 'lossless',
+        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: uniquePhash(spec.key), pixelSha256: sha(spec.key), dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: spec.imageType === 'clinical: close-up' ? 0.1 : 0.9, ...spec.qc },
       }),
     );
   }
-  return { inventory, records, images, excludedImageKeys, thresholds };
+  return { inventory, records, images, excludedImageKeys, qc };
 }
 
 const pair = (lesionId: string, extra: Partial<ImageSpec> = {}): ImageSpec[] => [
@@ -290,7 +294,7 @@ describe('assembleCases', () => {
       ...pair('L-2'), // released
       { key: 'img/L-3_d1.jpg', lesionId: 'L-3' }, // unpaired
       { key: 'img/L-3_d2.jpg', lesionId: 'L-3' }, // unpaired
-      { key: 'img/L-4_c.jpg', lesionId: 'L-4', imageType: 'clinical: close-up', qc: { meanLuma: 5 } }, // too dark
+      { key: 'img/L-4_c.jpg', lesionId: 'L-4', imageType: 'clinical: close-up', qc: { dark: 0.1 } }, // too dark
       { key: 'img/L-4_d.jpg', lesionId: 'L-4' }, // partner left unpaired
       { key: 'img/L-5_c.jpg', lesionId: 'L-5', imageType: 'clinical: close-up', excludedEarlier: true }, // undecodable
       { key: 'img/L-5_d.jpg', lesionId: 'L-5' }, // partner left unpaired

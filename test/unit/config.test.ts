@@ -59,7 +59,8 @@ describe('loadConfig', () => {
     ['a missing required column', 'centres.2.dialect.columns.diagnosis', (raw: Yaml) => delete raw.centres[2].dialect.columns.diagnosis],
     ['an upper-case centre id', 'centres.3.id', (raw: Yaml) => (raw.centres[3].id = 'NewYork')],
     ['a task queue without a name', 'temporal.taskQueues.cpu.name', (raw: Yaml) => delete raw.temporal.taskQueues.cpu.name],
-    ['a QC threshold out of range', 'qc.maxMeanLuma', (raw: Yaml) => (raw.qc.maxMeanLuma = 300)],
+    ['a QC action that does not exist', 'qc.checks.blurry.action', (raw: Yaml) => (raw.qc.checks = { blurry: { action: 'delete' } })],
+    ['a misspelt key', 'centres.0.dialect: Unrecognized key: "delimeter"', (raw: Yaml) => (raw.centres[0].dialect.delimeter = ';')],
   ])('rejects %s, naming %s', (_what, key, mutate) => {
     const raw = repoYaml();
     mutate(raw);
@@ -90,7 +91,7 @@ describe('loadConfig', () => {
     delete raw.ingest;
     delete raw.centres[0].dialect.delimiter;
     const { config } = loadConfig(writeConfig(raw));
-    expect(config.qc).toEqual({ minWidth: 200, minHeight: 150, minMeanLuma: 25, maxMeanLuma: 235, minSharpness: 2 });
+    expect(config.qc).toEqual({ checks: {}, duplicates: { maxDistance: 6 } });
     expect(config.ingest).toEqual({ batchSize: 50, window: 4, imagesInFlight: 4 });
     expect(config.centres[0]!.dialect.delimiter).toBe(',');
   });
@@ -108,7 +109,7 @@ describe('loadConfig', () => {
   it('changes the config hash when anything a build depends on changes', () => {
     const base = loadConfig(writeConfig(repoYaml(), 'a.yml')).hash;
     const raw = repoYaml();
-    raw.qc.minSharpness = 3;
+    raw.qc.checks = { blurry: { threshold: 4 } };
     expect(loadConfig(writeConfig(raw, 'b.yml')).hash).not.toBe(base);
     const raw2 = repoYaml();
     raw2.centres[0].dialect.values.diagnosis.Basaliom = 'Nevus';

@@ -56,7 +56,7 @@ describe('writeReleaseTables', () => {
   });
 
   it('exports one Parquet file per table, readable with read_parquet and ordered by id', async () => {
-    expect(readdirSync(first.tables).sort()).toEqual(['exclusions.parquet', 'images.parquet', 'lesions.parquet']);
+    expect(readdirSync(first.tables).sort()).toEqual(['duplicates.parquet', 'exclusions.parquet', 'images.parquet', 'lesions.parquet']);
     const lesions = await query(`SELECT * FROM read_parquet(${sqlPath(path.join(first.tables, 'lesions.parquet'))})`);
     expect(lesions.map((l) => l.lesion_id)).toEqual(['IL_0000100', 'IL_0000200', 'IL_0000300']);
     // nulls stay nulls
