@@ -128,7 +128,7 @@ async function tableText(query: string, table: string | undefined, existing?: Aw
     reader.getRows().forEach((row, r) =>
       row.forEach((value, c) => {
         if (value === null) return;
-        texts.push({ location: `${table ? `${table}.` : ''}${columns[c]} row ${r + 1}`, text: String(value), field: types[c] === 'VARCHAR' });
+        texts.push({ location: `${table ? `${table}.` : ''}${columns[c]} row ${r + 1}`, text: String(value), field: types[c] === 'VARCHAR' && !HASH_COLUMN.test(columns[c]!) });
       }),
     );
     return texts;
@@ -141,6 +141,8 @@ async function tableText(query: string, table: string | undefined, existing?: Aw
 }
 
 const sql = (s: string) => s.replaceAll("'", "''");
+/** Hex digests are digit runs by nature; they are still searched for PHI values, just not pattern-flagged. */
+const HASH_COLUMN = /sha256|phash/i;
 
 /**
  * Multi-pattern search: values bucketed by their first MIN_SCANNABLE characters, so each text

@@ -22,6 +22,7 @@ export interface SynthKeyRow {
   exam_date: string;
   source_lesion_id: string;
   source_isic_id: string;
+  image_type: string;
 }
 
 /** Orientation tag -> the rotation that turns upright pixels into what such a camera stores. */
@@ -81,7 +82,7 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
       rows.push(columns.map(([field]) => values[field] ?? ''));
       key.push({
         centre: centre.id, file, patient_id: patientId, local_lesion_id: lesionId, patient_name: values.patientName!,
-        birth_date: values.birthDate ?? '', exam_date: values.examDate ?? '', source_lesion_id: lesion.lesionId, source_isic_id: image.isicId,
+        birth_date: values.birthDate ?? '', exam_date: values.examDate ?? '', source_lesion_id: lesion.lesionId, source_isic_id: image.isicId, image_type: image.imageType,
       });
     }
   }
