@@ -10,10 +10,30 @@ const TaskQueue = z.strictObject({
   maxConcurrentActivities: z.number().int().positive(),
 });
 
-export const CentreSource = z.strictObject({
+const FolderSource = z.strictObject({
   type: z.literal('folder'),
   path: z.string().min(1).describe('folder holding the centre drop, relative to the config file'),
 });
+
+/** Credentials never live in the config: it names the environment variables that hold them. */
+const S3Credentials = z.strictObject({
+  accessKeyIdEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+  secretAccessKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+});
+
+const S3Source = z.strictObject({
+  type: z.literal('s3'),
+  bucket: z.string().min(1),
+  prefix: z.string().default('').describe("key prefix of the drop, e.g. 'drops/vienna/'"),
+  endpoint: z.string().url().optional().describe('for S3-compatible stores; AWS when absent'),
+  region: z.string().default('us-east-1'),
+  forcePathStyle: z.boolean().default(false),
+  credentials: S3Credentials.optional().describe('environment variable names; the standard AWS chain when absent'),
+});
+
+export const CentreSource = z.discriminatedUnion('type', [FolderSource, S3Source]);
+export type CentreSource = z.infer<typeof CentreSource>;
+export type S3Source = z.infer<typeof S3Source>;
 
 export const Centre = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -, starting with a letter'),
@@ -32,7 +52,7 @@ export const QcConfig = z.strictObject({
   /** per check (see activities/qc/checks.ts for names, scores and defaults): threshold and action */
   checks: z.record(z.string(), QcCheckSetting).default({}),
   duplicates: z
-    .object({
+    .strictObject({
       maxDistance: z.number().int().min(0).max(32).default(6).describe('pHash Hamming distance up to which two images are near duplicates'),
     })
     .default({ maxDistance: 6 }),
@@ -49,15 +69,17 @@ export const MilkConfig = z.strictObject({
   }),
   storage: z.strictObject({ root: z.string().default('data').describe('relative to the config file') }).default({ root: 'data' }),
   ingest: z
-    .object({
+    .strictObject({
       batchSize: z.number().int().positive().default(50),
       window: z.number().int().positive().default(4),
       imagesInFlight: z.number().int().positive().default(4),
+      fetchesInFlight: z.number().int().positive().default(16).describe('objects fetched concurrently per centre'),
+      maxObjectBytes: z.number().int().positive().default(100 * 1024 * 1024).describe('larger objects are excluded as too-large'),
     })
-    .default({ batchSize: 50, window: 4, imagesInFlight: 4 }),
+    .default({ batchSize: 50, window: 4, imagesInFlight: 4, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024 }),
   qc: QcConfig.default(QcConfig.parse({})),
   concepts: z
-    .object({
+    .strictObject({
       model: z.string().default('activities/concepts/model/concepts.onnx'),
       batchSize: z.number().int().positive().default(64),
     })
@@ -82,6 +104,7 @@ export interface LoadedConfig {
   hash: string;
   storageRoot: string;
   modelPath: string;
+  /** the folder of a folder source, resolved against the config file */
   centreFolder(centre: Centre): string;
 }
 
@@ -111,7 +134,10 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
       ? config.concepts.model
       : [path.resolve(base, config.concepts.model), path.resolve(projectRoot, config.concepts.model)].find(existsSync) ??
         path.resolve(base, config.concepts.model),
-    centreFolder: (centre) => path.resolve(base, centre.source.path),
+    centreFolder: (centre) => {
+      if (centre.source.type !== 'folder') throw new Error(`centre ${centre.id} has no folder source`);
+      return path.resolve(base, centre.source.path);
+    },
   };
 }
 

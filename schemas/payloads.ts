@@ -28,10 +28,29 @@ export type ImageBatchInput = z.infer<typeof ImageBatchInput>;
 export const ConceptBatchInput = z.object({ batch: z.number().int().nonnegative(), batchSize: z.number().int().positive() });
 export type ConceptBatchInput = z.infer<typeof ConceptBatchInput>;
 
-export const RetrieveResult = z.object({ objects: z.number(), images: z.number(), metadataFiles: z.number(), bytes: z.number(), excluded: z.number() });
+export const RetrieveResult = z.object({
+  /** objects the store listed */
+  objects: z.number(),
+  images: z.number(),
+  metadataFiles: z.number(),
+  bytes: z.number(),
+  excluded: z.number(),
+  /** against the previous build: */
+  new: z.number(),
+  changed: z.number(),
+  unchanged: z.number(),
+  deleted: z.number(),
+  /** objects that could not be fetched after the client's retries (excluded as fetch-failed) */
+  failed: z.number(),
+  /** objects whose bytes were transferred, over all attempts of this retrieval */
+  fetched: z.number(),
+  fetchedBytes: z.number(),
+  /** the activity attempt that finished (more than 1 after a worker crash or a retry) */
+  attempt: z.number(),
+});
 export type RetrieveResult = z.infer<typeof RetrieveResult>;
 
-export const ParseResult = z.object({ rows: z.number(), records: z.number(), excluded: z.number() });
+export const ParseResult = z.object({ rows: z.number(), records: z.number(), excluded: z.number(), unknownColumns: z.number() });
 export type ParseResult = z.infer<typeof ParseResult>;
 
 export const ImageBatchResult = z.object({ images: z.number(), processed: z.number(), excluded: z.number() });
@@ -70,6 +89,8 @@ export const ReleaseResult = z.object({
   lesions: z.number(),
   images: z.number(),
   exclusionsByReason: z.record(z.string(), z.number()),
+  /** the release already there was built from identical inputs and kept as it is */
+  reused: z.boolean(),
   conceptModel: z.string(),
   leakScan: z.object({ filesScanned: z.number(), phiValuesSearched: z.number(), hits: z.number(), patternWarnings: z.number() }),
 });

@@ -14,6 +14,8 @@ export const SourceObject = z.object({
   key: z.string().describe('path inside the drop: PHI (centre filenames), private only'),
   size: z.number().int().nonnegative(),
   sha256: z.string().length(64),
+  /** as the store listed it (S3 ETag, or size and mtime of a file): unchanged means no refetch */
+  etag: z.string(),
   kind: ObjectKind,
 });
 export type SourceObject = z.infer<typeof SourceObject>;
@@ -49,6 +51,10 @@ export const PrivateRecord = z.object({
 export type PrivateRecord = z.infer<typeof PrivateRecord>;
 
 export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts']);
+
+/** What happened to a centre's object since the previous build. */
+export const ObjectChange = z.object({ centre: z.string(), key: z.string(), change: z.enum(['new', 'changed', 'deleted']) });
+export type ObjectChange = z.infer<typeof ObjectChange>;
 export type Stage = z.infer<typeof Stage>;
 
 /**
@@ -111,3 +117,16 @@ export const ProcessedImage = z.object({
   qc: QcScores,
 });
 export type ProcessedImage = z.infer<typeof ProcessedImage>;
+
+/**
+ * Something the parse stage noticed that excluded nothing, e.g. a column of a metadata file that the
+ * dialect does not map (kept out of the records, reported here). `file` is a source key (private);
+ * `detail` is a column name, never a cell value.
+ */
+export const ParseNote = z.object({
+  centre: z.string(),
+  file: z.string(),
+  note: z.enum(['unknown-column']),
+  detail: z.string(),
+});
+export type ParseNote = z.infer<typeof ParseNote>;

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
-import { CaseImage } from '../../schemas/cases.ts';
+import { CaseImage, ConceptRow } from '../../schemas/cases.ts';
+import type { ConceptScores } from '../../schemas/release.ts';
+import { writeFileAtomic } from '../storage/files.ts';
 import type { ConceptBatchInput, ConceptBatchResult } from '../../schemas/payloads.ts';
 import { BUILD_PARTITION } from '../assemble/activity.ts';
 import { batchShard } from '../deidentify/activity.ts';
@@ -13,11 +15,24 @@ export function conceptActivities(deps: ActivityDeps) {
       const images = (await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage)).sort((a, b) => (a.isic_id < b.isic_id ? -1 : 1));
       const slice = images.slice(batch * batchSize, (batch + 1) * batchSize);
       const model = await deps.conceptModel();
-      const inputs = await Promise.all(slice.map((image) => readFile(deps.layout.conceptInput(image.sha256))));
+      // Scores are cached per de-identified image and model version: a rebuild scores only new images.
+      const cached = await Promise.all(slice.map(async (image) => readCachedScores(deps.layout.conceptCache(image.sha256, model.version))));
+      const missing = slice.filter((_, i) => cached[i] === undefined);
+      const inputs = await Promise.all(missing.map((image) => readFile(deps.layout.conceptInput(image.sha256))));
       Context.current().heartbeat({ read: inputs.length });
-      const scores = await model.score(inputs);
-      await deps.lake.writeShard('concepts', BUILD_PARTITION, batchShard(batch), slice.map((image, i) => ({ isic_id: image.isic_id, scores: scores[i]! })));
+      const computed = await model.score(inputs);
+      await Promise.all(missing.map((image, i) => writeFileAtomic(deps.layout.conceptCache(image.sha256, model.version), JSON.stringify(computed[i]))));
+      const scores = new Map(missing.map((image, i) => [image.isic_id, computed[i]!]));
+      await deps.lake.writeShard('concepts', BUILD_PARTITION, batchShard(batch), slice.map((image, i) => ({ isic_id: image.isic_id, scores: cached[i] ?? scores.get(image.isic_id)! })));
       return { images: slice.length };
     },
   };
+}
+
+async function readCachedScores(file: string): Promise<ConceptScores | undefined> {
+  try {
+    return ConceptRow.shape.scores.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,4 @@
 import { parse } from 'csv-parse/sync';
-import type { Dialect } from '../../schemas/dialect.ts';
 
 export interface RawTable {
   header: string[];
@@ -8,9 +7,9 @@ export interface RawTable {
 }
 
 /** Splits delimited text into a header and rows; ragged rows are kept so the caller can report them. */
-export function readTable(text: string, dialect: Dialect): RawTable {
+export function readTable(text: string, delimiter: string): RawTable {
   const records = parse(text, {
-    delimiter: dialect.delimiter,
+    delimiter,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,

@@ -9,6 +9,7 @@ import { deidentificationReport } from './deidentification-report.ts';
 import { phiValues } from './phi-values.ts';
 import { BUILD_PARTITION } from '../assemble/activity.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { csvSafe } from '../storage/csv-safe.ts';
 import { writeFileAtomic } from '../storage/files.ts';
 import { LeakFound, writeRelease } from './write-release.ts';
 
@@ -51,7 +52,7 @@ export function releaseActivities(deps: ActivityDeps) {
         if (err instanceof LeakFound) throw ApplicationFailure.nonRetryable(err.message);
         throw err;
       });
-      await writeFileAtomic(path.join(deps.layout.private, 'reports', 'exclusions.csv'), exclusionsReport(exclusions));
+      if (!written.reused) await writeFileAtomic(path.join(deps.layout.private, 'reports', 'exclusions.csv'), exclusionsReport(exclusions));
       const exclusionsByReason: Record<string, number> = {};
       for (const e of exclusions) exclusionsByReason[`${e.entity}:${e.reason}`] = (exclusionsByReason[`${e.entity}:${e.reason}`] ?? 0) + 1;
       return {
@@ -60,6 +61,7 @@ export function releaseActivities(deps: ActivityDeps) {
         lesions: lesions.length,
         images: images.length,
         exclusionsByReason,
+        reused: written.reused,
         conceptModel: (await deps.conceptModel()).version,
         leakScan: { filesScanned: written.scan.filesScanned, phiValuesSearched: written.scan.valuesSearched, hits: written.scan.hits.length, patternWarnings: written.scan.patternWarnings.length },
       };
@@ -67,10 +69,15 @@ export function releaseActivities(deps: ActivityDeps) {
   };
 }
 
-/** The private, human-readable list of every exclusion with its source file, row and reason. */
-function exclusionsReport(exclusions: Exclusion[]): string {
+/**
+ * The private, human-readable list of every exclusion with its source file, row and reason. Keys and
+ * details quote what centres sent, so every cell goes through csvSafe: no formula runs when a curator
+ * opens the report in a spreadsheet.
+ */
+export function exclusionsReport(exclusions: Exclusion[]): string {
+  const cells = (e: Exclusion) => ({ centre: e.centre, stage: e.stage, entity: e.entity, reason: e.reason, key: e.key ?? '', row: e.row ?? '', detail: e.detail });
   return stringify(
-    exclusions.map((e) => ({ centre: e.centre, stage: e.stage, entity: e.entity, reason: e.reason, key: e.key ?? '', row: e.row ?? '', detail: e.detail })),
+    exclusions.map((e) => Object.fromEntries(Object.entries(cells(e)).map(([column, value]) => [column, csvSafe(value)]))),
     { header: true, record_delimiter: '\n' },
   );
 }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConceptScores, PublicDuplicate, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
 import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from '../deidentify/rights-xmp.ts';
 import { verifyClean } from '../deidentify/strip-jpeg.ts';
-import { sha256 } from '../storage/files.ts';
+import { sha256, writeFileAtomic } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
 import { MANIFEST, manifestOf } from './manifest.ts';
@@ -27,6 +27,17 @@ export interface WrittenRelease {
   path: string;
   manifestSha256: string;
   scan: LeakScan;
+  /** true when the release already there was built from the same inputs and kept */
+  reused: boolean;
+}
+
+/** Bump when the release files change for the same inputs (layout, formats, headers). */
+const RELEASE_FORMAT_VERSION = 1;
+
+interface ReleaseState {
+  inputHash: string;
+  manifestSha256: string;
+  scan: LeakScan;
 }
 
 export const DEIDENTIFICATION_REPORT = 'DEIDENTIFICATION_REPORT.json';
@@ -46,6 +57,13 @@ export async function writeRelease(
   report: (scan: LeakScan) => unknown,
 ): Promise<WrittenRelease> {
   const target = layout.release;
+  // The same inputs, scanned against the same PHI values, give the same release: a no-change rebuild
+  // keeps the release (and its scan) it already has instead of writing and scanning it again.
+  const inputHash = releaseInputHash(content, phi);
+  const state = await readReleaseState(layout);
+  if (state?.inputHash === inputHash && (await manifestSha256Of(target)) === state.manifestSha256) {
+    return { path: target, manifestSha256: state.manifestSha256, scan: state.scan, reused: true };
+  }
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
   await mkdir(path.join(staging, 'MILK10k_Training_Input'), { recursive: true });
   for (const lesion of content.lesions) await mkdir(path.join(staging, 'MILK10k_Training_Input', lesion.lesion_id));
@@ -83,5 +101,29 @@ export async function writeRelease(
   });
   await rename(staging, target);
   await rm(previous, { recursive: true, force: true });
-  return { path: target, manifestSha256: sha256(manifest), scan };
+  const written = { path: target, manifestSha256: sha256(manifest), scan, reused: false };
+  await writeFileAtomic(layout.releaseState, JSON.stringify({ inputHash, manifestSha256: written.manifestSha256, scan } satisfies ReleaseState));
+  return written;
+}
+
+function releaseInputHash(content: ReleaseContent, phi: readonly PhiValue[]): string {
+  const concepts = [...content.concepts].sort(([a], [b]) => (a < b ? -1 : 1));
+  const values = phi.map((p) => `${p.kind}\u0000${p.value}`).sort();
+  return sha256(JSON.stringify({ RELEASE_FORMAT_VERSION, content: { ...content, concepts }, values }));
+}
+
+async function readReleaseState(layout: StorageLayout): Promise<ReleaseState | undefined> {
+  try {
+    return JSON.parse(await readFile(layout.releaseState, 'utf8')) as ReleaseState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function manifestSha256Of(dir: string): Promise<string | undefined> {
+  try {
+    return sha256(await readFile(path.join(dir, MANIFEST)));
+  } catch {
+    return undefined;
+  }
 }

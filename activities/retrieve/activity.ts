@@ -1,25 +1,75 @@
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { CentreInput, RetrieveResult } from '../../schemas/payloads.ts';
+import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { openCentreSource } from './centre-source.ts';
 import { retrieveCentre } from './retrieve-centre.ts';
+import { RetrieveProgress } from './retrieve-progress.ts';
+
+/** What a retrieval heartbeats: counts only (object keys are centre filenames, which are PHI). */
+interface RetrieveHeartbeat {
+  staged: number;
+}
+
+const HEARTBEAT_EVERY_MS = 1000;
 
 export function retrieveActivities(deps: ActivityDeps) {
   return {
-    /** Stages a centre's drop and records its inventory; a new retrieval starts the centre's lake partitions afresh. */
+    /**
+     * Stages a centre's drop and records its inventory, fetching only what changed since the previous
+     * build's inventory. A first attempt starts the centre's derived partitions afresh; a retried
+     * attempt finds its heartbeat details and resumes after the objects already staged.
+     */
     async retrieveCentre({ centre: id }: CentreInput): Promise<RetrieveResult> {
       const centre = deps.centre(id);
-      for (const table of ['inventory', 'records', 'images', 'exclusions']) await deps.lake.clearPartition(table, id);
-      const result = await retrieveCentre(centre, deps.loaded.centreFolder(centre), deps.layout, (done) => {
-        if (done % 50 === 0) Context.current().heartbeat({ objects: done });
+      const context = Context.current();
+      const progress = new RetrieveProgress(path.join(deps.layout.lakeTable('retrieve-progress'), id, 'staged.jsonl'));
+      const resumed = context.info.heartbeatDetails as RetrieveHeartbeat | undefined;
+      if (!resumed) {
+        await progress.clear();
+        for (const table of ['records', 'images', 'exclusions', 'notes', 'changes']) await deps.lake.clearPartition(table, id);
+        context.heartbeat({ staged: 0 } satisfies RetrieveHeartbeat); // from here on, a retry resumes
+      }
+      const done = resumed ? await progress.read() : [];
+      let staged = done.length;
+      let beat = 0;
+      const result = await retrieveCentre(centre, openCentreSource(centre, deps.loaded), deps.layout, {
+        maxObjectBytes: deps.config.ingest.maxObjectBytes,
+        fetchesInFlight: deps.config.ingest.fetchesInFlight,
+        // The inventory is only replaced when a retrieval completes, so it is the previous build's.
+        previous: await deps.lake.read('inventory', SourceObject, id),
+        done,
+        onStaged(object, fetched) {
+          staged++;
+          // Recorded before it is announced, so a heartbeat never promises more than is on disk.
+          void progress.append({ ...object, fetched }).then(() => {
+            if (Date.now() - beat < HEARTBEAT_EVERY_MS) return;
+            beat = Date.now();
+            context.heartbeat({ staged } satisfies RetrieveHeartbeat);
+          });
+        },
       });
+      await progress.flush();
       await deps.lake.writeShard('inventory', id, 'objects', result.objects);
       await deps.lake.writeShard('exclusions', id, 'retrieve', result.exclusions);
+      await deps.lake.writeShard('changes', id, 'retrieve', result.changes);
+      const fetchedBefore = done.filter((d) => d.fetched).length;
+      await progress.clear();
       return {
-        objects: result.objects.length + result.exclusions.filter((e) => e.reason === 'not-a-regular-file').length,
+        objects: result.counts.seen,
         images: result.objects.filter((o) => o.kind === 'image').length,
         metadataFiles: result.objects.filter((o) => o.kind === 'metadata').length,
         bytes: result.bytes,
         excluded: result.exclusions.length,
+        new: result.counts.new,
+        changed: result.counts.changed,
+        unchanged: result.counts.unchanged,
+        deleted: result.counts.deleted,
+        failed: result.counts.failed,
+        fetched: fetchedBefore + result.counts.fetched,
+        fetchedBytes: result.counts.fetchedBytes,
+        attempt: context.info.attempt,
       };
     },
   };

@@ -1,48 +1,126 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import pMap from 'p-map';
 import type { Centre } from '../../schemas/config.ts';
-import type { Exclusion, SourceObject } from '../../schemas/records.ts';
-import { exists, sha256 } from '../storage/files.ts';
+import type { Exclusion, ObjectChange, SourceObject } from '../../schemas/records.ts';
+import { exists } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
+import type { CentreSource, ListedObject } from './centre-source.ts';
 import { classifyObject } from './classify-object.ts';
-import { listFolder } from './list-folder.ts';
+import { safeStagingName } from './object-key.ts';
+
+export interface RetrieveOptions {
+  maxObjectBytes: number;
+  fetchesInFlight: number;
+  /** the centre's inventory of the previous build: unchanged objects (key, size, etag) are not fetched again */
+  previous: readonly SourceObject[];
+  /** objects a crashed earlier attempt of this retrieval already staged */
+  done: readonly SourceObject[];
+  /** called as each object is staged, with whether this attempt transferred its bytes (for progress and resume) */
+  onStaged(object: SourceObject, fetched: boolean): void;
+}
+
+export interface RetrieveCounts {
+  seen: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  /** objects whose bytes this attempt transferred */
+  fetched: number;
+  fetchedBytes: number;
+}
 
 export interface RetrievedCentre {
   objects: SourceObject[];
   exclusions: Exclusion[];
+  changes: ObjectChange[];
+  counts: RetrieveCounts;
   bytes: number;
 }
 
-/** Lists a centre's folder, hashes every object and stages it (content-addressed) under private/. */
-export async function retrieveCentre(
-  centre: Centre,
-  folder: string,
-  layout: StorageLayout,
-  onProgress: (done: number) => void,
-): Promise<RetrievedCentre> {
-  const objects: SourceObject[] = [];
+/**
+ * Lists a centre's store and stages every acceptable object under private/, content-addressed by
+ * the sha256 computed while it streams. Unchanged objects (same key, size and etag as the previous
+ * build) and objects a crashed attempt already staged are not fetched again. Keys that could escape
+ * staging or read ambiguously, empty and oversized objects, and keys that differ only by case become
+ * exclusions; so does an object that cannot be fetched after the client's retries.
+ */
+export async function retrieveCentre(centre: Centre, source: CentreSource, layout: StorageLayout, options: RetrieveOptions): Promise<RetrievedCentre> {
+  const listed = await source.list();
   const exclusions: Exclusion[] = [];
-  let bytes = 0;
-  const files = await listFolder(folder);
-  for (const [i, file] of files.entries()) {
-    onProgress(i);
-    if (!file.regular) {
-      exclusions.push({ centre: centre.id, stage: 'retrieve', entity: 'object', reason: 'not-a-regular-file', detail: `${file.key} is not a regular file`, key: file.key });
-      continue;
-    }
-    const content = await readFile(file.absolute);
-    const digest = sha256(content);
-    const staged = layout.staged(digest);
-    if (!(await exists(staged))) {
-      await mkdir(path.dirname(staged), { recursive: true });
-      await copyFile(file.absolute, staged);
-    }
-    const kind = classifyObject(file.key, centre.dialect);
-    objects.push({ centre: centre.id, key: file.key, size: content.length, sha256: digest, kind });
-    bytes += content.length;
-    if (kind === 'other') {
-      exclusions.push({ centre: centre.id, stage: 'retrieve', entity: 'object', reason: 'unrecognised-object', detail: `${file.key} is neither the metadata file nor an image`, key: file.key, sha256: digest });
-    }
+  const exclude = (object: ListedObject, reason: string, detail: string) =>
+    exclusions.push({ centre: centre.id, stage: 'retrieve', entity: 'object', reason, detail: `${object.key}: ${detail}`, key: object.key });
+  const byLowerCase = new Map<string, number>();
+  for (const o of listed) byLowerCase.set(o.key.toLowerCase(), (byLowerCase.get(o.key.toLowerCase()) ?? 0) + 1);
+  const previous = new Map(options.previous.map((o) => [o.key, o]));
+  const done = new Map(options.done.map((o) => [o.key, o]));
+  const counts: RetrieveCounts = { seen: listed.length, new: 0, changed: 0, unchanged: 0, deleted: 0, failed: 0, fetched: 0, fetchedBytes: 0 };
+  const changes: ObjectChange[] = [];
+
+  const staged = await pMap(
+    listed,
+    async (object): Promise<SourceObject | undefined> => {
+      const safe = safeStagingName(object.key);
+      if (typeof safe !== 'string') return void exclude(object, 'unsafe-key', safe.rejected);
+      if (!object.regular) return void exclude(object, 'not-a-regular-file', 'is not a regular file');
+      if (byLowerCase.get(object.key.toLowerCase())! > 1) return void exclude(object, 'case-collision', 'another key differs from it only by letter case');
+      if (object.size === 0) return void exclude(object, 'empty-object', 'is empty');
+      if (object.size > options.maxObjectBytes) return void exclude(object, 'too-large', `is ${object.size} bytes, over the limit of ${options.maxObjectBytes}`);
+
+      const before = previous.get(object.key);
+      const same = (o: SourceObject | undefined) => o !== undefined && o.size === object.size && o.etag === object.etag;
+      const reusable = [done.get(object.key), before].find(same);
+      let sha256: string;
+      let fetched = false;
+      if (reusable && (await exists(layout.staged(reusable.sha256)))) {
+        sha256 = reusable.sha256;
+      } else {
+        try {
+          sha256 = await fetchInto(source, object, layout);
+        } catch (err) {
+          counts.failed++;
+          return void exclude(object, 'fetch-failed', (err as Error).message);
+        }
+        counts.fetched++;
+        counts.fetchedBytes += object.size;
+        fetched = true;
+      }
+      const change = before === undefined ? 'new' : same(before) && before.sha256 === sha256 ? undefined : 'changed';
+      if (change) changes.push({ centre: centre.id, key: object.key, change });
+      counts[change ?? 'unchanged']++;
+      const result: SourceObject = { centre: centre.id, key: object.key, size: object.size, sha256, etag: object.etag, kind: classifyObject(object.key, centre.dialect) };
+      if (result.kind === 'other') exclude(object, 'unrecognised-object', 'is neither the metadata file nor an image');
+      options.onStaged(result, fetched);
+      return result;
+    },
+    { concurrency: options.fetchesInFlight },
+  );
+
+  const seen = new Set(listed.map((o) => o.key));
+  for (const o of options.previous) {
+    if (seen.has(o.key)) continue;
+    counts.deleted++;
+    changes.push({ centre: centre.id, key: o.key, change: 'deleted' });
   }
-  return { objects, exclusions, bytes };
+  const objects = staged.filter((o): o is SourceObject => o !== undefined);
+  return { objects, exclusions: exclusions.sort(byKey), changes: changes.sort(byKey), counts, bytes: objects.reduce((n, o) => n + o.size, 0) };
 }
+
+/** Streams into a fresh file under staging/incoming, then moves it to its content address. */
+async function fetchInto(source: CentreSource, object: ListedObject, layout: StorageLayout): Promise<string> {
+  const incoming = path.join(layout.private, 'staging', 'incoming', randomBytes(8).toString('hex'));
+  const { sha256 } = await source.fetch(object, incoming);
+  const target = layout.staged(sha256);
+  if (await exists(target)) {
+    await rm(incoming, { force: true });
+  } else {
+    await mkdir(path.dirname(target), { recursive: true });
+    await rename(incoming, target);
+  }
+  return sha256;
+}
+
+const byKey = <T extends { key?: string }>(a: T, b: T) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0);

@@ -1,11 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { streamToFile, type WrittenStream } from '../storage/stream-to-file.ts';
 
 export interface ExpectedObject {
   /** bytes, as listed: a different length is an error */
@@ -14,11 +10,7 @@ export interface ExpectedObject {
   etag?: string;
 }
 
-export interface FetchedObject {
-  /** hex sha256 of the bytes written to `target` */
-  sha256: string;
-  size: number;
-}
+export type FetchedObject = WrittenStream;
 
 /**
  * Streams one object into `target`: GetObject → (sha256 + byte count) → a temporary sibling file,
@@ -52,33 +44,7 @@ export async function fetchObject(
     throw err;
   }
 
-  const tmp = `${target}.${randomBytes(6).toString('hex')}.part`;
-  const hash = createHash('sha256');
-  let size = 0;
-  try {
-    await mkdir(path.dirname(target), { recursive: true });
-    await pipeline(
-      source,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          size += chunk.length;
-          // Stop early rather than fill the disk with an object far larger than listed.
-          if (size > expected.size) throw new Error(`fetchObject ${where}: more than the expected ${expected.size} bytes`);
-          hash.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(tmp, { flags: 'wx' }),
-      options.abortSignal ? { signal: options.abortSignal } : {},
-    );
-    if (size !== expected.size) throw new Error(`fetchObject ${where}: got ${size} bytes, expected ${expected.size}`);
-    await rename(tmp, target);
-  } catch (err) {
-    source.destroy();
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  return { sha256: hash.digest('hex'), size };
+  return streamToFile(source, target, expected.size, `fetchObject ${where}`, options.abortSignal);
 }
 
 function unquote(etag: string): string {
@@ -88,35 +54,3 @@ function unquote(etag: string): string {
 // ---- object keys -------------------------------------------------------------------------------
 
 // Bidirectional formatting controls (a "\u202Egpj.exe" displays as "exe.jpg").
-const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
-// Other invisible or unassigned code points: format (zero-width, BOM, soft hyphen), private use,
-// unassigned and noncharacters, line/paragraph separators.
-const ODD_CODE_POINTS = /[\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
-const MAX_KEY_BYTES = 1024;
-
-/**
- * The key as a relative, '/'-separated staging name, or why it is refused. Staged files are
- * content-addressed (the key is never used as a path), but a key that could name something outside
- * a folder, or displays as something other than what it is, is excluded with this reason.
- * Refused: empty or over 1,024 UTF-8 bytes; control characters (NUL included); lone surrogates;
- * bidi controls and other invisible/unassigned code points; not in Unicode NFC; backslashes;
- * absolute (leading '/', drive letter); empty, '.' or '..' segments (so also a trailing '/').
- */
-export function safeStagingName(key: string): string | { rejected: string } {
-  const reject = (why: string) => ({ rejected: `object key ${JSON.stringify(key)} ${why}` });
-  if (key.length === 0) return reject('is empty');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) return reject(`is longer than ${MAX_KEY_BYTES} bytes`);
-  if (/\p{Cc}/u.test(key)) return reject('contains a control character');
-  if (/\p{Cs}/u.test(key)) return reject('is not well-formed Unicode (lone surrogate)');
-  if (BIDI_CONTROLS.test(key)) return reject('contains a bidirectional text control character');
-  if (ODD_CODE_POINTS.test(key)) return reject('contains an invisible, private-use or unassigned character');
-  if (key.normalize('NFC') !== key) return reject('is not in Unicode normalisation form C');
-  if (key.includes('\\')) return reject('contains a backslash');
-  if (key.startsWith('/') || /^[A-Za-z]:/.test(key)) return reject('is an absolute path');
-  for (const segment of key.split('/')) {
-    if (segment === '..') return reject("has a '..' segment");
-    if (segment === '.') return reject("has a '.' segment");
-    if (segment === '') return reject(key.endsWith('/') ? "ends in '/' (a folder marker, not a file)" : "has an empty segment ('//')");
-  }
-  return key;
-}

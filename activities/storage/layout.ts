@@ -21,6 +21,14 @@ export class StorageLayout {
   get idMap(): string {
     return path.join(this.private, 'public-ids.json');
   }
+  /** A source image's de-identification and QC result, by source sha256 and processing version (private: it holds EXIF findings). */
+  processedCache(sourceSha256: string, version: number): string {
+    return path.join(this.private, 'cache', `processed-v${version}`, sourceSha256.slice(0, 2), `${sourceSha256}.json`);
+  }
+  /** Concept scores of a de-identified image under one model version. */
+  conceptCache(deidSha256: string, modelVersion: string): string {
+    return path.join(this.root, 'work', 'concepts', modelVersion, deidSha256.slice(0, 2), `${deidSha256}.json`);
+  }
   /** De-identified JPEGs, content-addressed by the sha256 of their bytes. */
   deidImage(sha256: string): string {
     return path.join(this.root, 'work', 'images', sha256.slice(0, 2), `${sha256}.jpg`);
@@ -28,6 +36,10 @@ export class StorageLayout {
   /** The concept model's input pixels for a de-identified JPEG, derived when QC decodes it. */
   conceptInput(deidSha256: string): string {
     return path.join(this.root, 'work', 'concept-inputs', deidSha256.slice(0, 2), `${deidSha256}.rgb`);
+  }
+  /** What the current release was built from (input hash, manifest, leak scan), to skip identical rebuilds. */
+  get releaseState(): string {
+    return path.join(this.private, 'release-state.json');
   }
   get release(): string {
     return path.resolve(this.root, this.releaseDir);

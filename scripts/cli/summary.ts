@@ -17,8 +17,11 @@ export function formatSummary(run: BuildRun, uiAddress: string, namespace: strin
     `concepts scored               ${pad(summary.concepts.images)}`,
     `released                      ${pad(summary.release.images)}  ${summary.release.lesions} lesions`,
     '',
-    'Per centre (images retrieved -> processed):',
-    ...summary.centres.map((c) => `  ${c.centre.padEnd(12)} ${pad(c.retrieve.images)} -> ${c.images.processed}`),
+    'Per centre: objects seen / new / changed / unchanged / deleted / failed; images retrieved -> processed',
+    ...summary.centres.map(
+      (c) =>
+        `  ${c.centre.padEnd(12)} ${[c.retrieve.objects, c.retrieve.new, c.retrieve.changed, c.retrieve.unchanged, c.retrieve.deleted, c.retrieve.failed].join(' / ')}; ${c.retrieve.images} -> ${c.images.processed}`,
+    ),
     '',
     'Exclusions by reason:',
     ...(Object.keys(summary.release.exclusionsByReason).length === 0

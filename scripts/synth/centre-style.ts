@@ -51,6 +51,21 @@ export const CENTRE_STYLES: CentreStyle[] = [
     camera: { make: 'SONY', model: 'ILCE-7M3', software: 'ILCE-7M3 v4.01' },
     gps: { latitude: 47.0812, longitude: 15.4655 },
   },
+  {
+    // A centre whose export is one folder per patient with a sidecar per image (the writer adds the folder).
+    patientId: (r) => `P${r.digits(6)}`,
+    lesionId: (_r, _p, n) => `L${n}`,
+    fileName: ({ random }) => `IMG_${random.digits(4)}.jpg`,
+    camera: { make: 'OLYMPUS CORPORATION', model: 'TG-6', software: 'Version 1.2' },
+    gps: { latitude: 59.9489, longitude: 10.7135 },
+  },
+  {
+    patientId: (r) => `PT${r.digits(6)}`,
+    lesionId: (_r, _p, n) => `les${n}`,
+    fileName: ({ patientId, dermoscopic, n }) => `fotografias/${patientId}_${dermoscopic ? 'dermatoscopia' : 'clinica'}_${n}.jpg`,
+    camera: { make: 'Canon', model: 'Canon PowerShot G7 X Mark III', software: 'Firmware Version 1.4.0' },
+    gps: { latitude: 38.7496, longitude: -9.1607 },
+  },
 ];
 
 export const FIRST_NAMES = ['Anna', 'Maria', 'Jose', 'Hannah', 'Liam', 'Olivia', 'Lukas', 'Sofia', 'Noah', 'Emma', 'Jakob', 'Lucia', 'Chloe', 'Jack', 'Mia', 'Felix', 'Grace', 'Pablo'];

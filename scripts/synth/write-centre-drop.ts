@@ -4,7 +4,7 @@ import { stringify } from 'csv-stringify/sync';
 import { addDays, format, subYears } from 'date-fns';
 import sharp from 'sharp';
 import type { Centre } from '../../schemas/config.ts';
-import type { DialectColumns, ValueMapField } from '../../schemas/dialect.ts';
+import type { Dialect, DialectColumns, ValueMapField } from '../../schemas/dialect.ts';
 import { CENTRE_STYLES, FIRST_NAMES, LAST_NAMES } from './centre-style.ts';
 import { buildExifApp1, insertApp1, type CameraExif } from './exif.ts';
 import type { Random } from './random.ts';
@@ -28,16 +28,21 @@ export interface SynthKeyRow {
 /** Orientation tag -> the rotation that turns upright pixels into what such a camera stores. */
 const STORED_ROTATION: Record<number, number> = { 3: 180, 6: 270, 8: 90 };
 
+/** One image's metadata row as the generator knows it: the image's key in the drop and each field's local text. */
+interface DropRow {
+  file: string;
+  values: Record<keyof DialectColumns, string | undefined>;
+}
+
 /**
- * Writes a centre's drop the way that centre exports: its dialect (columns, delimiter, encoding,
- * dates, local wording) applied in reverse, its id and filename habits, and camera EXIF with dates,
- * GPS and names in every JPEG, some with an orientation other than 1.
+ * Writes a centre's drop the way that centre exports: its dialect (layout, columns, delimiter,
+ * encoding, dates, local wording) applied in reverse, its id and filename habits, and camera EXIF
+ * with dates, GPS and names in every JPEG, some with an orientation other than 1.
  */
 export async function writeCentreDrop(centre: Centre, position: number, lesions: readonly SourceLesion[], folder: string, random: Random): Promise<SynthKeyRow[]> {
   const style = CENTRE_STYLES[position % CENTRE_STYLES.length]!;
   const { dialect } = centre;
-  const columns = Object.entries(dialect.columns) as [keyof DialectColumns, string][];
-  const rows: string[][] = [];
+  const rows: DropRow[] = [];
   const key: SynthKeyRow[] = [];
   const used = new Set<string>();
 
@@ -51,7 +56,7 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
     const birthDate = age === undefined ? undefined : subYears(addDays(examDate, -random.int(1, 364)), age);
     for (const [i, image] of lesion.images.entries()) {
       const dermoscopic = image.imageType === 'dermoscopic';
-      let file = style.fileName({ random, first, last, examDate, patientId, lesionId, dermoscopic, n: i + 1 });
+      let file = placed(style.fileName({ random, first, last, examDate, patientId, lesionId, dermoscopic, n: i + 1 }), patientId, dialect);
       while (used.has(file.toLowerCase())) file = file.replace(/(\.[^.]+)$/, `_${random.digits(2)}$1`);
       used.add(file.toLowerCase());
       const orientation = random.next() < 0.15 ? random.pick([3, 6, 8]) : 1;
@@ -62,7 +67,7 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
         dateTimeOriginal: `${format(examDate, 'yyyy:MM:dd')} ${String(random.int(8, 17)).padStart(2, '0')}:${String(random.int(0, 59)).padStart(2, '0')}:00`,
         gps: { latitude: style.gps.latitude + (random.next() - 0.5) * 0.01, longitude: style.gps.longitude + (random.next() - 0.5) * 0.01 },
       });
-      const values: Record<keyof DialectColumns, string | undefined> = {
+      const values: DropRow['values'] = {
         patientId,
         lesionId,
         imageFile: file,
@@ -79,18 +84,59 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
         invasionThickness: lesion.invasionThickness,
         manipulation: local(centre, 'manipulation', image.manipulation),
       };
-      rows.push(columns.map(([field]) => values[field] ?? ''));
+      rows.push({ file, values });
       key.push({
         centre: centre.id, file, patient_id: patientId, local_lesion_id: lesionId, patient_name: values.patientName!,
         birth_date: values.birthDate ?? '', exam_date: values.examDate ?? '', source_lesion_id: lesion.lesionId, source_isic_id: image.isicId, image_type: image.imageType,
       });
     }
   }
-  const text = stringify([columns.map(([, column]) => column), ...rows], { delimiter: dialect.delimiter, record_delimiter: '\r\n' });
-  const bytes = dialect.encoding === 'latin1' ? Buffer.from(text, 'latin1') : Buffer.from(dialect.encoding === 'utf8-bom' ? `\ufeff${text}` : text, 'utf8');
-  await mkdir(path.dirname(path.join(folder, dialect.metadataFile)), { recursive: true });
-  await writeFile(path.join(folder, dialect.metadataFile), bytes);
+  await writeMetadata(dialect, rows, folder);
   return key;
+}
+
+/** Where an image goes in the drop: where the centre style names it, or for sidecar drops in its patient's folder. */
+function placed(styleName: string, patientId: string, dialect: Dialect): string {
+  return dialect.layout === 'sidecar' ? `${patientId}/${path.posix.basename(styleName)}` : styleName;
+}
+
+/** Writes the metadata in the centre's layout: one delimited file, one JSON-lines file, or a sidecar beside each image. */
+async function writeMetadata(dialect: Dialect, rows: readonly DropRow[], folder: string): Promise<void> {
+  const columns = Object.entries(dialect.columns) as [keyof DialectColumns, string][];
+  switch (dialect.layout) {
+    case 'csv': {
+      const table = [columns.map(([, column]) => column), ...rows.map((row) => columns.map(([field]) => row.values[field] ?? ''))];
+      return writeText(path.join(folder, dialect.metadataFile), stringify(table, { delimiter: dialect.delimiter, record_delimiter: '\r\n' }), dialect.encoding);
+    }
+    case 'jsonl': {
+      const lines = rows.map((row) => `${JSON.stringify(jsonRow(columns, row.values))}\n`);
+      return writeText(path.join(folder, dialect.metadataFile), lines.join(''), dialect.encoding);
+    }
+    case 'sidecar':
+      // The image key is implied by the sidecar's name, so the sidecar leaves the imageFile column out.
+      for (const row of rows) {
+        const sidecar = row.file.replace(/\.[^./]+$/, dialect.sidecarExtension);
+        const fields = columns.filter(([field]) => field !== 'imageFile');
+        await writeText(path.join(folder, sidecar), `${JSON.stringify(jsonRow(fields, row.values), null, 2)}\n`, dialect.encoding);
+      }
+  }
+}
+
+/** A row as a JSON exporter writes it: empty fields left out, numeric ones (age, skin tone) as numbers. */
+function jsonRow(columns: readonly [keyof DialectColumns, string][], values: DropRow['values']): Record<string, string | number> {
+  const row: Record<string, string | number> = {};
+  for (const [field, column] of columns) {
+    const value = values[field];
+    if (value === undefined || value === '') continue;
+    row[column] = (field === 'age' || field === 'skinTone') && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return row;
+}
+
+async function writeText(file: string, text: string, encoding: Dialect['encoding']): Promise<void> {
+  const bytes = encoding === 'latin1' ? Buffer.from(text, 'latin1') : Buffer.from(encoding === 'utf8-bom' ? `\ufeff${text}` : text, 'utf8');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, bytes);
 }
 
 /** The centre's local wording for a release value: the first local term its value map sends there. */

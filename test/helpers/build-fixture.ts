@@ -21,10 +21,11 @@ export interface BuildFixture {
 /**
  * Synthesises centre drops into a fresh temp folder and returns a config for them on the test
  * Temporal server, with its own dataset id and task queues so test files can build in parallel.
+ * The centres and dialects come from `options.config` (default: the repository's temporal.yml).
  */
-export async function buildFixture(name: string, options: Omit<SynthOptions, 'config' | 'out'>): Promise<BuildFixture> {
+export async function buildFixture(name: string, options: Omit<SynthOptions, 'config' | 'out'> & { config?: string }): Promise<BuildFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `milk-${name}-`));
-  const synth = await synthesise({ ...options, config: REPO_CONFIG_FILE, out: dir });
+  const synth = await synthesise({ ...options, config: options.config ?? REPO_CONFIG_FILE, out: dir });
   const raw = parseYaml(await readFile(synth.config, 'utf8'));
   const suffix = `${name}-${path.basename(dir)}`;
   raw.dataset = `test-${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-');

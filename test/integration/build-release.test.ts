@@ -27,7 +27,7 @@ describe('buildRelease workflow on synthetic drops', () => {
   it('turns five centre drops into a release, records bad input as exclusions, and keeps PHI out of histories', async () => {
     const fixture = await buildFixture('workflow', { seed: 7, lesions: 15 });
     const vienna = fixture.loaded.config.centres[0]!;
-    const metadataFile = path.join(fixture.dir, vienna.id, vienna.dialect.metadataFile);
+    const metadataFile = path.join(fixture.dir, vienna.id, vienna.dialect.metadataFile!);
     // A broken drop: a ragged row, a row with an unknown diagnosis, a stray file, an image with no row, a corrupt JPEG.
     const raggedRow = readFileSync(metadataFile, 'latin1').trimEnd().split('\r\n').length; // header is row 0
     appendFileSync(metadataFile, Buffer.from('PAT-1;L1;bilder/x.jpg\r\n', 'latin1'));
@@ -92,6 +92,10 @@ describe('buildRelease workflow on synthetic drops', () => {
     const manifest = release.manifest();
     const second = await runBuild(fixture.reload(), { embeddedWorker: true });
     expect(second.summary.release.manifestSha256).toBe(summary.release.manifestSha256);
+    // ... and a no-change rebuild fetches, decodes and writes nothing again
+    expect(second.summary.centres.map((c) => c.retrieve.fetched)).toEqual(second.summary.centres.map(() => 0));
+    expect(second.summary.centres.map((c) => [c.retrieve.new, c.retrieve.changed, c.retrieve.deleted])).toEqual(second.summary.centres.map(() => [0, 0, 0]));
+    expect(second.summary.release.reused).toBe(true);
     expect(release.manifest()).toBe(manifest);
     expect(fileSha256(path.join(release.dir, 'MILK10k_Training_Metadata.csv'))).toBe(manifest.match(/^(\w+) {2}MILK10k_Training_Metadata\.csv$/m)![1]);
   });

@@ -33,14 +33,14 @@ interface ImageSpec {
 let row = 0;
 function build(specs: ImageSpec[]): AssembleInput {
   const inventory: SourceObject[] = [
-    SourceObject.parse({ centre: CENTRE, key: 'export/befunde.csv', size: 100, sha256: hash('metadata'), kind: 'metadata' }),
+    SourceObject.parse({ centre: CENTRE, key: 'export/befunde.csv', size: 100, sha256: hash('metadata'), etag: 'e', kind: 'metadata' }),
   ];
   const records: PrivateRecord[] = [];
   const images: ProcessedImage[] = [];
   const excludedImageKeys = new Set<string>();
   for (const spec of specs) {
     const sourceSha256 = spec.sourceSha256 ?? hash(`source:${spec.key}`);
-    inventory.push(SourceObject.parse({ centre: CENTRE, key: spec.key, size: 1000, sha256: sourceSha256, kind: 'image' }));
+    inventory.push(SourceObject.parse({ centre: CENTRE, key: spec.key, size: 1000, sha256: sourceSha256, etag: 'e', kind: 'image' }));
     if (spec.record !== null) {
       records.push(
         PrivateRecord.parse({

@@ -11,7 +11,7 @@ const VIENNA_HEADER =
   'PatNr;LaesionNr;Bilddatei;Bildtyp;Diagnose;Name;Geburtsdatum;Untersuchungsdatum;Geschlecht;Lokalisation;Hauttyp;Sicherung;Tumordicke;Bearbeitung';
 
 function metadataObject(centre: string, key: string): SourceObject {
-  return { centre, key, size: 1, sha256: 'a'.repeat(64), kind: 'metadata' };
+  return { centre, key, size: 1, sha256: 'a'.repeat(64), etag: '1-0', kind: 'metadata' };
 }
 
 function parseVienna(lines: string[], images: string[], dialect: Dialect = vienna, bytes?: Uint8Array) {

@@ -24,7 +24,7 @@ function stage(key: string, bytes: Buffer): SourceObject {
   const digest = sha256(bytes);
   mkdirSync(path.dirname(layout.staged(digest)), { recursive: true });
   writeFileSync(layout.staged(digest), bytes);
-  return { centre: 'vienna', key, size: bytes.length, sha256: digest, kind: 'image' };
+  return { centre: 'vienna', key, size: bytes.length, sha256: digest, etag: 'e', kind: 'image' };
 }
 
 const jpeg = (colour: string, orientation = 1) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeStagingName } from '../../activities/retrieve/s3-fetch.ts';
+import { safeStagingName } from '../../activities/retrieve/object-key.ts';
 
 const rejected = (key: string) => {
   const result = safeStagingName(key);

@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Centre, LoadedConfig, S3Source } from '../../schemas/config.ts';
+import { s3Client } from '../storage/s3-client.ts';
+import { streamToFile, type WrittenStream } from '../storage/stream-to-file.ts';
+import { listFolder } from './list-folder.ts';
+import { fetchObject } from './s3-fetch.ts';
+import { listObjects } from './s3-listing.ts';
+
+/** One object of a centre's drop as its store lists it. */
+export interface ListedObject {
+  /** path inside the drop, '/'-separated (for S3: relative to the prefix) */
+  key: string;
+  size: number;
+  /** changes when the content changes: S3's ETag; for a folder, size and modification time */
+  etag: string;
+  /** false for symlinks and other non-files in a folder: reported, never followed */
+  regular: boolean;
+}
+
+/** Where a centre delivers: a folder or an S3 bucket/prefix, behind one interface. */
+export interface CentreSource {
+  /** from the config (never an object key), for messages */
+  readonly description: string;
+  /** every object, sorted by key */
+  list(): Promise<ListedObject[]>;
+  /** streams one object into `target`, verifying its size, and returns its sha256 */
+  fetch(object: ListedObject, target: string): Promise<WrittenStream>;
+}
+
+export function openCentreSource(centre: Centre, loaded: LoadedConfig): CentreSource {
+  return centre.source.type === 'folder' ? folderSource(loaded.centreFolder(centre)) : s3Source(centre.source);
+}
+
+function folderSource(root: string): CentreSource {
+  return {
+    description: root,
+    async list() {
+      return Promise.all(
+        (await listFolder(root)).map(async (file) => {
+          const info = await stat(file.absolute);
+          return { key: file.key, size: info.size, etag: `${info.size}-${Math.floor(info.mtimeMs)}`, regular: file.regular };
+        }),
+      );
+    },
+    fetch: (object, target) => streamToFile(createReadStream(path.join(root, object.key)), target, object.size, `${root}/${object.key}`),
+  };
+}
+
+function s3Source(source: S3Source): CentreSource {
+  const client = s3Client({ endpoint: source.endpoint, region: source.region, forcePathStyle: source.forcePathStyle, credentials: credentialsFrom(source) });
+  return {
+    description: `s3://${source.bucket}/${source.prefix}`,
+    async list() {
+      const objects: ListedObject[] = [];
+      for await (const o of listObjects(client, source.bucket, source.prefix)) objects.push({ key: o.key, size: o.size, etag: o.etag, regular: true });
+      return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    },
+    fetch: (object, target) => fetchObject(client, source.bucket, `${source.prefix}${object.key}`, target, { size: object.size, etag: object.etag }),
+  };
+}
+
+/** Credentials come from the environment variables the config names (never from the file itself). */
+function credentialsFrom(source: S3Source): { accessKeyId: string; secretAccessKey: string } | undefined {
+  if (!source.credentials) return undefined;
+  const accessKeyId = process.env[source.credentials.accessKeyIdEnv];
+  const secretAccessKey = process.env[source.credentials.secretAccessKeyEnv];
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(`s3://${source.bucket}/${source.prefix}: set the environment variables ${source.credentials.accessKeyIdEnv} and ${source.credentials.secretAccessKeyEnv}`);
+  }
+  return { accessKeyId, secretAccessKey };
+}
