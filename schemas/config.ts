@@ -66,6 +66,7 @@ export const MilkConfig = z.strictObject({
     namespace: z.string().default('default'),
     uiAddress: z.string().default('http://localhost:8233'),
     taskQueues: z.strictObject({ workflow: TaskQueue, io: TaskQueue, cpu: TaskQueue, inference: TaskQueue }),
+    heartbeatTimeoutSeconds: z.number().int().positive().default(60).describe('an activity silent this long is retried elsewhere (after a worker crash)'),
   }),
   storage: z.strictObject({ root: z.string().default('data').describe('relative to the config file') }).default({ root: 'data' }),
   ingest: z

@@ -33,7 +33,12 @@ export async function runBuild(loaded: LoadedConfig, options: BuildOptions): Pro
       .start(buildRelease, {
         workflowId,
         taskQueue: queues.workflow.name,
-        args: [{ configHash: loaded.hash, queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name } }],
+        args: [
+          {
+            configHash: loaded.hash,
+            queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name, heartbeatTimeoutSeconds: loaded.config.temporal.heartbeatTimeoutSeconds },
+          },
+        ],
         workflowIdConflictPolicy: 'FAIL',
       })
       .catch((err: unknown) => {

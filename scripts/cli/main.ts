@@ -7,6 +7,7 @@ import { startWorker } from '../../worker/worker.ts';
 import { startDevServer, type DevServer } from '../dev-server.ts';
 import { runBuild, type BuildRun } from '../run-build.ts';
 import { synthesise } from '../synth/synth.ts';
+import { parseS3Url } from '../synth/upload-drops.ts';
 import { formatSummary } from './summary.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
@@ -52,8 +53,12 @@ program
   .option('--lesions <n>', 'number of lesions (default: all of --from-milk10k, else 100)', integer)
   .option('--seed <s>', 'random seed; the same seed gives the same drops', integer, 10_000)
   .option('--out <dir>', 'output folder: <dir>/<centre>/, <dir>/temporal.yml, <dir>/synth-key.csv (private)', path.join(PROJECT, 'data', 'drops'))
-  .action(async (opts: { config: string; fromMilk10k?: string; lesions?: number; seed: number; out: string }) => {
-    const result = await synthesise({ config: opts.config, out: path.resolve(opts.out), seed: opts.seed, lesions: opts.lesions, fromMilk10k: opts.fromMilk10k });
+  .option('--to <s3url>', 'also upload the drops to s3://bucket/prefix/<centre>/ and point <dir>/temporal.yml there (credentials: the AWS standard chain)')
+  .option('--s3-endpoint <url>', 'S3-compatible endpoint for --to (default: AWS)')
+  .option('--s3-region <region>', 'region for --to', 'us-east-1')
+  .action(async (opts: { config: string; fromMilk10k?: string; lesions?: number; seed: number; out: string; to?: string; s3Endpoint?: string; s3Region: string }) => {
+    const to = opts.to ? { ...parseS3Url(opts.to), endpoint: opts.s3Endpoint, region: opts.s3Region } : undefined;
+    const result = await synthesise({ config: opts.config, out: path.resolve(opts.out), seed: opts.seed, lesions: opts.lesions, fromMilk10k: opts.fromMilk10k, to });
     console.log(`Wrote ${result.lesions} lesions (${result.images} images) to ${result.out}: ${Object.entries(result.perCentre).map(([c, n]) => `${c} ${n}`).join(', ')}`);
     console.log(`Build them with: milk build --config ${result.config}`);
   });

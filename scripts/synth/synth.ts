@@ -7,6 +7,7 @@ import { Random } from './random.ts';
 import { readMilk10k } from './read-milk10k.ts';
 import type { SourceLesion } from './source-lesion.ts';
 import { syntheticLesions } from './synthetic-lesions.ts';
+import { uploadDrops, type S3Target } from './upload-drops.ts';
 import { writeCentreDrop, type SynthKeyRow } from './write-centre-drop.ts';
 
 export interface SynthOptions {
@@ -16,6 +17,8 @@ export interface SynthOptions {
   seed: number;
   lesions?: number;
   fromMilk10k?: string;
+  /** also upload the drops to this S3 address and point the written config at it */
+  to?: S3Target;
 }
 
 export interface SynthResult {
@@ -57,10 +60,16 @@ export async function synthesise(options: SynthOptions): Promise<SynthResult> {
   }
   await writeFile(path.join(options.out, 'synth-key.csv'), stringify(key, { header: true, record_delimiter: '\n' }));
 
-  const raw = parseYaml(await readFile(options.config, 'utf8')) as { storage?: { root?: string }; concepts?: { model?: string }; centres: { id: string; source: { path: string } }[] };
-  for (const centre of raw.centres) centre.source.path = centre.id;
+  const raw = parseYaml(await readFile(options.config, 'utf8')) as { storage?: { root?: string }; centres: { id: string; source: Record<string, unknown> }[] };
+  const to = options.to;
+  if (to) await uploadDrops(options.out, centres.map((c) => c.id), to);
+  for (const centre of raw.centres) {
+    centre.source = to
+      ? { type: 's3', bucket: to.bucket, prefix: `${to.prefix}${centre.id}/`, region: to.region, ...(to.endpoint ? { endpoint: to.endpoint, forcePathStyle: true } : {}) }
+      : { type: 'folder', path: centre.id };
+  }
   raw.storage = { ...raw.storage, root: 'data' };
   const configOut = path.join(options.out, 'temporal.yml');
-  await writeFile(configOut, `# Written by \`milk synth\`: the centres of ${path.basename(options.config)}, reading the drops beside this file.\n${toYaml(raw)}`);
+  await writeFile(configOut, `# Written by \`milk synth\`: the centres of ${path.basename(options.config)}, reading the drops ${to ? `in s3://${to.bucket}/${to.prefix}` : 'beside this file'}.\n${toYaml(raw)}`);
   return { out: options.out, config: configOut, lesions: lesions.length, images: key.length, perCentre };
 }
