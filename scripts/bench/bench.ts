@@ -1,4 +1,7 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import pMap from 'p-map';
+import { measureImage } from '../../activities/qc/measure-image.ts';
+import { QcConfig } from '../../schemas/config.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../schemas/config.ts';
@@ -7,6 +10,8 @@ import { freePort, startDevServer, type DevServer } from '../dev-server.ts';
 import { runBuild } from '../run-build.ts';
 import { synthesise } from '../synth/synth.ts';
 import { benchDeidentification } from './deid-bench.ts';
+import { benchNearDuplicates } from './qc-bench.ts';
+import { benchS3Fetch } from './s3-bench.ts';
 
 /**
  * `npm run bench`: generates centre drops from a MILK10k layout, builds them twice on a real
@@ -31,18 +36,32 @@ export async function runBench(milk10k: string): Promise<void> {
       server = await startDevServer({ dbFile: path.join(work, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });
       process.env.TEMPORAL_ADDRESS = server.address;
     }
+    const s3 = await benchS3Fetch(sources);
+    console.log(`S3 fetch from a local SeaweedFS of ${s3.objects} centre JPEGs: ${s3.objectsPerSecond.toFixed(0)} objects/s, ${s3.mbPerSecond.toFixed(1)} MB/s`);
+    for (const n of [10_000, 100_000]) {
+      const duplicates = benchNearDuplicates(n, { maxDistance: QcConfig.parse({}).duplicates.maxDistance });
+      console.log(`near-duplicate search over ${n} hashes: index ${duplicates.buildMs.toFixed(0)} ms, search ${duplicates.searchMs.toFixed(0)} ms, ${duplicates.pairs} pairs`);
+    }
+    const sample = (await readdir(path.join(milk10k, 'MILK10k_Training_Input'), { recursive: true })).filter((f) => f.endsWith('.jpg')).map((f) => path.join(milk10k, 'MILK10k_Training_Input', f));
+    started = Date.now();
+    await pMap(sample, async (file) => measureImage(await readFile(file)), { concurrency: 4 });
+    console.log(`QC measurement (decode, all image checks, pHash, pixel hash, concept input) of the ${sample.length} sample images: ${(sample.length / ((Date.now() - started) / 1000)).toFixed(0)} images/s`);
+
     const loaded = loadConfig(synth.config);
+    const walls: number[] = [];
     for (const label of ['first build', 'rebuild, same inputs']) {
       const peak = trackPeakRss();
       started = Date.now();
       const run = await runBuild(loaded, { embeddedWorker: true });
       const seconds = (Date.now() - started) / 1000;
+      walls.push(seconds);
       const images = run.summary.centres.reduce((n, c) => n + c.retrieve.images, 0);
       console.log(
         `${label}: ${seconds.toFixed(1)} s, ${(images / seconds).toFixed(1)} images/s (${images} images in, ${run.summary.release.images} released), ` +
           `peak RSS ${(peak.stop() / 1024 / 1024).toFixed(0)} MB, stages ${run.summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`,
       );
     }
+    console.log(`no-change rebuild took ${((100 * walls[1]!) / walls[0]!).toFixed(1)}% of the first build's wall time`);
   } finally {
     await server?.stop();
     await rm(work, { recursive: true, force: true });

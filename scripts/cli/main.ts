@@ -4,7 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
 import { isTemporalReachable } from '../../worker/connection.ts';
 import { startWorker } from '../../worker/worker.ts';
-import { startDevServer, type DevServer } from '../dev-server.ts';
+import { startDevServer } from '../dev-server.ts';
+import { startS3Server } from '../s3-server.ts';
 import { runBuild, type BuildRun } from '../run-build.ts';
 import { synthesise } from '../synth/synth.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
@@ -82,30 +83,44 @@ program
   .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
   .option('--from-milk10k <dir>', 'generate the drops from a MILK10k layout instead of synthetic images')
   .option('--lesions <n>', 'lesions to generate when drops are absent', integer, 200)
-  .action(async (opts: { config: string; fromMilk10k?: string; lesions: number }) => {
+  .option('--s3', 'serve the drops from a local S3 server (SeaweedFS) started for the demo, and build from there')
+  .action(async (opts: { config: string; fromMilk10k?: string; lesions: number; s3?: boolean }) => {
     let loaded = loadConfig(opts.config);
-    const missing = loaded.config.centres.filter((c) => !existsSync(loaded.centreFolder(c)));
-    if (missing.length > 0) {
-      const out = path.dirname(loaded.centreFolder(missing[0]!));
-      console.log(`Generating sample drops for ${loaded.config.centres.length} centres in ${out} ...`);
-      await synthesise({ config: opts.config, out, seed: 10_000, lesions: opts.fromMilk10k ? undefined : opts.lesions, fromMilk10k: opts.fromMilk10k });
-    }
-    let server: DevServer | undefined;
-    if (!(await isTemporalReachable(loaded.config.temporal.address))) {
-      const [host, port] = loaded.config.temporal.address.split(':');
-      if (host !== 'localhost' && host !== '127.0.0.1') throw new Error(`no Temporal server answers at ${loaded.config.temporal.address}`);
-      console.log(`Starting a Temporal dev server on ${loaded.config.temporal.address} ...`);
-      server = await startDevServer({ dbFile: path.join(loaded.storageRoot, 'temporal', 'dev.sqlite'), port: Number(port), uiPort: Number(port) + 1000 });
-      process.env.TEMPORAL_ADDRESS = server.address;
-      loaded = loadConfig(opts.config);
-    }
+    const started: { stop(): Promise<void> }[] = [];
     try {
+      let config = opts.config;
+      const synthOptions = { config: opts.config, seed: 10_000, lesions: opts.fromMilk10k ? undefined : opts.lesions, fromMilk10k: opts.fromMilk10k };
+      if (opts.s3) {
+        const s3 = await startS3Server({ dir: path.join(loaded.storageRoot, 's3') });
+        started.push(s3);
+        process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+        process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+        const out = path.join(loaded.storageRoot, 'drops-s3');
+        console.log(`Serving sample drops from a local S3 server at ${s3.endpoint} (bucket milk-drops) ...`);
+        config = (await synthesise({ ...synthOptions, out, to: { bucket: 'milk-drops', prefix: '', endpoint: s3.endpoint, region: s3.region } })).config;
+      } else {
+        const missing = loaded.config.centres.filter((c) => c.source.type === 'folder' && !existsSync(loaded.centreFolder(c)));
+        if (missing.length > 0) {
+          const out = path.dirname(loaded.centreFolder(missing[0]!));
+          console.log(`Generating sample drops for ${loaded.config.centres.length} centres in ${out} ...`);
+          await synthesise({ ...synthOptions, out });
+        }
+      }
+      if (!(await isTemporalReachable(loaded.config.temporal.address))) {
+        const [host, port] = loaded.config.temporal.address.split(':');
+        if (host !== 'localhost' && host !== '127.0.0.1') throw new Error(`no Temporal server answers at ${loaded.config.temporal.address}`);
+        console.log(`Starting a Temporal dev server on ${loaded.config.temporal.address} ...`);
+        const server = await startDevServer({ dbFile: path.join(loaded.storageRoot, 'temporal', 'dev.sqlite'), port: Number(port), uiPort: Number(port) + 1000 });
+        started.push(server);
+        process.env.TEMPORAL_ADDRESS = server.address;
+      }
+      loaded = loadConfig(config);
       console.log('Building the release (an embedded worker polls every task queue) ...');
       const run = await runBuild(loaded, { embeddedWorker: true, onProgress: progressPrinter() });
       printRun(run, loaded, false);
-      if (server) console.log('\nThe dev server this demo started is stopping; run `milk dev-server` to keep one (and its UI) up.');
+      if (started.length > 0) console.log('\nThe servers this demo started are stopping; run `milk dev-server` to keep a Temporal server (and its UI) up.');
     } finally {
-      await server?.stop();
+      for (const server of started.reverse()) await server.stop();
     }
   });
 
