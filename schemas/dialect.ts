@@ -90,5 +90,4 @@ export const Dialect = z.discriminatedUnion('layout', [CsvDialect, JsonlDialect,
   error: (issue) => (issue.code === 'invalid_union' ? 'expected csv (the default), jsonl or sidecar' : undefined),
 });
 export type Dialect = z.infer<typeof Dialect>;
-export type Layout = Dialect['layout'];
 export type ValueMapField = keyof NonNullable<Dialect['values']>;

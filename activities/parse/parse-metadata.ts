@@ -58,12 +58,9 @@ function parseFile({ object, bytes }: MetadataFile, context: CentreContext): Par
     return { records: [], exclusions: [exclude('unreadable-metadata', (err as Error).message)], notes: [] };
   }
   const notes = unknownColumns(read.columns, object, dialect);
-  // Only a csv header speaks for all rows; a json row lacking a column is that row's missing-field.
-  const required = [dialect.columns.patientId, dialect.columns.lesionId, dialect.columns.imageFile, dialect.columns.imageType, dialect.columns.diagnosis];
-  const missing = required.filter((c) => !read.columns.includes(c));
-  if (dialect.layout === 'csv' && missing.length) {
-    return { records: [], exclusions: [exclude('missing-columns', `required columns missing: ${missing.join(', ')}`)], notes };
-  }
+  // Only a csv header speaks for all rows; a JSON row lacking a column is that row's missing-field.
+  const missing = dialect.layout === 'csv' ? missingRequiredColumns(read.columns, dialect) : [];
+  if (missing.length) return { records: [], exclusions: [exclude('missing-columns', `required columns missing: ${missing.join(', ')}`)], notes };
 
   const records: PrivateRecord[] = [];
   const exclusions: Exclusion[] = [];
@@ -106,6 +103,11 @@ function excluder(object: SourceObject, dialect: Dialect) {
     row,
     sha256: object.sha256,
   });
+}
+
+function missingRequiredColumns(columns: readonly string[], dialect: Dialect): string[] {
+  const required = [dialect.columns.patientId, dialect.columns.lesionId, dialect.columns.imageFile, dialect.columns.imageType, dialect.columns.diagnosis];
+  return required.filter((column) => !columns.includes(column));
 }
 
 /** Columns of the file that the dialect does not map: not PHI (names, not values), reported so nothing is dropped silently. */

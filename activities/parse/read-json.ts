@@ -13,7 +13,7 @@ export function jsonCells(value: unknown, mapped: ReadonlySet<string>): JsonCell
     if (typeof cell === 'string') cells.set(column, cell.trim());
     else if (typeof cell === 'number' && Number.isFinite(cell)) cells.set(column, String(cell));
     else if (cell === null) cells.set(column, '');
-    else if (mapped.has(column)) return { malformed: `key ${column} holds ${describe(cell)}; values must be strings or numbers` };
+    else if (mapped.has(column)) return { malformed: `key ${column} holds ${kindOf(cell)}; values must be strings or numbers` };
   }
   return { columns: Object.keys(value), cells };
 }
@@ -27,7 +27,7 @@ export function parseJson(text: string): unknown {
   }
 }
 
-function describe(value: unknown): string {
+function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   return typeof value === 'number' ? 'a number out of range' : `a ${typeof value}`;

@@ -6,7 +6,9 @@ export function imagesByStem(images: Iterable<string>): Map<string, string[]> {
   const byStem = new Map<string, string[]>();
   for (const key of images) {
     const stem = withoutExtension(key);
-    byStem.set(stem, [...(byStem.get(stem) ?? []), key]);
+    const keys = byStem.get(stem);
+    if (keys) keys.push(key);
+    else byStem.set(stem, [key]);
   }
   return byStem;
 }

@@ -45,6 +45,8 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
   const rows: DropRow[] = [];
   const key: SynthKeyRow[] = [];
   const used = new Set<string>();
+  // A centre may get no lesions; its drop is then an empty folder, not a missing one (a sidecar drop writes no metadata file).
+  await mkdir(folder, { recursive: true });
 
   for (const [n, lesion] of lesions.entries()) {
     const patientId = style.patientId(random, n);
