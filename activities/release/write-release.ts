@@ -61,7 +61,8 @@ export async function writeRelease(
   // keeps the release (and its scan) it already has instead of writing and scanning it again.
   const inputHash = releaseInputHash(content, phi);
   const state = await readReleaseState(layout);
-  if (state?.inputHash === inputHash && (await manifestSha256Of(target)) === state.manifestSha256) {
+  // Reuse only a folder that still matches its manifest: a file changed or added by hand forces a rewrite.
+  if (state?.inputHash === inputHash && (await manifestSha256Of(target)) === state.manifestSha256 && (await currentManifestSha256(target)) === state.manifestSha256) {
     return { path: target, manifestSha256: state.manifestSha256, scan: state.scan, reused: true };
   }
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
@@ -118,6 +119,10 @@ async function readReleaseState(layout: StorageLayout): Promise<ReleaseState | u
   } catch {
     return undefined;
   }
+}
+
+async function currentManifestSha256(dir: string): Promise<string> {
+  return sha256(await manifestOf(dir));
 }
 
 async function manifestSha256Of(dir: string): Promise<string | undefined> {

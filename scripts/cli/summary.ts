@@ -9,7 +9,7 @@ export function formatSummary(run: BuildRun, uiAddress: string, namespace: strin
     '',
     'Stage                         images  records/lesions',
     `retrieve (objects staged)     ${pad(sum((c) => c.retrieve.images))}  ${sum((c) => c.retrieve.objects)} objects`,
-    `parse (rows harmonised)       ${pad(0, '')}  ${sum((c) => c.parse.records)} of ${sum((c) => c.parse.rows)} rows`,
+    `parse (rows harmonised)       ${pad(0, '')}  ${sum((c) => c.parse.records)} of ${sum((c) => c.parse.rows)} rows${sum((c) => c.parse.unknownColumns) ? `; ${sum((c) => c.parse.unknownColumns)} unmapped column(s), see private/lake/notes` : ''}`,
     `de-identify + QC measure      ${pad(sum((c) => c.images.processed))}`,
     `assemble (paired, QC passed)  ${pad(summary.assemble.images)}  ${summary.assemble.lesions} lesions`,
     `  QC warnings                 ${pad(summary.assemble.warned)}`,

@@ -144,7 +144,10 @@ describe('writeRelease', () => {
 
     const second = await writeRelease(content, layout, [], () => ({}));
     expect(second.manifestSha256).toBe(first.manifestSha256);
+    expect(second.reused).toBe(false); // the folder no longer matched its manifest
     expect(existsSync(path.join(second.path, 'stale.txt'))).toBe(false);
+    const third = await writeRelease(content, layout, [], () => ({}));
+    expect(third.reused).toBe(true); // untouched and built from the same inputs: kept as it is
     // no staging or previous folders are left beside the release
     expect(readdirSync(path.join(tmp, 'data')).filter((d) => d.startsWith('release'))).toEqual(['release']);
   });

@@ -16,7 +16,7 @@ function metadataObject(centre: string, key: string): SourceObject {
 
 function parseVienna(lines: string[], images: string[], dialect: Dialect = vienna, bytes?: Uint8Array) {
   const text = [VIENNA_HEADER, ...lines].join('\r\n') + '\r\n';
-  return parseMetadata(bytes ?? Buffer.from(text, 'latin1'), metadataObject('vienna', dialect.metadataFile), dialect, new Set(images));
+  return parseMetadata(bytes ?? Buffer.from(text, 'latin1'), metadataObject('vienna', dialect.metadataFile!), dialect, new Set(images));
 }
 
 const rowExclusions = (result: ReturnType<typeof parseMetadata>) => result.exclusions.filter((e) => e.entity === 'record');
@@ -155,7 +155,7 @@ describe('parseMetadata text encodings', () => {
       '1234,7,img/7_c.jpg,clinica,Carcinoma basocelular,"Núñez, José",03/04/2021,71,H,tronco,3,histologia,,ninguna',
     ].join('\n');
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
-    const result = parseMetadata(bytes, metadataObject('barcelona', barcelona.metadataFile), barcelona, new Set(['img/7_c.jpg']));
+    const result = parseMetadata(bytes, metadataObject('barcelona', barcelona.metadataFile!), barcelona, new Set(['img/7_c.jpg']));
     expect(result.exclusions).toEqual([]);
     expect(result.records).toEqual([
       expect.objectContaining({
