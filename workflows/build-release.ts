@@ -10,7 +10,7 @@ export interface BuildReleaseInput extends BuildInput {
 
 export const progressQuery = defineQuery<BuildProgress>('progress');
 
-const CONCEPT_WINDOW = 2;
+const CONCEPT_WINDOW = 4;
 
 /**
  * Builds a release: plans from the worker's config, ingests every centre in a child workflow (ids

@@ -20,7 +20,7 @@ import { parse } from 'csv-parse/sync';
 import pMap from 'p-map';
 import sharp from 'sharp';
 import { cleanvisionFlags, imageStatistics, type CleanvisionCheck, type ImageStatistics, type RawImage } from '../../activities/qc/image-statistics.ts';
-import { lumaScores } from '../../activities/qc/measure-image.ts';
+import { perceptualHash } from '../../activities/qc/measure-image.ts';
 import { modalityScore } from '../../activities/qc/modality.ts';
 import { findNearDuplicates, groupDuplicates, popcount32, prepareNearDuplicateSearch } from '../../activities/qc/near-duplicates.ts';
 
@@ -294,12 +294,12 @@ export async function evaluateSample(sampleDir: string, { driftImages = 200 } = 
     { concurrency: 4 },
   );
 
-  // the sample's own near-duplicates, on measure-image's pHash of the full-resolution luma
+  // the sample's own near-duplicates, on measure-image's pHash (here of the full-resolution luma)
   const hashes = await pMap(
     files,
     async (file, k) => {
       const { data, info } = await sharp(file).removeAlpha().greyscale().raw().toBuffer({ resolveWithObject: true });
-      return { id: rows[k]!.isic_id, phash: lumaScores({ data, width: info.width, height: info.height }).phash };
+      return { id: rows[k]!.isic_id, phash: perceptualHash(data, info.width, info.height) };
     },
     { concurrency: 4 },
   );
