@@ -10,6 +10,7 @@ import { s3Client } from '../../activities/storage/s3-client.ts';
 import { runBuild } from '../../scripts/run-build.ts';
 import { startS3Server } from '../../scripts/s3-server.ts';
 import { buildFixture } from '../helpers/build-fixture.ts';
+import { BuiltRelease } from '../helpers/release-reader.ts';
 import { temporalAddress } from '../helpers/temporal.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
@@ -43,13 +44,44 @@ describe('retrieval from S3', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: 'drops', Key: key(gone!) }));
     await s3.send(new PutObjectCommand({ Bucket: 'drops', Key: key(changed!), Body: readFileSync(path.join(fixture.dir, fixture.key.at(-1)!.centre, fixture.key.at(-1)!.file)) }));
     await s3.send(new PutObjectCommand({ Bucket: 'drops', Key: `incremental/${vienna.centre}/notes.txt`, Body: 'sent by mistake' }));
+    // A bad drop at another centre: an empty file, keys differing only by case, an oversized object,
+    // a non-image named .jpg, and a spreadsheet formula where a diagnosis should be.
+    const other = fixture.loaded.config.centres[1]!;
+    const bad = (name: string, body: string | Buffer) => s3.send(new PutObjectCommand({ Bucket: 'drops', Key: `incremental/${other.id}/${name}`, Body: body }));
+    await bad('fotos/empty.jpg', '');
+    await bad('fotos/Twin.jpg', readFileSync(path.join(fixture.dir, fixture.key.at(-1)!.centre, fixture.key.at(-1)!.file)));
+    await bad('fotos/twin.jpg', readFileSync(path.join(fixture.dir, fixture.key.at(-1)!.centre, fixture.key.at(-1)!.file)));
+    await bad('fotos/huge.jpg', Buffer.alloc(3 * 1024 * 1024, 1));
+    await bad('fotos/not-an-image.jpg', 'this is text');
+    const metadataKey = `incremental/${other.id}/${other.dialect.metadataFile}`;
+    const metadata = readFileSync(path.join(fixture.dir, other.id, other.dialect.metadataFile!), 'utf8');
+    const formulaRow = metadata.trimEnd().split('\r\n')[1]!.split(',').map((cell, i) => (i === 2 ? 'fotos/not-an-image.jpg' : i === 4 ? '=HYPERLINK("http://x")' : cell)).join(',');
+    await s3.send(new PutObjectCommand({ Bucket: 'drops', Key: metadataKey, Body: `${metadata.trimEnd()}\r\n${formulaRow}\r\n` }));
     s3.destroy();
+    const raw = parseYaml(readFileSync(fixture.loaded.file, 'utf8'));
+    raw.ingest = { ...raw.ingest, maxObjectBytes: 2 * 1024 * 1024 };
+    writeFileSync(fixture.loaded.file, toYaml(raw));
 
     const second = await runBuild(fixture.reload(), { embeddedWorker: true });
     const again = second.summary.centres[0]!.retrieve;
     expect({ new: again.new, changed: again.changed, deleted: again.deleted, fetched: again.fetched, failed: again.failed }).toEqual({ new: 1, changed: 1, deleted: 1, fetched: 2, failed: 0 });
-    expect(second.summary.centres.slice(1).every((c) => c.retrieve.fetched === 0)).toBe(true);
+    expect(second.summary.centres.slice(2).every((c) => c.retrieve.fetched === 0)).toBe(true);
+    // the bad drop: only the changed metadata file and the non-image are fetched; the rest is refused unread
+    expect(second.summary.centres[1]!.retrieve).toMatchObject({ fetched: 2, new: 1, changed: 1 }); // refused objects count as excluded, not new
     expect(second.summary.release.exclusionsByReason['object:unrecognised-object']).toBe(1);
+    const report = new BuiltRelease(fixture.loaded.storageRoot).exclusions();
+    const reasonOf = (key: string) => report.filter((e) => e.centre === other.id && e.key === key).map((e) => e.reason);
+    expect(reasonOf('fotos/empty.jpg')).toEqual(['empty-object']);
+    expect(reasonOf('fotos/Twin.jpg')).toEqual(['case-collision']);
+    expect(reasonOf('fotos/twin.jpg')).toEqual(['case-collision']);
+    expect(reasonOf('fotos/huge.jpg')).toEqual(['too-large']);
+    expect(reasonOf('fotos/not-an-image.jpg')).toEqual(['undecodable-image']);
+    expect(report.find((e) => e.centre === other.id && e.reason === 'unknown-diagnosis')?.detail).toContain('=HYPERLINK'); // quoted inside the sentence, never at the start of a cell
+    // nothing in the private report starts a cell with a formula character unescaped
+    const csv = readFileSync(path.join(fixture.loaded.storageRoot, 'private', 'reports', 'exclusions.csv'), 'utf8');
+    expect(csv).not.toMatch(/(^|,)"?[=+\-@]/m);
+    // the build went on: every other lesion of that centre is still released
+    expect(second.summary.centres[1]!.images.processed).toBeGreaterThan(0);
   });
 
   it('resumes a centre fetch after the worker is killed midway, fetching no object twice in full', async () => {
