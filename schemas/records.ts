@@ -81,7 +81,7 @@ export const QcScores = z.object({
   meanLuma: z.number(),
   sharpness: z.number(),
   phash: z.string().length(16),
-  /** sha256 of the decoded pixels: equal for exact duplicates however they were encoded */
+  /** sha256 of the pixels decoded at half resolution: equal for the same image data whatever metadata or container surrounds it */
   pixelSha256: z.string().length(64),
   dark: z.number(),
   light: z.number(),

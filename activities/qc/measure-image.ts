@@ -24,29 +24,35 @@ export interface MeasuredImage {
 }
 
 /**
- * Decodes a de-identified JPEG once and derives everything later stages need from those pixels: the
- * QC scores (on full-resolution luma and on a thumbnail) and the concept model's input.
+ * Decodes a de-identified JPEG once, at half resolution (libjpeg's DCT scaling makes that several
+ * times cheaper than a full decode), and derives everything later stages need from those pixels: the
+ * QC scores (sharpness and exposure on the luma, colour statistics and modality on a thumbnail, a
+ * perceptual hash, a hash of the decoded pixels) and the concept model's input.
  */
 export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
+  let size;
   let decoded;
   try {
-    decoded = await sharp(jpeg, { failOn: 'error' }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    size = await sharp(jpeg).metadata();
+    const halfWidth = Math.max(1, Math.ceil((size.width ?? 2) / 2));
+    decoded = await sharp(jpeg, { failOn: 'error' }).toColourspace('srgb').removeAlpha().resize({ width: halfWidth }).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new UndecodableImage((err as Error).message);
   }
-  const { width, height, channels } = decoded.info;
-  // The thumbnail straight from the JPEG (libjpeg's DCT scaling makes it cheap), the concept input from the thumbnail.
-  const thumbnail = await sharp(jpeg).toColourspace('srgb').removeAlpha().resize({ width: THUMBNAIL_WIDTH }).raw().toBuffer({ resolveWithObject: true });
+  const width = size.width ?? decoded.info.width;
+  const height = size.height ?? decoded.info.height;
+  const half = { width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels };
+  const raw = (data: Buffer, info: { width: number; height: number; channels: number }) => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } });
+  const thumbnail = await raw(decoded.data, half).resize({ width: THUMBNAIL_WIDTH }).raw().toBuffer({ resolveWithObject: true });
   const rgb = { data: thumbnail.data, width: thumbnail.info.width, height: thumbnail.info.height, channels: thumbnail.info.channels };
-  const conceptInput = await sharp(thumbnail.data, { raw: { width: rgb.width, height: rgb.height, channels: rgb.channels as 3 } })
-    .resize(CONCEPT_INPUT_SIDE, CONCEPT_INPUT_SIDE, { fit: 'fill' })
-    .raw()
-    .toBuffer();
-  const luma = toLuma(decoded.data, channels);
+  const conceptInput = await raw(thumbnail.data, rgb).resize(CONCEPT_INPUT_SIDE, CONCEPT_INPUT_SIDE, { fit: 'fill' }).raw().toBuffer();
+  const luma = toLuma(decoded.data, half.channels);
   const stats = imageStatistics(rgb, { width, height });
   return {
     scores: {
-      ...lumaScores({ data: luma, width, height }),
+      ...lumaScores({ data: luma, width: half.width, height: half.height }),
+      width,
+      height,
       // pHash only reads a 32x32 average of the luma: the thumbnail gives it for a fraction of the work.
       phash: perceptualHash(toLuma(rgb.data, rgb.channels), rgb.width, rgb.height),
       pixelSha256: sha256(decoded.data),
@@ -62,7 +68,7 @@ export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
   };
 }
 
-/** Size, exposure (mean luma) and sharpness (variance of the Laplacian) of a full-resolution luma image. */
+/** Size, exposure (mean luma) and sharpness (variance of the Laplacian) of a luma image. */
 export function lumaScores({ data: luma, width, height }: LumaImage): Pick<QcScores, 'width' | 'height' | 'meanLuma' | 'sharpness'> {
   return { width, height, meanLuma: round(mean(luma)), sharpness: round(laplacianVariance(luma, width, height)) };
 }
