@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256 } from '../storage/files.ts';
 
@@ -8,13 +8,30 @@ export const OUTSIDE_MANIFEST = new Set([MANIFEST, 'milk10k.duckdb', 'milk10k.du
 
 /** `sha256sum`-compatible lines for every file of a release, sorted by path, so `sha256sum -c` verifies it. */
 export async function manifestOf(dir: string): Promise<string> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-    .filter((f) => !OUTSIDE_MANIFEST.has(f))
-    .sort();
+  const files = (await releaseFiles(dir)).filter((f) => !OUTSIDE_MANIFEST.has(f));
   const lines = [];
   for (const file of files) lines.push(`${sha256(await readFile(path.join(dir, file)))}  ${file}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A cheap fingerprint of a release folder as it sits on disk: every file's path, size and
+ * modification time (no content read), so a kept release can be checked for hand edits in a blink.
+ */
+export async function releaseFingerprint(dir: string): Promise<string> {
+  const files = await releaseFiles(dir);
+  const lines = await Promise.all(files.map(async (f) => {
+    const info = await stat(path.join(dir, f));
+    return `${f}\u0000${info.size}\u0000${info.mtimeMs}`;
+  }));
+  return sha256(lines.join('\n'));
+}
+
+/** Every file of a release, '/'-separated and sorted. */
+async function releaseFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
 }

@@ -7,7 +7,7 @@ import { verifyClean } from '../deidentify/strip-jpeg.ts';
 import { sha256, writeFileAtomic } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
-import { MANIFEST, manifestOf } from './manifest.ts';
+import { MANIFEST, manifestOf, releaseFingerprint } from './manifest.ts';
 import type { PhiValue } from './phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables } from './release-tables.ts';
@@ -36,6 +36,8 @@ const RELEASE_FORMAT_VERSION = 1;
 
 interface ReleaseState {
   inputHash: string;
+  /** the folder's file list with sizes and times when it was written (see releaseFingerprint) */
+  fingerprint: string;
   manifestSha256: string;
   scan: LeakScan;
 }
@@ -61,8 +63,8 @@ export async function writeRelease(
   // keeps the release (and its scan) it already has instead of writing and scanning it again.
   const inputHash = releaseInputHash(content, phi);
   const state = await readReleaseState(layout);
-  // Reuse only a folder that still matches its manifest: a file changed or added by hand forces a rewrite.
-  if (state?.inputHash === inputHash && (await manifestSha256Of(target)) === state.manifestSha256 && (await currentManifestSha256(target)) === state.manifestSha256) {
+  // Reuse only a folder nobody has touched since: a file changed, added or removed forces a rewrite.
+  if (state?.inputHash === inputHash && (await releaseFingerprint(target).catch(() => undefined)) === state.fingerprint) {
     return { path: target, manifestSha256: state.manifestSha256, scan: state.scan, reused: true };
   }
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
@@ -103,7 +105,8 @@ export async function writeRelease(
   await rename(staging, target);
   await rm(previous, { recursive: true, force: true });
   const written = { path: target, manifestSha256: sha256(manifest), scan, reused: false };
-  await writeFileAtomic(layout.releaseState, JSON.stringify({ inputHash, manifestSha256: written.manifestSha256, scan } satisfies ReleaseState));
+  const fingerprint = await releaseFingerprint(target);
+  await writeFileAtomic(layout.releaseState, JSON.stringify({ inputHash, fingerprint, manifestSha256: written.manifestSha256, scan } satisfies ReleaseState));
   return written;
 }
 
@@ -121,14 +124,3 @@ async function readReleaseState(layout: StorageLayout): Promise<ReleaseState | u
   }
 }
 
-async function currentManifestSha256(dir: string): Promise<string> {
-  return sha256(await manifestOf(dir));
-}
-
-async function manifestSha256Of(dir: string): Promise<string | undefined> {
-  try {
-    return sha256(await readFile(path.join(dir, MANIFEST)));
-  } catch {
-    return undefined;
-  }
-}
