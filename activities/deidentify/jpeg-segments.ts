@@ -22,11 +22,15 @@ export interface JpegSegment {
   identifier?: string;
 }
 
-const SOI = 0xd8;
-const EOI = 0xd9;
-const SOS = 0xda;
-const APP0 = 0xe0;
-const COM = 0xfe;
+/** JPEG marker codes (ITU-T T.81 Table B.1) that the readers and writers of this folder name. */
+export const SOI = 0xd8;
+export const EOI = 0xd9;
+export const SOS = 0xda;
+export const APP0 = 0xe0;
+export const APP1 = 0xe1;
+export const APP2 = 0xe2;
+export const APP14 = 0xee;
+export const COM = 0xfe;
 const MAX_IDENTIFIER_LENGTH = 40;
 
 const FIXED_NAMES: Readonly<Record<number, string>> = {

@@ -13,17 +13,11 @@
  * profile is not sRGB, decodes differently once its metadata is gone: `needsPixelTransform`
  * says when the caller has to decode, transform and re-encode instead.
  */
-import { readJpegSegments, type JpegSegment } from './jpeg-segments.ts';
+import { APP0, APP1, APP14, APP2, COM, readJpegSegments, SOS, type JpegSegment } from './jpeg-segments.ts';
 
 /** The file uses a marker this module does not know how to keep or drop safely (JPEG-LS, JPEG XT, ...). */
 export class UnsupportedJpeg extends Error {}
 
-const APP0 = 0xe0;
-const APP1 = 0xe1;
-const APP2 = 0xe2;
-const APP14 = 0xee;
-const COM = 0xfe;
-const SOS = 0xda;
 
 /** Markers whose segments carry only decoding parameters (T.81 Table B.1) and are kept as they are. */
 const DECODING_MARKERS: ReadonlySet<number> = new Set([
