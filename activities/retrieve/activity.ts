@@ -42,8 +42,10 @@ export function retrieveActivities(deps: ActivityDeps) {
         done,
         onStaged(object, fetched) {
           staged++;
-          // Recorded before it is announced, so a heartbeat never promises more than is on disk.
-          void progress.append({ ...object, fetched }).then(() => {
+          // Only transferred objects need recording: unchanged ones are found again through the
+          // previous inventory. Recorded before announced, so a heartbeat never promises more than is on disk.
+          const recorded = fetched ? progress.append({ ...object, fetched }) : progress.flush();
+          void recorded.then(() => {
             if (Date.now() - beat < HEARTBEAT_EVERY_MS) return;
             beat = Date.now();
             context.heartbeat({ staged } satisfies RetrieveHeartbeat);
