@@ -23,20 +23,15 @@ import { cleanvisionFlags, imageStatistics, type CleanvisionCheck, type ImageSta
 import { perceptualHash } from '../../activities/qc/measure-image.ts';
 import { modalityScore } from '../../activities/qc/modality.ts';
 import { findNearDuplicates, groupDuplicates, popcount32, prepareNearDuplicateSearch } from '../../activities/qc/near-duplicates.ts';
+import { Random } from '../synth/random.ts';
 
 /** Width of the thumbnail the image checks run on. */
 export const THUMBNAIL_WIDTH = 128;
 
-/** mulberry32: a small deterministic PRNG, uniform 32-bit outputs. */
+/** Uniform 32-bit outputs of the project's seeded PRNG (mulberry32, scripts/synth/random.ts). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const random = new Random(seed);
+  return () => random.uint32();
 }
 
 function hex64(hi: number, lo: number): string {
