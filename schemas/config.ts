@@ -31,6 +31,10 @@ const S3Source = z.strictObject({
   credentials: S3Credentials.optional().describe('environment variable names; the standard AWS chain when absent'),
 });
 
+/** Where a release is published: an S3 bucket and prefix (each version under `<prefix><name>-<version>/`). */
+export const PublishTarget = S3Source.omit({ type: true });
+export type PublishTarget = z.infer<typeof PublishTarget>;
+
 export const CentreSource = z.discriminatedUnion('type', [FolderSource, S3Source]);
 export type CentreSource = z.infer<typeof CentreSource>;
 export type S3Source = z.infer<typeof S3Source>;
@@ -58,6 +62,29 @@ export const QcConfig = z.strictObject({
     .default({ maxDistance: 6 }),
 });
 export type QcConfig = z.infer<typeof QcConfig>;
+
+/** The held-out benchmark set: its size (a fraction of lesions, or a lesion count) and the seed of its draw. */
+export const BenchmarkConfig = z
+  .strictObject({
+    fraction: z.number().gt(0).lt(1).optional().describe('share of lesions held out (MILK10k: 479 of 5,240)'),
+    lesions: z.number().int().positive().optional().describe('number of lesions held out, instead of fraction'),
+    seed: z.string().default('milk10k-benchmark').describe('seeds the draw; changing it never moves an assigned lesion'),
+  })
+  .refine((b) => !(b.fraction !== undefined && b.lesions !== undefined), 'set fraction or lesions, not both')
+  .transform((b) => ({ ...b, fraction: b.lesions === undefined ? (b.fraction ?? 479 / 5240) : undefined }));
+export type BenchmarkConfig = z.infer<typeof BenchmarkConfig>;
+
+/** A scheduled rebuild: becomes a Temporal Schedule (overlap policy skip) by `milk schedule apply`. */
+export const ScheduleConfig = z
+  .strictObject({
+    id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ or -, starting with a letter'),
+    cron: z.string().optional().describe("cron expression, e.g. '0 2 * * *' (UTC)"),
+    every: z.string().regex(/^\d+(s|m|h|d)$/, "an interval like '30m', '6h' or '1d'").optional(),
+    paused: z.boolean().default(false),
+    note: z.string().optional(),
+  })
+  .refine((s) => (s.cron === undefined) !== (s.every === undefined), 'set exactly one of cron or every');
+export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
 export const MilkConfig = z.strictObject({
   dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),
@@ -92,7 +119,13 @@ export const MilkConfig = z.strictObject({
     license: z.string().min(1),
     licenseUrl: z.string().url().optional().describe('licence deed, embedded in every image as xmpRights:WebStatement'),
     supplier: z.string().min(1).default('ISIC Archive').describe('embedded in every image as photoshop:Source'),
+    publish: PublishTarget.optional().describe('where `milk release publish` uploads a release'),
   }),
+  benchmark: BenchmarkConfig.default(BenchmarkConfig.parse({})),
+  schedules: z
+    .array(ScheduleConfig)
+    .default([])
+    .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, 'schedule ids must be unique'),
   centres: z.array(Centre).min(1).refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'centre ids must be unique'),
 });
 export type MilkConfig = z.infer<typeof MilkConfig>;
