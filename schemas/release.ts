@@ -33,6 +33,18 @@ export const METADATA_HEADER = [
 export const GROUND_TRUTH_HEADER = ['lesion_id', ...CLASSES] as const;
 export const SUPPLEMENT_HEADER = ['isic_id', 'diagnosis_full', 'diagnosis_confirm_type', 'invasion_thickness_interval'] as const;
 
+/** The two sides of the frozen benchmark split; the benchmark's labels stay private. */
+export const SPLITS = ['train', 'benchmark'] as const;
+export const Split = z.enum(SPLITS);
+export type Split = z.infer<typeof Split>;
+
+/** The official folder and metadata file of each split (MILK10k's test set is its benchmark). */
+export const SPLIT_FILES: Record<Split, { input: string; metadata: string }> = {
+  train: { input: 'MILK10k_Training_Input', metadata: 'MILK10k_Training_Metadata.csv' },
+  benchmark: { input: 'MILK10k_Test_Input', metadata: 'MILK10k_Test_Metadata.csv' },
+};
+export const BENCHMARK_TRUTH_FILES = { groundTruth: 'MILK10k_Test_GroundTruth.csv', supplement: 'MILK10k_Test_Supplement.csv' } as const;
+
 export const LesionId = z.string().regex(/^IL_\d{7}$/);
 export const IsicId = z.string().regex(/^ISIC_\d{7}$/);
 

@@ -1,7 +1,8 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { LoadedConfig } from '../schemas/config.ts';
-import type { BuildProgress, BuildSummary } from '../schemas/payloads.ts';
-import { buildRelease, progressQuery } from '../workflows/index.ts';
+import type { BuildSummary } from '../schemas/payloads.ts';
+import { buildRelease } from '../workflows/index.ts';
+import { pollBuildProgress, type BuildProgressSnapshot } from './progress/build-progress.ts';
 import { connectClient } from '../worker/connection.ts';
 import { startWorker } from '../worker/worker.ts';
 
@@ -15,7 +16,9 @@ export interface BuildRun {
 export interface BuildOptions {
   /** run the activities and workflows in this process (default); off when a `milk worker` serves the queues */
   embeddedWorker: boolean;
-  onProgress?: (progress: BuildProgress) => void;
+  onProgress?: (progress: BuildProgressSnapshot) => void;
+  /** told the workflow id and run id once the build has started (to print the Temporal UI link) */
+  onStart?: (workflowId: string, runId: string) => void;
 }
 
 /** The dataset's one build workflow id: Temporal refuses a second concurrent build of the same dataset. */
@@ -45,7 +48,8 @@ export async function runBuild(loaded: LoadedConfig, options: BuildOptions): Pro
         if (err instanceof WorkflowExecutionAlreadyStartedError) throw new Error(`a build of ${loaded.config.dataset} is already running (workflow ${workflowId})`);
         throw err;
       });
-    const poller = options.onProgress ? pollProgress(client, workflowId, options.onProgress) : undefined;
+    options.onStart?.(workflowId, handle.firstExecutionRunId);
+    const poller = options.onProgress ? pollBuildProgress(client, workflowId, options.onProgress) : undefined;
     try {
       const summary = await handle.result();
       return { summary, workflowId, runId: handle.firstExecutionRunId, wallMs: Date.now() - started };
@@ -56,14 +60,4 @@ export async function runBuild(loaded: LoadedConfig, options: BuildOptions): Pro
     await client.connection.close();
     await worker?.shutdown();
   }
-}
-
-function pollProgress(client: Client, workflowId: string, onProgress: (p: BuildProgress) => void) {
-  const timer = setInterval(() => {
-    client.workflow
-      .getHandle(workflowId)
-      .query(progressQuery)
-      .then(onProgress, () => {});
-  }, 1000);
-  return { stop: () => clearInterval(timer) };
 }

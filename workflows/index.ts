@@ -1,2 +1,2 @@
 export { buildRelease, progressQuery } from './build-release.ts';
-export { ingestCentre } from './ingest-centre.ts';
+export { ingestCentre, ingestProgressQuery } from './ingest-centre.ts';

@@ -1,5 +1,5 @@
-import { continueAsNew, workflowInfo } from '@temporalio/workflow';
-import type { ImageBatchResult, IngestResult, ParseResult, RetrieveResult } from '../schemas/payloads.ts';
+import { continueAsNew, defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { ImageBatchResult, IngestProgress, IngestResult, ParseResult, RetrieveResult } from '../schemas/payloads.ts';
 import { activityProxies, type TaskQueues } from './activity-options.ts';
 import { slidingWindow } from './sliding-window.ts';
 
@@ -12,6 +12,8 @@ export interface IngestCentreInput {
   resume?: { retrieve: RetrieveResult; parse: ParseResult; nextBatch: number; images: ImageBatchResult };
 }
 
+export const ingestProgressQuery = defineQuery<IngestProgress>('progress');
+
 /**
  * Ingests one centre: retrieve (list, hash, stage) and parse its drop on the io queue, then
  * de-identify and QC its images in batches on the cpu queue, a bounded window of batches in flight.
@@ -19,9 +21,14 @@ export interface IngestCentreInput {
  */
 export async function ingestCentre(input: IngestCentreInput): Promise<IngestResult> {
   const { io, cpu } = activityProxies(input.queues);
-  const retrieve = input.resume?.retrieve ?? (await io.retrieveCentre({ centre: input.centre }));
-  const parse = input.resume?.parse ?? (await io.parseCentre({ centre: input.centre }));
   const images: ImageBatchResult = { ...(input.resume?.images ?? { images: 0, processed: 0, excluded: 0 }) };
+  const progress: IngestProgress = { centre: input.centre, step: 'retrieve', images: input.resume?.retrieve.images ?? 0, imagesDone: images.images };
+  setHandler(ingestProgressQuery, () => ({ ...progress, imagesDone: images.images }));
+  const retrieve = input.resume?.retrieve ?? (await io.retrieveCentre({ centre: input.centre }));
+  progress.images = retrieve.images;
+  progress.step = 'parse';
+  const parse = input.resume?.parse ?? (await io.parseCentre({ centre: input.centre }));
+  progress.step = 'images';
 
   const batches = Math.ceil(retrieve.images / input.batchSize);
   const next = await slidingWindow(
@@ -39,5 +46,6 @@ export async function ingestCentre(input: IngestCentreInput): Promise<IngestResu
   if (next < batches) {
     await continueAsNew<typeof ingestCentre>({ ...input, resume: { retrieve, parse, nextBatch: next, images } });
   }
+  progress.step = 'done';
   return { centre: input.centre, retrieve, parse, images };
 }

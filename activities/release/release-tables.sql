@@ -1,12 +1,16 @@
 -- Release tables, written once per build by the single-writer release step.
+-- lesions: the training lesions with their labels; benchmark_lesions: the held-out lesions without them.
 CREATE TABLE lesions (
   lesion_id VARCHAR PRIMARY KEY, centre VARCHAR NOT NULL, age_approx INTEGER, sex VARCHAR,
   skin_tone_class INTEGER, site VARCHAR, diagnosis_full VARCHAR NOT NULL, diagnosis_class VARCHAR NOT NULL,
   diagnosis_1 VARCHAR NOT NULL, diagnosis_2 VARCHAR, diagnosis_3 VARCHAR, diagnosis_4 VARCHAR, diagnosis_5 VARCHAR,
   diagnosis_confirm_type VARCHAR, invasion_thickness_interval VARCHAR
 );
+CREATE TABLE benchmark_lesions (
+  lesion_id VARCHAR PRIMARY KEY, centre VARCHAR NOT NULL, age_approx INTEGER, sex VARCHAR, skin_tone_class INTEGER, site VARCHAR
+);
 CREATE TABLE images (
-  isic_id VARCHAR PRIMARY KEY, lesion_id VARCHAR NOT NULL, image_type VARCHAR NOT NULL, image_manipulation VARCHAR,
+  isic_id VARCHAR PRIMARY KEY, lesion_id VARCHAR NOT NULL, split VARCHAR NOT NULL, image_type VARCHAR NOT NULL, image_manipulation VARCHAR,
   sha256 VARCHAR NOT NULL, width INTEGER, height INTEGER, mean_luma DOUBLE, sharpness DOUBLE, phash VARCHAR,
   qc_warnings VARCHAR, duplicate_group INTEGER,
   MONET_ulceration_crust DOUBLE, MONET_hair DOUBLE, MONET_vasculature_vessels DOUBLE, MONET_erythema DOUBLE,

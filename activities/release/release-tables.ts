@@ -5,13 +5,15 @@ import { type ConceptScores, type PublicDuplicate, type PublicExclusion, type Pu
 
 export interface ReleaseTables {
   lesions: readonly PublicLesion[];
+  /** ids of the benchmark lesions: their labels stay out of every public table */
+  benchmark: ReadonlySet<string>;
   images: readonly PublicImage[];
   concepts: ReadonlyMap<string, ConceptScores>;
   exclusions: readonly PublicExclusion[];
   duplicates: readonly PublicDuplicate[];
 }
 
-const ORDER: Record<string, string> = { lesions: 'lesion_id', images: 'isic_id', exclusions: 'centre, stage, entity, reason', duplicates: 'duplicate_group, isic_id' };
+const ORDER: Record<string, string> = { lesions: 'lesion_id', benchmark_lesions: 'lesion_id', images: 'isic_id', exclusions: 'centre, stage, entity, reason', duplicates: 'duplicate_group, isic_id' };
 
 /**
  * Writes the release tables into a DuckDB database and exports each to Parquet (zstd, ordered,
@@ -22,8 +24,11 @@ export async function writeReleaseTables(dbFile: string, parquetDir: string, tab
   const connection = await instance.connect();
   try {
     await connection.run(await readFile(path.join(import.meta.dirname, 'release-tables.sql'), 'utf8'));
-    await append(connection, 'lesions', tables.lesions);
-    await append(connection, 'images', tables.images.map((i) => ({ ...i, ...tables.concepts.get(i.isic_id) })));
+    const held = (lesionId: string) => tables.benchmark.has(lesionId);
+    await append(connection, 'lesions', tables.lesions.filter((l) => !held(l.lesion_id)));
+    // The benchmark's rows get only the columns the appender finds in its table: no label columns.
+    await append(connection, 'benchmark_lesions', tables.lesions.filter((l) => held(l.lesion_id)));
+    await append(connection, 'images', tables.images.map((i) => ({ ...i, split: held(i.lesion_id) ? 'benchmark' : 'train', ...tables.concepts.get(i.isic_id) })));
     await append(connection, 'exclusions', tables.exclusions);
     await append(connection, 'duplicates', tables.duplicates);
     for (const [table, order] of Object.entries(ORDER)) {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { ConceptScores, PublicDuplicate, PublicExclusion, PublicImage, PublicLesion } from '../../schemas/release.ts';
+import { BENCHMARK_TRUTH_FILES, SPLIT_FILES, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion, type Split } from '../../schemas/release.ts';
 import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from '../deidentify/rights-xmp.ts';
 import { verifyClean } from '../deidentify/strip-jpeg.ts';
 import { sha256, writeFileAtomic } from '../storage/files.ts';
@@ -13,7 +13,10 @@ import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables } from './release-tables.ts';
 
 export interface ReleaseContent {
+  /** every released lesion, of both splits */
   lesions: readonly PublicLesion[];
+  /** ids of the lesions held out as the benchmark; every other lesion is training */
+  benchmark: ReadonlySet<string>;
   images: readonly PublicImage[];
   concepts: ReadonlyMap<string, ConceptScores>;
   exclusions: readonly PublicExclusion[];
@@ -21,6 +24,16 @@ export interface ReleaseContent {
   attribution: string;
   license: string;
   rights: Omit<RightsMetadata, 'isicId'>;
+}
+
+/** The documents of a release besides its data. */
+export interface ReleaseDocs {
+  /** the de-identification report, from the leak scan's outcome (written after the scan) */
+  report: (scan: LeakScan) => unknown;
+  /** writes the documents that describe the released data (version, changes, Croissant, datasheet) into the staging folder, before the scan */
+  describe?: (staging: string, released: ReleaseContent) => Promise<void>;
+  /** whatever else those documents depend on, so a change to it rewrites the release */
+  inputs?: unknown;
 }
 
 export interface WrittenRelease {
@@ -32,7 +45,7 @@ export interface WrittenRelease {
 }
 
 /** Bump when the release files change for the same inputs (layout, formats, headers). */
-const RELEASE_FORMAT_VERSION = 1;
+export const RELEASE_FORMAT_VERSION = 2;
 
 interface ReleaseState {
   inputHash: string;
@@ -47,6 +60,23 @@ export const DEIDENTIFICATION_REPORT = 'DEIDENTIFICATION_REPORT.json';
 /** The release held PHI: it was moved aside, never published. */
 export class LeakFound extends Error {}
 
+const splitOf = (content: ReleaseContent, lesionId: string): Split => (content.benchmark.has(lesionId) ? 'benchmark' : 'train');
+
+/** The lesions and images of each split. */
+function splitContent(content: ReleaseContent): Record<Split, Pick<ReleaseContent, 'lesions' | 'images'>> {
+  const side = (split: Split) => ({
+    lesions: content.lesions.filter((l) => splitOf(content, l.lesion_id) === split),
+    images: content.images.filter((i) => splitOf(content, i.lesion_id) === split),
+  });
+  return { train: side('train'), benchmark: side('benchmark') };
+}
+
+/** The benchmark's labels, in the official ground-truth and supplement formats, under private/ only: for the scoring tool. */
+async function writeBenchmarkTruth(layout: StorageLayout, benchmark: Pick<ReleaseContent, 'lesions' | 'images'>): Promise<void> {
+  await writeFileAtomic(path.join(layout.benchmarkTruth, BENCHMARK_TRUTH_FILES.groundTruth), groundTruthCsv(benchmark));
+  await writeFileAtomic(path.join(layout.benchmarkTruth, BENCHMARK_TRUTH_FILES.supplement), supplementCsv(benchmark));
+}
+
 /**
  * Writes a complete release into a fresh folder beside the target, scans every byte of it for every
  * known PHI value, and swaps it in only when the scan finds none, so the release folder always holds
@@ -56,35 +86,38 @@ export async function writeRelease(
   content: ReleaseContent,
   layout: StorageLayout,
   phi: readonly PhiValue[],
-  report: (scan: LeakScan) => unknown,
+  docs: ReleaseDocs,
 ): Promise<WrittenRelease> {
   const target = layout.release;
   // The same inputs, scanned against the same PHI values, give the same release: a no-change rebuild
   // keeps the release (and its scan) it already has instead of writing and scanning it again.
-  const inputHash = releaseInputHash(content, phi);
+  const inputHash = releaseInputHash(content, phi, docs.inputs);
   const state = await readReleaseState(layout);
   // Reuse only a folder nobody has touched since: a file changed, added or removed forces a rewrite.
   if (state?.inputHash === inputHash && (await releaseFingerprint(target).catch(() => undefined)) === state.fingerprint) {
     return { path: target, manifestSha256: state.manifestSha256, scan: state.scan, reused: true };
   }
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
-  await mkdir(path.join(staging, 'MILK10k_Training_Input'), { recursive: true });
-  for (const lesion of content.lesions) await mkdir(path.join(staging, 'MILK10k_Training_Input', lesion.lesion_id));
+  await mkdir(staging, { recursive: true });
   // Each image gets the rights metadata ISIC publishes with its images, and nothing else; the
   // tables then describe the bytes actually released.
   const images: PublicImage[] = [];
   for (const image of content.images) {
     const released = insertRightsXmp(await readFile(layout.deidImage(image.sha256)), { ...content.rights, isicId: image.isic_id });
     verifyClean(released, disallowedXmpProperties);
-    await writeFile(path.join(staging, 'MILK10k_Training_Input', image.lesion_id, `${image.isic_id}.jpg`), released);
+    const folder = path.join(staging, SPLIT_FILES[splitOf(content, image.lesion_id)].input, image.lesion_id);
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, `${image.isic_id}.jpg`), released);
     images.push({ ...image, sha256: sha256(released) });
   }
   content = { ...content, images };
-  await writeFile(path.join(staging, 'MILK10k_Training_Metadata.csv'), metadataCsv(content));
-  await writeFile(path.join(staging, 'MILK10k_Training_GroundTruth.csv'), groundTruthCsv(content));
-  await writeFile(path.join(staging, 'MILK10k_Training_Supplement.csv'), supplementCsv(content));
+  const sides = splitContent(content);
+  for (const split of SPLITS) await writeFile(path.join(staging, SPLIT_FILES[split].metadata), metadataCsv({ ...content, ...sides[split] }));
+  await writeFile(path.join(staging, 'MILK10k_Training_GroundTruth.csv'), groundTruthCsv(sides.train));
+  await writeFile(path.join(staging, 'MILK10k_Training_Supplement.csv'), supplementCsv(sides.train));
   await mkdir(path.join(staging, 'tables'));
   await writeReleaseTables(path.join(staging, 'milk10k.duckdb'), path.join(staging, 'tables'), content);
+  await docs.describe?.(staging, content);
 
   const scan = await scanForLeaks(staging, phi);
   if (scan.hits.length > 0) {
@@ -94,7 +127,7 @@ export async function writeRelease(
     const where = scan.hits.slice(0, 10).map((h) => `${h.file} (${h.location}): ${h.kind}`);
     throw new LeakFound(`leak scan found ${scan.hits.length} PHI value(s) in the release, which was moved to ${quarantine}: ${where.join('; ')}`);
   }
-  await writeFile(path.join(staging, DEIDENTIFICATION_REPORT), `${JSON.stringify(report(scan), null, 2)}\n`);
+  await writeFile(path.join(staging, DEIDENTIFICATION_REPORT), `${JSON.stringify(docs.report(scan), null, 2)}\n`);
   const manifest = await manifestOf(staging);
   await writeFile(path.join(staging, MANIFEST), manifest);
 
@@ -104,16 +137,17 @@ export async function writeRelease(
   });
   await rename(staging, target);
   await rm(previous, { recursive: true, force: true });
+  await writeBenchmarkTruth(layout, sides.benchmark);
   const written = { path: target, manifestSha256: sha256(manifest), scan, reused: false };
   const fingerprint = await releaseFingerprint(target);
   await writeFileAtomic(layout.releaseState, JSON.stringify({ inputHash, fingerprint, manifestSha256: written.manifestSha256, scan } satisfies ReleaseState));
   return written;
 }
 
-function releaseInputHash(content: ReleaseContent, phi: readonly PhiValue[]): string {
+function releaseInputHash(content: ReleaseContent, phi: readonly PhiValue[], extra: unknown): string {
   const concepts = [...content.concepts].sort(([a], [b]) => (a < b ? -1 : 1));
   const values = phi.map((p) => `${p.kind}\u0000${p.value}`).sort();
-  return sha256(JSON.stringify({ RELEASE_FORMAT_VERSION, content: { ...content, concepts }, values }));
+  return sha256(JSON.stringify({ RELEASE_FORMAT_VERSION, content: { ...content, concepts, benchmark: [...content.benchmark].sort() }, values, extra }));
 }
 
 async function readReleaseState(layout: StorageLayout): Promise<ReleaseState | undefined> {

@@ -1,7 +1,14 @@
+import type { LoadedConfig } from '../../schemas/config.ts';
 import type { BuildRun } from '../run-build.ts';
 
+/** The Temporal UI page of one workflow run. */
+export function workflowUiLink(loaded: LoadedConfig, workflowId: string, runId: string): string {
+  const { uiAddress, namespace } = loaded.config.temporal;
+  return `${uiAddress}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+}
+
 /** The human summary of a build: cases and images per stage, exclusions by reason, where things are. */
-export function formatSummary(run: BuildRun, uiAddress: string, namespace: string): string {
+export function formatSummary(run: BuildRun, loaded: LoadedConfig): string {
   const { summary } = run;
   const sum = (pick: (c: BuildRun['summary']['centres'][number]) => number) => summary.centres.reduce((n, c) => n + pick(c), 0);
   const lines = [
@@ -12,6 +19,7 @@ export function formatSummary(run: BuildRun, uiAddress: string, namespace: strin
     `parse (rows harmonised)       ${pad(0, '')}  ${sum((c) => c.parse.records)} of ${sum((c) => c.parse.rows)} rows${sum((c) => c.parse.unknownColumns) ? `; ${sum((c) => c.parse.unknownColumns)} unmapped column(s), see private/lake/notes` : ''}`,
     `de-identify + QC measure      ${pad(sum((c) => c.images.processed))}`,
     `assemble (paired, QC passed)  ${pad(summary.assemble.images)}  ${summary.assemble.lesions} lesions`,
+    `benchmark split (frozen)              ${summary.split.benchmark} benchmark / ${summary.split.train} train lesions; new ${summary.split.newlyAssigned.benchmark} / ${summary.split.newlyAssigned.train}; gone ${summary.split.removed.benchmark} / ${summary.split.removed.train}; ${summary.split.conflicts} conflicts; max share difference ${summary.split.maxDifferencePp.toFixed(1)} pp`,
     `  QC warnings                 ${pad(summary.assemble.warned)}`,
     `  duplicate groups            ${pad(summary.assemble.duplicateGroups)}  ${summary.assemble.crossLesionDuplicateGroups} across lesions (review)`,
     `concepts scored               ${pad(summary.concepts.images)}`,
@@ -37,7 +45,7 @@ export function formatSummary(run: BuildRun, uiAddress: string, namespace: strin
     `Concept model:  ${summary.release.conceptModel}`,
     `Stage timings:  ${summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`,
     `Workflow:       ${run.workflowId} (run ${run.runId})`,
-    `Temporal UI:    ${uiAddress}/namespaces/${namespace}/workflows/${encodeURIComponent(run.workflowId)}`,
+    `Temporal UI:    ${workflowUiLink(loaded, run.workflowId, run.runId)}`,
   ];
   return lines.join('\n');
 }

@@ -25,7 +25,7 @@ describe.skipIf(!sampleAvailable)(`end to end on ${LESIONS} real MILK10k lesions
 
   it('releases or excludes, with a reason, every input lesion and image', () => {
     const ids = release.idMap();
-    const released = new Set(release.csv('MILK10k_Training_Metadata.csv').map((r) => r.isic_id));
+    const released = new Set(release.metadata().map((r) => r.isic_id));
     const excludedKeys = new Map(release.exclusions().filter((e) => e.key).map((e) => [`${e.centre}/${e.key}`, e.reason]));
     const unaccounted = fixture.key.filter((k) => {
       const isic = ids.images[`${k.centre}/${fileSha256(path.join(fixture.dir, k.centre, k.file))}`];
@@ -43,8 +43,9 @@ describe.skipIf(!sampleAvailable)(`end to end on ${LESIONS} real MILK10k lesions
     const sourceOf = new Map<string, string>();
     for (const k of fixture.key) sourceOf.set(ids.lesions[`${k.centre}/${k.patient_id}/${k.local_lesion_id}`]!, k.source_lesion_id);
     const truth = new Map(official('MILK10k_Training_GroundTruth.csv').map((r) => [r.lesion_id, r]));
-    const groundTruth = release.csv('MILK10k_Training_GroundTruth.csv');
+    const groundTruth = release.labels('groundTruth');
     expect(groundTruth).toHaveLength(run.summary.release.lesions);
+    expect(release.benchmarkTruth('groundTruth')).toHaveLength(run.summary.split.benchmark);
     for (const row of groundTruth) {
       const source = truth.get(sourceOf.get(row.lesion_id!)!)!;
       expect({ ...row, lesion_id: source.lesion_id }).toEqual(source);
@@ -57,12 +58,12 @@ describe.skipIf(!sampleAvailable)(`end to end on ${LESIONS} real MILK10k lesions
     }
     const officialMetadata = new Map(official('MILK10k_Training_Metadata.csv').map((r) => [r.isic_id, r]));
     const lesionFields = ['image_type', 'attribution', 'copyright_license', 'image_manipulation', 'age_approx', 'sex', 'skin_tone_class', 'site'];
-    for (const row of release.csv('MILK10k_Training_Metadata.csv')) {
+    for (const row of release.metadata()) {
       const source = officialMetadata.get(sourceImage.get(row.isic_id!)!)!;
       for (const field of lesionFields) expect(`${field}=${row[field]}`).toBe(`${field}=${source[field]}`);
     }
     const officialSupplement = new Map(official('MILK10k_Training_Supplement.csv').map((r) => [r.isic_id, r]));
-    for (const row of release.csv('MILK10k_Training_Supplement.csv')) {
+    for (const row of release.labels('supplement')) {
       expect({ ...row, isic_id: '' }).toEqual({ ...officialSupplement.get(sourceImage.get(row.isic_id!)!)!, isic_id: '' });
     }
   });
@@ -71,6 +72,18 @@ describe.skipIf(!sampleAvailable)(`end to end on ${LESIONS} real MILK10k lesions
     for (const name of ['MILK10k_Training_Metadata.csv', 'MILK10k_Training_GroundTruth.csv', 'MILK10k_Training_Supplement.csv']) {
       expect(release.headerOf(path.join(release.dir, name))).toBe(release.headerOf(sampleFile(name)));
     }
+    // the benchmark's public metadata has the training metadata's header; its labels only the private side
+    expect(release.headerOf(path.join(release.dir, 'MILK10k_Test_Metadata.csv'))).toBe(release.headerOf(sampleFile('MILK10k_Training_Metadata.csv')));
+  });
+
+  it('holds out a benchmark whose labels appear in no public file', () => {
+    expect(run.summary.split.benchmark).toBeGreaterThan(0);
+    const heldOut = new Set(release.benchmarkTruth('groundTruth').map((r) => r.lesion_id));
+    expect(new Set(release.csv('MILK10k_Test_Metadata.csv').map((r) => r.lesion_id))).toEqual(heldOut);
+    const publicLabels = [...release.csv('MILK10k_Training_GroundTruth.csv'), ...release.csv('MILK10k_Training_Supplement.csv')];
+    const heldOutImages = new Set(release.metadata().filter((m) => m.split === 'benchmark').map((m) => m.isic_id));
+    expect(heldOutImages.size).toBe(2 * heldOut.size);
+    expect(publicLabels.filter((r) => heldOut.has(r.lesion_id ?? '') || heldOutImages.has(r.isic_id ?? ''))).toEqual([]);
   });
 
   it('leaves no APPn segment other than JFIF and the rights XMP, and no COM segment, in any released JPEG', () => {

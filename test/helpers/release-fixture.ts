@@ -53,6 +53,7 @@ export function scores(seed: number): ConceptScores {
 
 export interface Fixture {
   lesions: PublicLesion[];
+  benchmark: Set<string>;
   images: PublicImage[];
   concepts: Map<string, ConceptScores>;
   exclusions: PublicExclusion[];
@@ -62,7 +63,7 @@ export interface Fixture {
   rights: { license: string; licenseUrl: string; attribution: string; supplier: string };
 }
 
-/** Three lesions (rows deliberately out of id order), six images, two exclusions. */
+/** Three lesions (rows deliberately out of id order; IL_0000300 held out as the benchmark), six images, two exclusions. */
 export function fixture(): Fixture {
   const lesions = [
     lesion('IL_0000300', 'Nevus, Acral', { age_approx: null, sex: null, skin_tone_class: null, site: null, diagnosis_confirm_type: null }),
@@ -84,5 +85,5 @@ export function fixture(): Fixture {
   ];
   const rights = { license: 'CC-BY-NC', licenseUrl: 'https://creativecommons.org/licenses/by-nc/4.0/', attribution: 'MILK study team', supplier: 'ISIC Archive' };
   const duplicates: PublicDuplicate[] = [{ duplicate_group: 1, isic_id: 'ISIC_0000004', kind: 'near', max_distance: 4, cross_lesion: true }, { duplicate_group: 1, isic_id: 'ISIC_0000006', kind: 'near', max_distance: 4, cross_lesion: true }];
-  return { lesions, images, concepts, exclusions, duplicates, attribution: 'MILK study team', license: 'CC-BY-NC', rights };
+  return { lesions, benchmark: new Set(['IL_0000300']), images, concepts, exclusions, duplicates, attribution: 'MILK study team', license: 'CC-BY-NC', rights };
 }

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sha256 } from '../../activities/storage/files.ts';
+import { BENCHMARK_TRUTH_FILES, SPLIT_FILES, SPLITS } from '../../schemas/release.ts';
 
 /** Reads what a build left: the public release and, for checks only, the private id map and exclusions report. */
 export class BuiltRelease {
@@ -23,9 +24,29 @@ export class BuiltRelease {
     return readFileSync(path.join(this.dir, 'MANIFEST.sha256'), 'utf8');
   }
 
+  /** Every released JPEG, of the training set and of the benchmark. */
   jpegs(): string[] {
-    const root = path.join(this.dir, 'MILK10k_Training_Input');
-    return readdirSync(root).flatMap((lesion) => readdirSync(path.join(root, lesion)).map((f) => path.join(root, lesion, f)));
+    return SPLITS.flatMap((split) => {
+      const root = path.join(this.dir, SPLIT_FILES[split].input);
+      if (!existsSync(root)) return [];
+      return readdirSync(root).flatMap((lesion) => readdirSync(path.join(root, lesion)).map((f) => path.join(root, lesion, f)));
+    });
+  }
+
+  /** The metadata rows of every released image, training and benchmark, each with its split. */
+  metadata(): (Record<string, string> & { split: string })[] {
+    return SPLITS.flatMap((split) => this.csv(SPLIT_FILES[split].metadata).map((row) => ({ ...row, split })));
+  }
+
+  /** The benchmark's labels (`groundTruth` or `supplement`), which only the private side holds. */
+  benchmarkTruth(file: keyof typeof BENCHMARK_TRUTH_FILES): Record<string, string>[] {
+    return parse(readFileSync(path.join(this.storageRoot, 'private', 'benchmark', BENCHMARK_TRUTH_FILES[file])), { columns: true }) as Record<string, string>[];
+  }
+
+  /** Ground truth (`groundTruth`) or supplement rows of every released lesion: public for training, private for the benchmark. */
+  labels(file: keyof typeof BENCHMARK_TRUTH_FILES): Record<string, string>[] {
+    const training = file === 'groundTruth' ? 'MILK10k_Training_GroundTruth.csv' : 'MILK10k_Training_Supplement.csv';
+    return [...this.csv(training), ...this.benchmarkTruth(file)];
   }
 
   idMap(): { lesions: Record<string, string>; images: Record<string, string> } {

@@ -131,9 +131,9 @@ describe('a sixth (and seventh) centre from configuration alone', () => {
     // Every lesion of the new centres is in the release, with the values its local wording stood for.
     const release = new BuiltRelease(fixture.loaded.storageRoot);
     const ids = release.idMap();
-    const groundTruth = new Set(release.csv('MILK10k_Training_GroundTruth.csv').map((r) => r.lesion_id));
-    const metadata = new Map(release.csv('MILK10k_Training_Metadata.csv').map((r) => [r.isic_id, r]));
-    const supplement = new Map(release.csv('MILK10k_Training_Supplement.csv').map((r) => [r.isic_id, r]));
+    const groundTruth = new Set(release.labels('groundTruth').map((r) => r.lesion_id));
+    const metadata = new Map(release.metadata().map((r) => [r.isic_id, r]));
+    const supplement = new Map(release.labels('supplement').map((r) => [r.isic_id, r]));
     const source = new Map(syntheticLesions(LESIONS, new Random(SEED)).map((l) => [l.lesionId, l])); // what synthesise drew
     for (const k of [...oslo, ...lisboa]) {
       const lesionId = ids.lesions[`${k.centre}/${k.patient_id}/${k.local_lesion_id}`];

@@ -114,16 +114,27 @@ describe('writeRelease', () => {
   it.skipIf(!hasSha256sum)('writes the official layout and a manifest that sha256sum -c verifies', async () => {
     const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
     const content = await withImages(layout, fixture());
-    const written = await writeRelease(content, layout, [], () => ({}));
+    const written = await writeRelease(content, layout, [], { report: () => ({}) });
 
     expect(written.path).toBe(path.join(tmp, 'data', 'release'));
     const files = filesUnder(written.path).sort();
-    for (const image of content.images) expect(files).toContain(`MILK10k_Training_Input/${image.lesion_id}/${image.isic_id}.jpg`);
-    for (const name of ['MILK10k_Training_Metadata.csv', 'MILK10k_Training_GroundTruth.csv', 'MILK10k_Training_Supplement.csv', 'tables/lesions.parquet', 'tables/images.parquet', 'tables/exclusions.parquet', 'milk10k.duckdb', MANIFEST]) {
+    for (const image of content.images) {
+      const folder = content.benchmark.has(image.lesion_id) ? 'MILK10k_Test_Input' : 'MILK10k_Training_Input';
+      expect(files).toContain(`${folder}/${image.lesion_id}/${image.isic_id}.jpg`);
+    }
+    for (const name of ['MILK10k_Training_Metadata.csv', 'MILK10k_Training_GroundTruth.csv', 'MILK10k_Training_Supplement.csv', 'MILK10k_Test_Metadata.csv', 'tables/lesions.parquet', 'tables/benchmark_lesions.parquet', 'tables/images.parquet', 'tables/exclusions.parquet', 'milk10k.duckdb', MANIFEST]) {
       expect(files).toContain(name);
     }
+    // the benchmark's labels are written under private/ only
+    const heldOut = [...content.benchmark];
+    expect(readFileSync(path.join(written.path, 'MILK10k_Test_Metadata.csv'), 'utf8')).toContain(heldOut[0]);
+    for (const name of ['MILK10k_Training_GroundTruth.csv', 'MILK10k_Training_Supplement.csv']) {
+      expect(readFileSync(path.join(written.path, name), 'utf8')).not.toContain(heldOut[0]);
+    }
+    const truth = readFileSync(path.join(layout.benchmarkTruth, 'MILK10k_Test_GroundTruth.csv'), 'utf8');
+    expect(truth.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(heldOut);
     // the released JPEG is the de-identified file plus the rights XMP, nothing else
-    const one = content.images[0]!;
+    const one = content.images.find((i) => !content.benchmark.has(i.lesion_id))!;
     const released = readFileSync(path.join(written.path, 'MILK10k_Training_Input', one.lesion_id, `${one.isic_id}.jpg`));
     expect(sha256(stripJpeg(released).jpeg)).toBe(one.sha256);
     expect(stripJpeg(released).removed).toEqual(['APP1:http://ns.adobe.com/xap/1.0/']);
@@ -139,14 +150,14 @@ describe('writeRelease', () => {
   it('gives the same manifest when the same content is written again, and replaces the previous release whole', async () => {
     const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
     const content = await withImages(layout, fixture());
-    const first = await writeRelease(content, layout, [], () => ({}));
+    const first = await writeRelease(content, layout, [], { report: () => ({}) });
     writeFileSync(path.join(first.path, 'stale.txt'), 'left over from an older build');
 
-    const second = await writeRelease(content, layout, [], () => ({}));
+    const second = await writeRelease(content, layout, [], { report: () => ({}) });
     expect(second.manifestSha256).toBe(first.manifestSha256);
     expect(second.reused).toBe(false); // the folder no longer matched its manifest
     expect(existsSync(path.join(second.path, 'stale.txt'))).toBe(false);
-    const third = await writeRelease(content, layout, [], () => ({}));
+    const third = await writeRelease(content, layout, [], { report: () => ({}) });
     expect(third.reused).toBe(true); // untouched and built from the same inputs: kept as it is
     // no staging or previous folders are left beside the release
     expect(readdirSync(path.join(tmp, 'data')).filter((d) => d.startsWith('release'))).toEqual(['release']);

@@ -46,7 +46,7 @@ describe('writeReleaseTables', () => {
       'SELECT (SELECT count(*) FROM lesions) AS lesions, (SELECT count(*) FROM images) AS images, (SELECT count(*) FROM exclusions) AS exclusions',
       first.db,
     );
-    expect(counts).toEqual([{ lesions: String(f.lesions.length), images: String(f.images.length), exclusions: String(f.exclusions.length) }]);
+    expect(counts).toEqual([{ lesions: String(f.lesions.length - f.benchmark.size), images: String(f.images.length), exclusions: String(f.exclusions.length) }]);
   });
 
   it('stores every lesion field in its own column', async () => {
@@ -56,18 +56,20 @@ describe('writeReleaseTables', () => {
   });
 
   it('exports one Parquet file per table, readable with read_parquet and ordered by id', async () => {
-    expect(readdirSync(first.tables).sort()).toEqual(['duplicates.parquet', 'exclusions.parquet', 'images.parquet', 'lesions.parquet']);
+    expect(readdirSync(first.tables).sort()).toEqual(['benchmark_lesions.parquet', 'duplicates.parquet', 'exclusions.parquet', 'images.parquet', 'lesions.parquet']);
     const lesions = await query(`SELECT * FROM read_parquet(${sqlPath(path.join(first.tables, 'lesions.parquet'))})`);
-    expect(lesions.map((l) => l.lesion_id)).toEqual(['IL_0000100', 'IL_0000200', 'IL_0000300']);
-    // nulls stay nulls
-    expect(lesions[2]).toMatchObject({ age_approx: null, sex: null, skin_tone_class: null, site: null, diagnosis_confirm_type: null });
+    expect(lesions.map((l) => l.lesion_id)).toEqual(['IL_0000100', 'IL_0000200']);
     expect(lesions[0]).toMatchObject({ age_approx: 85, sex: 'male', diagnosis_class: 'BCC' });
+    // the benchmark lesion has its own table, without a single label column; nulls stay nulls
+    const benchmark = await query(`SELECT * FROM read_parquet(${sqlPath(path.join(first.tables, 'benchmark_lesions.parquet'))})`);
+    expect(benchmark).toEqual([{ lesion_id: 'IL_0000300', centre: 'vienna', age_approx: null, sex: null, skin_tone_class: null, site: null }]);
 
     const images = await query(`SELECT * FROM read_parquet(${sqlPath(path.join(first.tables, 'images.parquet'))})`);
     expect(images.map((i) => i.isic_id)).toEqual([...f.images.map((i) => i.isic_id)].sort());
     for (const row of images) {
       const source = f.images.find((i) => i.isic_id === row.isic_id)!;
       expect(PublicImage.parse(row)).toEqual(source); // (concept columns are stripped by the schema)
+      expect(row.split).toBe(f.benchmark.has(source.lesion_id) ? 'benchmark' : 'train');
       for (const c of CONCEPT_COLUMNS) expect(row[c]).toBeCloseTo(f.concepts.get(source.isic_id)![c], 12);
     }
 
