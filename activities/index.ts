@@ -7,6 +7,7 @@ import { planActivities } from './plan/activity.ts';
 import { qcActivities } from './qc/activity.ts';
 import { releaseActivities } from './release/activity.ts';
 import { retrieveActivities } from './retrieve/activity.ts';
+import { splitActivities } from './split/activity.ts';
 
 /** Every activity of the pipeline, closed over the worker's dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...assembleActivities(deps),
     ...qcActivities(deps),
     ...conceptActivities(deps),
+    ...splitActivities(deps),
     ...releaseActivities(deps),
   };
 }

@@ -114,6 +114,12 @@ export const MilkConfig = z.strictObject({
     .default({ model: 'activities/concepts/model/concepts.onnx', batchSize: 64 }),
   release: z.strictObject({
     name: z.string().default('MILK10k'),
+    description: z
+      .string()
+      .default('A multimodal skin-lesion dataset: for each lesion one clinical close-up and one dermoscopic image, with metadata, ISIC-DX diagnoses mapped to 11 classes, and MONET concept scores.')
+      .describe('one paragraph, in the Croissant description and the datasheet'),
+    citation: z.string().default('MILK10k: a multimodal skin-lesion dataset. ISIC Archive.').describe('how to cite the release (Croissant citeAs)'),
+    url: z.string().url().optional().describe("the dataset's landing page"),
     dir: z.string().default('release').describe('relative to storage.root'),
     attribution: z.string().min(1),
     license: z.string().min(1),

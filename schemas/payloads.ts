@@ -77,6 +77,21 @@ export const AssembleResult = z.object({
 });
 export type AssembleResult = z.infer<typeof AssembleResult>;
 
+/** Counts of the benchmark split (never lesion ids or the private keys that group them). */
+export const SplitResult = z.object({
+  benchmark: z.number(),
+  train: z.number(),
+  newlyAssigned: z.object({ benchmark: z.number(), train: z.number() }),
+  /** lesions assigned by an earlier build and absent now; they keep their side if they return */
+  removed: z.object({ benchmark: z.number(), train: z.number() }),
+  /** new lesions of a group with frozen lesions on both sides, excluded as split-conflict */
+  conflicts: z.number(),
+  straddlingGroups: z.number(),
+  /** largest difference, in percentage points, between benchmark and train shares of a class, centre or skin tone */
+  maxDifferencePp: z.number(),
+});
+export type SplitResult = z.infer<typeof SplitResult>;
+
 export const QcReportResult = z.object({ path: z.string(), flaggedImages: z.number(), duplicateGroups: z.number() });
 export type QcReportResult = z.infer<typeof QcReportResult>;
 
@@ -86,6 +101,11 @@ export type ConceptBatchResult = z.infer<typeof ConceptBatchResult>;
 export const ReleaseResult = z.object({
   path: z.string(),
   manifestSha256: z.string(),
+  version: z.string(),
+  previousVersion: z.string().nullable(),
+  /** false when the build's content equals the latest version's: no new version */
+  newVersion: z.boolean(),
+  contentHash: z.string(),
   lesions: z.number(),
   images: z.number(),
   exclusionsByReason: z.record(z.string(), z.number()),
@@ -102,6 +122,7 @@ export const BuildSummary = z.object({
   dataset: z.string(),
   centres: z.array(IngestResult),
   assemble: AssembleResult,
+  split: SplitResult,
   qcReport: QcReportResult,
   concepts: z.object({ images: z.number() }),
   release: ReleaseResult,
@@ -109,11 +130,24 @@ export const BuildSummary = z.object({
 });
 export type BuildSummary = z.infer<typeof BuildSummary>;
 
+/** What the parent workflow's `progress` query answers: the stage, and counts a client can turn into an ETA. */
 export const BuildProgress = z.object({
   stage: z.string(),
+  /** the centres being ingested, each by a child workflow `<build id>/ingest-<centre>` with its own `progress` query */
+  centres: z.array(z.string()),
   centresDone: z.number(),
-  centres: z.number(),
   conceptBatchesDone: z.number(),
   conceptBatches: z.number(),
 });
 export type BuildProgress = z.infer<typeof BuildProgress>;
+
+/** What an ingestCentre child's `progress` query answers. */
+export const IngestProgress = z.object({
+  centre: z.string(),
+  step: z.enum(['retrieve', 'parse', 'images', 'done']),
+  /** images retrieved (known once retrieval is done) and images through de-identification + QC so far */
+  images: z.number(),
+  imagesDone: z.number(),
+});
+export type IngestProgress = z.infer<typeof IngestProgress>;
+

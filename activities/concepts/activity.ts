@@ -7,6 +7,8 @@ import type { ConceptBatchInput, ConceptBatchResult } from '../../schemas/payloa
 import { BUILD_PARTITION } from '../assemble/activity.ts';
 import { batchShard } from '../deidentify/activity.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
+import { conceptEvents } from '../provenance/stage-events.ts';
 
 export function conceptActivities(deps: ActivityDeps) {
   return {
@@ -23,7 +25,9 @@ export function conceptActivities(deps: ActivityDeps) {
       const computed = await model.score(inputs);
       await Promise.all(missing.map((image, i) => writeFileAtomic(deps.layout.conceptCache(image.sha256, model.version), JSON.stringify(computed[i]))));
       const scores = new Map(missing.map((image, i) => [image.isic_id, computed[i]!]));
-      await deps.lake.writeShard('concepts', BUILD_PARTITION, batchShard(batch), slice.map((image, i) => ({ isic_id: image.isic_id, scores: cached[i] ?? scores.get(image.isic_id)! })));
+      const scored = slice.map((image, i) => ({ image, scores: cached[i] ?? scores.get(image.isic_id)! }));
+      await deps.lake.writeShard('concepts', BUILD_PARTITION, batchShard(batch), scored.map((s) => ({ isic_id: s.image.isic_id, scores: s.scores })));
+      await recordProvenance(deps, BUILD_PARTITION, conceptEvents(model.version, workDone(scored, scored.filter((_, i) => cached[i] === undefined))));
       return { images: slice.length };
     },
   };

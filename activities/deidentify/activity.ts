@@ -2,6 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { ImageBatchInput, ImageBatchResult } from '../../schemas/payloads.ts';
 import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
+import { deidentifyEvents } from '../provenance/stage-events.ts';
 import { processImages } from './process-images.ts';
 
 export const batchShard = (batch: number) => `batch-${String(batch).padStart(5, '0')}`;
@@ -18,6 +20,7 @@ export function deidentifyActivities(deps: ActivityDeps) {
       });
       await deps.lake.writeShard('images', centre, batchShard(batch), result.images);
       await deps.lake.writeShard('exclusions', centre, `deidentify-${batchShard(batch)}`, result.exclusions);
+      await recordProvenance(deps, centre, deidentifyEvents(workDone(result.images, result.computed), result.exclusions));
       return { images: slice.length, processed: result.images.length, excluded: result.exclusions.length };
     },
   };

@@ -16,6 +16,8 @@ export const PROCESSING_VERSION = 2;
 export interface ProcessedBatch {
   images: ProcessedImage[];
   exclusions: Exclusion[];
+  /** the images this call de-identified itself rather than finding them cached */
+  computed: ProcessedImage[];
 }
 
 /**
@@ -31,6 +33,7 @@ export async function processImages(
   onImageDone: () => void,
 ): Promise<ProcessedBatch> {
   const exclusions: Exclusion[] = [];
+  const computed: ProcessedImage[] = [];
   const results = await pMap(
     objects,
     async (object): Promise<ProcessedImage | undefined> => {
@@ -57,6 +60,7 @@ export async function processImages(
           qc: measured.scores,
         };
         await writeFileAtomic(layout.processedCache(object.sha256, PROCESSING_VERSION), JSON.stringify(processed));
+        computed.push(processed);
         return processed;
       } catch (err) {
         if (!(err instanceof UndecodableImage)) throw err;
@@ -71,7 +75,7 @@ export async function processImages(
     },
     { concurrency: imagesInFlight },
   );
-  return { images: results.filter((r): r is ProcessedImage => r !== undefined), exclusions: exclusions.sort((a, b) => (a.key! < b.key! ? -1 : 1)) };
+  return { images: results.filter((r): r is ProcessedImage => r !== undefined), exclusions: exclusions.sort((a, b) => (a.key! < b.key! ? -1 : 1)), computed };
 }
 
 /** The earlier result for the same source bytes, if its outputs are still all there. */

@@ -25,7 +25,9 @@ export class PublicIds {
       return new PublicIds(file, IdMapFile.parse(JSON.parse(await readFile(file, 'utf8'))));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new PublicIds(file, { lesions: {}, images: {} });
-      throw new Error(`public id map ${file} is unreadable: ${(err as Error).message}`);
+      // JSON's messages quote the text around the fault, which holds local ids: name the kind of fault only.
+      const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof z.ZodError ? err.issues[0]?.message : 'not valid JSON');
+      throw new Error(`public id map ${file} is unreadable: ${reason}`);
     }
   }
 
@@ -37,6 +39,11 @@ export class PublicIds {
   /** `sourceKey` is the centre plus the sha256 of the image as sent. */
   image(sourceKey: string): string {
     return (this.map.images[sourceKey] ??= this.fresh('ISIC_'));
+  }
+
+  /** Public lesion id -> its private lesion key (`centre/patientId/lesionId`): private, for the single writers that need the way back. */
+  lesionKeys(): Map<string, string> {
+    return new Map(Object.entries(this.map.lesions).map(([key, id]) => [id, key]));
   }
 
   /** Local ids that are 7 digits must never come back as the digits of a public id (the leak scan would rightly object). */

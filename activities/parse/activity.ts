@@ -4,6 +4,8 @@ import type { Dialect } from '../../schemas/dialect.ts';
 import type { CentreInput, ParseResult } from '../../schemas/payloads.ts';
 import { SourceObject, type Exclusion } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { recordProvenance } from '../provenance/record-provenance.ts';
+import { parseEvents } from '../provenance/stage-events.ts';
 import { parseCentreMetadata, type MetadataFile, type ParsedMetadata } from './parse-metadata.ts';
 
 export function parseActivities(deps: ActivityDeps) {
@@ -20,6 +22,8 @@ export function parseActivities(deps: ActivityDeps) {
       await deps.lake.writeShard('records', id, 'records', parsed.records);
       await deps.lake.writeShard('exclusions', id, 'parse', parsed.exclusions);
       await deps.lake.writeShard('notes', id, 'parse', parsed.notes);
+      // Parse runs on every build; only records that are new or differ from what was recorded before are events.
+      await recordProvenance(deps, id, parseEvents(parsed.records, metadata), { onlyChanges: true });
       const rowExclusions = parsed.exclusions.filter((e) => e.entity === 'record').length;
       return {
         rows: parsed.records.length + rowExclusions,

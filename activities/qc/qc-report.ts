@@ -1,5 +1,7 @@
 import type { DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { QcScores } from '../../schemas/records.ts';
+import { barChartSvg, binCounts } from '../report/bar-chart.ts';
+import { escapeHtml as esc } from '../report/escape-html.ts';
 import type { QcCheck, QcCheckSetting } from './checks.ts';
 
 export interface ReportImage {
@@ -91,17 +93,9 @@ function histogram(values: number[], threshold: number): string {
   if (values.length === 0) return `<svg width="${width}" height="${height}"></svg>`;
   const lo = Math.min(...values, threshold);
   const hi = Math.max(...values, threshold);
-  const span = hi - lo || 1;
-  const counts = new Array<number>(BINS).fill(0);
-  for (const v of values) counts[Math.min(BINS - 1, Math.floor(((v - lo) / span) * BINS))]!++;
-  const max = Math.max(...counts);
-  const bars = counts.map((c, i) => {
-    const h = (c / max) * (height - 14);
-    return `<rect x="${(i * width) / BINS}" y="${height - 14 - h}" width="${width / BINS - 1}" height="${h}" fill="#6a8caf"><title>${c}</title></rect>`;
-  });
-  const x = ((threshold - lo) / span) * width;
-  return `<svg width="${width}" height="${height}" role="img">${bars.join('')}<line x1="${x}" x2="${x}" y1="0" y2="${height - 14}" stroke="#c33" stroke-width="2"/><text x="0" y="${height - 2}" font-size="10">${fmt(lo)}</text><text x="${width}" y="${height - 2}" font-size="10" text-anchor="end">${fmt(hi)}</text></svg>`;
+  const bins = binCounts(values, lo, hi, BINS).map((c) => ({ bars: [{ value: c, fill: '#6a8caf', title: String(c) }] }));
+  const x = ((threshold - lo) / (hi - lo || 1)) * width;
+  return barChartSvg(bins, { width, height, footer: 14 }, `<line x1="${x}" x2="${x}" y1="0" y2="${height - 14}" stroke="#c33" stroke-width="2"/><text x="0" y="${height - 2}" font-size="10">${fmt(lo)}</text><text x="${width}" y="${height - 2}" font-size="10" text-anchor="end">${fmt(hi)}</text>`);
 }
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -6,11 +6,8 @@ const WITHHELD_FIELDS = ['patientName', 'patientId', 'lesionId', 'birthDate', 'e
 
 const MAX_WARNINGS_LISTED = 200;
 
-/**
- * The de-identification report a release carries: per centre, how many of each JPEG segment type,
- * EXIF tag and record field were removed (names, never values), and the leak scan's outcome.
- */
-export function deidentificationReport(centres: readonly string[], records: readonly PrivateRecord[], images: readonly ProcessedImage[], scan: LeakScan) {
+/** Per centre, how many of each JPEG segment type, EXIF tag and record field were removed (names, never values). */
+export function deidentificationSummary(centres: readonly string[], records: readonly PrivateRecord[], images: readonly ProcessedImage[]) {
   const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
   const perCentre = centres.map((centre) => {
     const segmentsRemoved: Record<string, number> = {};
@@ -35,8 +32,13 @@ export function deidentificationReport(centres: readonly string[], records: read
       fieldsWithheld: sorted(fieldsWithheld),
     };
   });
+  return { centres: perCentre };
+}
+
+/** The de-identification report a release carries: the per-centre summary and the leak scan's outcome. */
+export function deidentificationReport(summary: ReturnType<typeof deidentificationSummary>, scan: LeakScan) {
   return {
-    centres: perCentre,
+    ...summary,
     leakScan: {
       filesScanned: scan.filesScanned,
       bytesScanned: scan.bytesScanned,

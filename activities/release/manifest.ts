@@ -6,12 +6,26 @@ export const MANIFEST = 'MANIFEST.sha256';
 /** The DuckDB file is a convenience index over the Parquet tables; its storage header differs between identical builds. */
 export const OUTSIDE_MANIFEST = new Set([MANIFEST, 'milk10k.duckdb', 'milk10k.duckdb.wal']);
 
+/** One file a manifest covers: '/'-separated path relative to the release folder, sha256 and size. */
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+/** Every file of a release the manifest covers, sorted by path, with its sha256 and size. */
+export async function manifestEntries(dir: string): Promise<ManifestEntry[]> {
+  const entries = [];
+  for (const file of (await releaseFiles(dir)).filter((f) => !OUTSIDE_MANIFEST.has(f))) {
+    const bytes = await readFile(path.join(dir, file));
+    entries.push({ path: file, sha256: sha256(bytes), size: bytes.length });
+  }
+  return entries;
+}
+
 /** `sha256sum`-compatible lines for every file of a release, sorted by path, so `sha256sum -c` verifies it. */
 export async function manifestOf(dir: string): Promise<string> {
-  const files = (await releaseFiles(dir)).filter((f) => !OUTSIDE_MANIFEST.has(f));
-  const lines = [];
-  for (const file of files) lines.push(`${sha256(await readFile(path.join(dir, file)))}  ${file}`);
-  return `${lines.join('\n')}\n`;
+  return `${(await manifestEntries(dir)).map((e) => `${e.sha256}  ${e.path}`).join('\n')}\n`;
 }
 
 /**

@@ -32,8 +32,14 @@ export interface ReleaseDocs {
   report: (scan: LeakScan) => unknown;
   /** writes the documents that describe the released data (version, changes, Croissant, datasheet) into the staging folder, before the scan */
   describe?: (staging: string, released: ReleaseContent) => Promise<void>;
+  /** writes the description that lists every other file with its hash (Croissant), after all of them and before the manifest */
+  index?: (staging: string) => Promise<void>;
   /** whatever else those documents depend on, so a change to it rewrites the release */
   inputs?: unknown;
+  /** whether the documents of a release kept from identical inputs still hold (e.g. its version is still the latest) */
+  stillCurrent?: (release: string) => Promise<boolean>;
+  /** runs once the release is in place and before it is marked as built from these inputs (a crash in between rewrites it) */
+  commit?: (manifest: string) => Promise<void>;
 }
 
 export interface WrittenRelease {
@@ -94,7 +100,11 @@ export async function writeRelease(
   const inputHash = releaseInputHash(content, phi, docs.inputs);
   const state = await readReleaseState(layout);
   // Reuse only a folder nobody has touched since: a file changed, added or removed forces a rewrite.
-  if (state?.inputHash === inputHash && (await releaseFingerprint(target).catch(() => undefined)) === state.fingerprint) {
+  if (
+    state?.inputHash === inputHash &&
+    (await releaseFingerprint(target).catch(() => undefined)) === state.fingerprint &&
+    (await (docs.stillCurrent?.(target) ?? true))
+  ) {
     return { path: target, manifestSha256: state.manifestSha256, scan: state.scan, reused: true };
   }
   const staging = `${target}.building-${randomBytes(4).toString('hex')}`;
@@ -128,6 +138,7 @@ export async function writeRelease(
     throw new LeakFound(`leak scan found ${scan.hits.length} PHI value(s) in the release, which was moved to ${quarantine}: ${where.join('; ')}`);
   }
   await writeFile(path.join(staging, DEIDENTIFICATION_REPORT), `${JSON.stringify(docs.report(scan), null, 2)}\n`);
+  await docs.index?.(staging);
   const manifest = await manifestOf(staging);
   await writeFile(path.join(staging, MANIFEST), manifest);
 
@@ -138,6 +149,7 @@ export async function writeRelease(
   await rename(staging, target);
   await rm(previous, { recursive: true, force: true });
   await writeBenchmarkTruth(layout, sides.benchmark);
+  await docs.commit?.(manifest);
   const written = { path: target, manifestSha256: sha256(manifest), scan, reused: false };
   const fingerprint = await releaseFingerprint(target);
   await writeFileAtomic(layout.releaseState, JSON.stringify({ inputHash, fingerprint, manifestSha256: written.manifestSha256, scan } satisfies ReleaseState));

@@ -3,6 +3,8 @@ import { Context } from '@temporalio/activity';
 import type { CentreInput, RetrieveResult } from '../../schemas/payloads.ts';
 import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { recordProvenance } from '../provenance/record-provenance.ts';
+import { retrieveEvents } from '../provenance/stage-events.ts';
 import { openCentreSource } from './centre-source.ts';
 import { retrieveCentre } from './retrieve-centre.ts';
 import { RetrieveProgress } from './retrieve-progress.ts';
@@ -34,7 +36,9 @@ export function retrieveActivities(deps: ActivityDeps) {
       const done = resumed ? await progress.read() : [];
       let staged = done.length;
       let beat = 0;
-      const result = await retrieveCentre(centre, openCentreSource(centre, deps.loaded), deps.layout, {
+      const fetchedObjects: SourceObject[] = done.filter((d) => d.fetched);
+      const source = openCentreSource(centre, deps.loaded);
+      const result = await retrieveCentre(centre, source, deps.layout, {
         maxObjectBytes: deps.config.ingest.maxObjectBytes,
         fetchesInFlight: deps.config.ingest.fetchesInFlight,
         // The inventory is only replaced when a retrieval completes, so it is the previous build's.
@@ -42,6 +46,7 @@ export function retrieveActivities(deps: ActivityDeps) {
         done,
         onStaged(object, fetched) {
           staged++;
+          if (fetched) fetchedObjects.push(object);
           // Only transferred objects need recording: unchanged ones are found again through the
           // previous inventory. Recorded before announced, so a heartbeat never promises more than is on disk.
           const recorded = fetched ? progress.append({ ...object, fetched }) : progress.flush();
@@ -56,6 +61,7 @@ export function retrieveActivities(deps: ActivityDeps) {
       await deps.lake.writeShard('inventory', id, 'objects', result.objects);
       await deps.lake.writeShard('exclusions', id, 'retrieve', result.exclusions);
       await deps.lake.writeShard('changes', id, 'retrieve', result.changes);
+      await recordProvenance(deps, id, retrieveEvents(source.description, fetchedObjects));
       const fetchedBefore = done.filter((d) => d.fetched).length;
       await progress.clear();
       return {

@@ -41,6 +41,18 @@ export class StorageLayout {
   get releaseState(): string {
     return path.join(this.private, 'release-state.json');
   }
+  /** The benchmark's ground truth and supplement, for the scoring tool: never published. */
+  get benchmarkTruth(): string {
+    return path.join(this.private, 'benchmark');
+  }
+  /** The private catalog of every release version: index.json and per version its snapshot, CHANGES.md and manifest. */
+  get releases(): string {
+    return path.join(this.private, 'releases');
+  }
+  /** The frozen benchmark split: every lesion ever assigned and its side, so no lesion ever changes side. */
+  get splitState(): string {
+    return path.join(this.private, 'split', 'state.json');
+  }
   get release(): string {
     return path.resolve(this.root, this.releaseDir);
   }

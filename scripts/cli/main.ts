@@ -6,10 +6,14 @@ import { isTemporalReachable } from '../../worker/connection.ts';
 import { startWorker } from '../../worker/worker.ts';
 import { startDevServer } from '../dev-server.ts';
 import { startS3Server } from '../s3-server.ts';
-import { runBuild, type BuildRun } from '../run-build.ts';
+import { runBuild, type BuildOptions, type BuildRun } from '../run-build.ts';
+import { ProgressLine } from '../progress/progress-line.ts';
 import { synthesise } from '../synth/synth.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
-import { formatSummary } from './summary.ts';
+import { formatSummary, workflowUiLink } from './summary.ts';
+import { releaseCommand } from './release-command.ts';
+import { auditCommand } from './audit-command.ts';
+import { scheduleCommand } from './schedule-command.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
 const integer = (value: string) => {
@@ -73,7 +77,7 @@ program
   .action(async (opts: { config: string; json?: boolean; worker: boolean }) => {
     const loaded = loadConfig(opts.config);
     await requireTemporal(loaded);
-    const run = await runBuild(loaded, { embeddedWorker: opts.worker, onProgress: progressPrinter() });
+    const run = await runBuild(loaded, { embeddedWorker: opts.worker, ...progressPrinter(loaded) });
     printRun(run, loaded, opts.json);
   });
 
@@ -116,7 +120,7 @@ program
       }
       loaded = loadConfig(config);
       console.log('Building the release (an embedded worker polls every task queue) ...');
-      const run = await runBuild(loaded, { embeddedWorker: true, onProgress: progressPrinter() });
+      const run = await runBuild(loaded, { embeddedWorker: true, ...progressPrinter(loaded) });
       printRun(run, loaded, false);
       if (started.length > 0) console.log('\nThe servers this demo started are stopping; run `milk dev-server` to keep a Temporal server (and its UI) up.');
     } finally {
@@ -133,20 +137,29 @@ program
     await runBench(opts.fromMilk10k);
   });
 
+program.addCommand(releaseCommand());
+program.addCommand(auditCommand());
+program.addCommand(scheduleCommand());
+
 function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
   if (json) {
     console.log(JSON.stringify({ workflowId: run.workflowId, runId: run.runId, wallMs: run.wallMs, ...run.summary }));
   } else {
-    console.log(formatSummary(run, loaded.config.temporal.uiAddress, loaded.config.temporal.namespace));
+    console.log(formatSummary(run, loaded));
   }
 }
 
-function progressPrinter() {
+/** Live progress on stderr (a line per change, counts and ETA), and the Temporal UI link as soon as the build starts. */
+function progressPrinter(loaded: LoadedConfig): Pick<BuildOptions, 'onProgress' | 'onStart'> {
+  const line = new ProgressLine();
   let last = '';
-  return (p: { stage: string; centresDone: number; centres: number; conceptBatchesDone: number; conceptBatches: number }) => {
-    const line = `[${p.stage}] centres ingested ${p.centresDone}/${p.centres}, concept batches ${p.conceptBatchesDone}/${p.conceptBatches}`;
-    if (line !== last) process.stderr.write(`${line}\n`);
-    last = line;
+  return {
+    onStart: (workflowId, runId) => process.stderr.write(`Build ${workflowId} started; follow it in the Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`),
+    onProgress: (snapshot) => {
+      const text = line.format(snapshot);
+      if (text !== last) process.stderr.write(`${text}\n`);
+      last = text;
+    },
   };
 }
 

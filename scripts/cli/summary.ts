@@ -39,6 +39,7 @@ export function formatSummary(run: BuildRun, loaded: LoadedConfig): string {
           .map(([reason, n]) => `  ${reason.padEnd(44)} ${n}`)),
     '',
     `Release:        ${summary.release.path}`,
+    `Version:        ${summary.release.version}${summary.release.newVersion ? ` (new; previous ${summary.release.previousVersion ?? 'none'}; see CHANGES.md)` : ' (no change since that version: no new version)'}, content hash ${summary.release.contentHash}`,
     `Manifest:       sha256 ${summary.release.manifestSha256}`,
     `Leak scan:      ${summary.release.leakScan.hits} PHI hits in ${summary.release.leakScan.filesScanned} files (${summary.release.leakScan.phiValuesSearched} values searched), ${summary.release.leakScan.patternWarnings} pattern warnings`,
     `QC report:      ${summary.qcReport.path}`,

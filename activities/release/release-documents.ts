@@ -1,0 +1,41 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MilkConfig } from '../../schemas/config.ts';
+import type { ReleaseInfo } from '../../schemas/catalog.ts';
+import { CHANGES_FILE } from './changes-file.ts';
+import { CROISSANT, croissantJsonLd } from './croissant.ts';
+import { DATASHEET, datasheetHtml, type DatasheetInput } from './datasheet.ts';
+import { manifestEntries } from './manifest.ts';
+import { RELEASE_INFO_FILE, type VersionedRelease } from './release-version.ts';
+import type { ReleaseContent } from './write-release.ts';
+
+type ReleaseConfig = MilkConfig['release'];
+
+/** Writes the documents that describe a versioned release: RELEASE.json, CHANGES.md and the datasheet. */
+export async function writeVersionDocuments(
+  staging: string,
+  released: ReleaseContent,
+  versioned: VersionedRelease,
+  config: ReleaseConfig,
+  deidentification: DatasheetInput['deidentification'],
+): Promise<void> {
+  await writeFile(path.join(staging, RELEASE_INFO_FILE), `${JSON.stringify(versioned.info, null, 2)}\n`);
+  await writeFile(path.join(staging, CHANGES_FILE), versioned.changes);
+  const split = (lesionId: string) => (released.benchmark.has(lesionId) ? 'benchmark' : 'train');
+  const datasheet = datasheetHtml({
+    release: { name: config.name, version: versioned.info.version, contentHash: versioned.info.contentHash, attribution: config.attribution, license: config.license, licenseUrl: config.licenseUrl },
+    lesions: released.lesions.map((l) => ({ ...l, split: split(l.lesion_id) })),
+    images: released.images.map((i) => ({ ...i, split: split(i.lesion_id), concepts: released.concepts.get(i.isic_id)! })),
+    exclusions: released.exclusions,
+    duplicates: released.duplicates,
+    deidentification,
+  });
+  await writeFile(path.join(staging, DATASHEET), datasheet);
+}
+
+/** Writes the Croissant description of every other file of the release (written last but for the manifest). */
+export async function writeCroissant(staging: string, info: ReleaseInfo, config: ReleaseConfig): Promise<void> {
+  const description = { name: config.name, version: info.version, description: config.description, licenseUrl: config.licenseUrl ?? config.license, attribution: config.attribution, citeAs: config.citation, url: config.url };
+  const croissant = croissantJsonLd(description, await manifestEntries(staging));
+  await writeFile(path.join(staging, CROISSANT), `${JSON.stringify(croissant, null, 2)}\n`);
+}

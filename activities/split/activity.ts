@@ -1,0 +1,65 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { CaseImage, CaseLesion } from '../../schemas/cases.ts';
+import type { SplitResult } from '../../schemas/payloads.ts';
+import type { Exclusion } from '../../schemas/records.ts';
+import type { SplitCandidate, SplitState } from '../../schemas/split.ts';
+import { BUILD_PARTITION } from '../assemble/activity.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { assignSplit } from './assign-split.ts';
+import { duplicateKeys, patientKeys } from './group-keys.ts';
+import { readSplitState, writeSplitState } from './split-state.ts';
+import { splitProportions } from './split-proportions.ts';
+
+export function splitActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * Single writer: assigns every assembled lesion to the benchmark or train, keeping the side of
+     * every lesion an earlier build assigned. Writes the lake table `split` and the new frozen state;
+     * new lesions that would link the two sides become `split-conflict` exclusions.
+     */
+    async assignBenchmarkSplit(): Promise<SplitResult> {
+      const lesions = await deps.lake.readShard('cases', BUILD_PARTITION, 'lesions', CaseLesion);
+      const images = await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage);
+      const duplicatesOf = duplicateKeys(images);
+      let candidates: SplitCandidate[];
+      let previous: SplitState;
+      try {
+        const patientOf = await patientKeys(deps.layout.idMap);
+        candidates = lesions.map((l) => {
+          const patient = patientOf.get(l.lesion_id);
+          if (patient === undefined) throw new Error(`lesion ${l.lesion_id} of cases/${BUILD_PARTITION}/lesions is not in the public id map`);
+          const { lesion_id, diagnosis_class, centre, skin_tone_class } = l;
+          return { lesion_id, diagnosis_class, centre, skin_tone_class, groupKeys: [patient, ...(duplicatesOf.get(lesion_id) ?? [])] };
+        });
+        previous = await readSplitState(deps.layout.splitState);
+      } catch (err) {
+        // No retry repairs a broken id map or state file; the messages name files and public ids only.
+        throw ApplicationFailure.nonRetryable(`benchmark split failed: ${(err as Error).message}`);
+      }
+      const { assignments, state, report } = assignSplit({ lesions: candidates, previous, benchmark: deps.config.benchmark });
+
+      const centreOf = new Map(lesions.map((l) => [l.lesion_id, l.centre]));
+      const conflicts: Exclusion[] = report.conflicts.map((id) => ({
+        centre: centreOf.get(id)!,
+        stage: 'split',
+        entity: 'lesion',
+        reason: 'split-conflict',
+        detail: `lesion ${id} is new in a patient or duplicate group that has lesions in both the benchmark and train`,
+      }));
+      await deps.lake.writeShard('split', BUILD_PARTITION, 'assignments', assignments);
+      await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'split', conflicts);
+      await writeSplitState(deps.layout.splitState, state);
+
+      const proportions = splitProportions(lesions, assignments);
+      return {
+        benchmark: proportions.benchmark,
+        train: proportions.train,
+        newlyAssigned: { benchmark: report.newlyAssigned.benchmark.length, train: report.newlyAssigned.train.length },
+        removed: { benchmark: report.removed.benchmark.length, train: report.removed.train.length },
+        conflicts: report.conflicts.length,
+        straddlingGroups: report.straddlingGroups.length,
+        maxDifferencePp: proportions.maxDifferencePp,
+      };
+    },
+  };
+}
