@@ -140,7 +140,7 @@ export type MilkConfig = z.infer<typeof MilkConfig>;
 export interface LoadedConfig {
   config: MilkConfig;
   file: string;
-  /** sha256 of the validated config, so a worker can refuse a build planned from a different one. */
+  /** sha256 of the validated config (without temporal, schedules and publish), so a worker can refuse a build planned from a different one. */
   hash: string;
   storageRoot: string;
   modelPath: string;
@@ -167,7 +167,8 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   return {
     config,
     file: path.resolve(file),
-    hash: createHash('sha256').update(JSON.stringify({ ...config, temporal: undefined })).digest('hex'),
+    // Only what a build's output depends on: how to reach Temporal, when to rebuild and where to publish do not.
+    hash: createHash('sha256').update(JSON.stringify({ ...config, temporal: undefined, schedules: undefined, release: { ...config.release, publish: undefined } })).digest('hex'),
     storageRoot,
     // The bundled model lives in the project; a config may name its own model relative to itself.
     modelPath: path.isAbsolute(config.concepts.model)

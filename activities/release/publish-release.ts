@@ -9,7 +9,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { ReleaseInfo, ReleaseVersion } from '../../schemas/catalog.ts';
 import type { PublishTarget } from '../../schemas/config.ts';
-import { s3Client } from '../storage/s3-client.ts';
+import { s3ClientFor } from '../storage/s3-client.ts';
 import { MANIFEST, OUTSIDE_MANIFEST } from './manifest.ts';
 import { RELEASE_INFO_FILE } from './release-version.ts';
 
@@ -97,7 +97,7 @@ export async function publishRelease(options: PublishOptions): Promise<PublishRe
   const files = await verifiedReleaseFiles(releaseDir, manifestText, signal);
   const manifest = await describeFile(releaseDir, MANIFEST);
 
-  const client = options.client ?? s3Client({ endpoint: target.endpoint, region: target.region, forcePathStyle: target.forcePathStyle, credentials: credentialsOf(target) });
+  const client = options.client ?? s3ClientFor(target);
   try {
     const bucket = new Bucket(client, target.bucket, signal);
     const versionPrefix = `${target.prefix}${info.name}-${info.version}/`;
@@ -345,15 +345,4 @@ function parsePointer(text: string | undefined): LatestPointer | undefined {
 
 function isStatus(err: unknown, status: number): boolean {
   return err instanceof S3ServiceException && err.$metadata.httpStatusCode === status;
-}
-
-/** Credentials from the environment variables the target names; undefined: the AWS standard chain. */
-function credentialsOf(target: PublishTarget): { accessKeyId: string; secretAccessKey: string } | undefined {
-  if (!target.credentials) return undefined;
-  const accessKeyId = process.env[target.credentials.accessKeyIdEnv];
-  const secretAccessKey = process.env[target.credentials.secretAccessKeyEnv];
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error(`s3://${target.bucket}/${target.prefix}: set the environment variables ${target.credentials.accessKeyIdEnv} and ${target.credentials.secretAccessKeyEnv}`);
-  }
-  return { accessKeyId, secretAccessKey };
 }

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Centre, LoadedConfig, S3Source } from '../../schemas/config.ts';
-import { s3Client } from '../storage/s3-client.ts';
+import { s3ClientFor } from '../storage/s3-client.ts';
 import { streamToFile, type WrittenStream } from '../storage/stream-to-file.ts';
 import { listFolder } from './list-folder.ts';
 import { fetchObject } from './s3-fetch.ts';
@@ -49,7 +49,7 @@ function folderSource(root: string): CentreSource {
 }
 
 function s3Source(source: S3Source): CentreSource {
-  const client = s3Client({ endpoint: source.endpoint, region: source.region, forcePathStyle: source.forcePathStyle, credentials: credentialsFrom(source) });
+  const client = s3ClientFor(source);
   return {
     description: `s3://${source.bucket}/${source.prefix}`,
     async list() {
@@ -59,15 +59,4 @@ function s3Source(source: S3Source): CentreSource {
     },
     fetch: (object, target) => fetchObject(client, source.bucket, `${source.prefix}${object.key}`, target, { size: object.size, etag: object.etag }),
   };
-}
-
-/** Credentials come from the environment variables the config names (never from the file itself). */
-function credentialsFrom(source: S3Source): { accessKeyId: string; secretAccessKey: string } | undefined {
-  if (!source.credentials) return undefined;
-  const accessKeyId = process.env[source.credentials.accessKeyIdEnv];
-  const secretAccessKey = process.env[source.credentials.secretAccessKeyEnv];
-  if (!accessKeyId || !secretAccessKey) {
-    throw new Error(`s3://${source.bucket}/${source.prefix}: set the environment variables ${source.credentials.accessKeyIdEnv} and ${source.credentials.secretAccessKeyEnv}`);
-  }
-  return { accessKeyId, secretAccessKey };
 }

@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import type { PublishTarget } from '../../schemas/config.ts';
 
 export interface S3ClientConfig {
   /** e.g. `http://127.0.0.1:8333` for a centre's own store or an emulator; undefined for AWS itself */
@@ -32,4 +33,22 @@ export function s3Client(config: S3ClientConfig): S3Client {
     // connection that does not open, or a socket that stays silent for a minute.
     requestHandler: { connectionTimeout: 10_000, socketTimeout: 60_000 },
   });
+}
+
+/**
+ * A client for an S3 location of temporal.yml (a centre source or the publish target): credentials
+ * from the environment variables the config names, else the SDK's default chain.
+ */
+export function s3ClientFor(location: PublishTarget): S3Client {
+  return s3Client({ endpoint: location.endpoint, region: location.region, forcePathStyle: location.forcePathStyle, credentials: credentialsOf(location) });
+}
+
+function credentialsOf(location: PublishTarget): { accessKeyId: string; secretAccessKey: string } | undefined {
+  if (!location.credentials) return undefined;
+  const accessKeyId = process.env[location.credentials.accessKeyIdEnv];
+  const secretAccessKey = process.env[location.credentials.secretAccessKeyEnv];
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error(`s3://${location.bucket}/${location.prefix}: set the environment variables ${location.credentials.accessKeyIdEnv} and ${location.credentials.secretAccessKeyEnv}`);
+  }
+  return { accessKeyId, secretAccessKey };
 }

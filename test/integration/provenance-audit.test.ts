@@ -79,7 +79,7 @@ describe('provenance events and milk audit on a real build', () => {
       expect(event.codeVersion).toContain(commit);
       expect(event.configHash).toBe(fixture.loaded.hash);
     }
-    expect(new Set(events.map((e) => e.activity))).toEqual(new Set(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', ...events.filter((e) => e.activity === 'split' || e.activity === 'release').map((e) => e.activity)]));
+    expect([...new Set(events.map((e) => e.activity))]).toEqual(expect.arrayContaining(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts']));
 
     // The CLI prints the same lineage, and refuses an id it has no events for with one line.
     const cli = milk(['audit', lesionId, '--config', fixture.loaded.file, '--json']);
