@@ -4,6 +4,8 @@ import type { ActivityDeps } from '../deps.ts';
 import { codeVersion } from './code-version.ts';
 import { PROVENANCE_TABLE, readProvenance } from './provenance-table.ts';
 
+const recordedBy = new WeakSet<Context>();
+
 export interface RecordOptions {
   /**
    * Drop events that say what the entity's latest recorded event of the same step already says: for
@@ -19,6 +21,10 @@ export interface RecordOptions {
  * ones. Events hold source keys, so they go nowhere else (no payload, error or log).
  */
 export async function recordProvenance(deps: ActivityDeps, partition: string, drafts: readonly ProvenanceDraft[], options: RecordOptions = {}): Promise<number> {
+  const current = Context.current();
+  // A second call would overwrite the first one's shard.
+  if (recordedBy.has(current)) throw new Error(`activity ${current.info.activityType} records provenance twice; pass all its events in one call`);
+  recordedBy.add(current);
   const context = executionContext(deps);
   const recorded = options.onlyChanges ? changesOnly(await readProvenance(deps.lake, partition), drafts, context) : drafts;
   // A retry that finds nothing to record keeps what an earlier attempt of it wrote.

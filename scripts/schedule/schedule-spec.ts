@@ -1,18 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { LoadedConfig, ScheduleConfig } from '../../schemas/config.ts';
-import { buildRelease } from '../../workflows/index.ts';
-import { buildStartOptions } from '../run-build.ts';
+import { scheduledBuild } from '../../workflows/index.ts';
+import { buildStartOptions, buildWorkflowId } from '../run-build.ts';
 
 /** Missed runs (server down) are caught up only if at most this late: a rebuild a day late is better started by hand. */
 export const CATCHUP_WINDOW_MS = 60_000;
 
-export type BuildScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof buildRelease>>;
+export type BuildScheduleOptions = ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof scheduledBuild>>;
 
 /** Temporal schedule id of a config schedule: ids are per namespace, so the dataset is part of it. */
 export const scheduleIdOf = (loaded: LoadedConfig, id: string) => `${loaded.config.dataset}-${id}`;
 
-/** Workflow id of scheduled builds (Temporal appends the scheduled time); distinct from `build-<dataset>` of `milk build`. */
+/** Workflow id of the scheduled runs (Temporal appends the scheduled time); each runs the build itself as `build-<dataset>`, the lock `milk build` uses too. */
 export const scheduledBuildWorkflowId = (loaded: LoadedConfig) => `build-${loaded.config.dataset}-scheduled`;
 
 /** The declaration as a person wrote it, e.g. `cron 0 2 * * *` or `every 6h`. */
@@ -21,22 +21,24 @@ export function specText(schedule: ScheduleConfig): string {
 }
 
 /**
- * The Temporal Schedule a config schedule becomes: it starts `buildRelease` exactly as `milk build`
- * does (same queue and input, config hash included), skips a run while its previous build still
- * runs, and catches up at most CATCHUP_WINDOW_MS. The schedule's memo names the dataset (how
+ * The Temporal Schedule a config schedule becomes: it starts `scheduledBuild`, which runs
+ * `buildRelease` exactly as `milk build` does (same id, queue and input, config hash included) or
+ * skips when a build is running; the schedule itself skips a run while its previous run still runs, and catches up at most CATCHUP_WINDOW_MS. The schedule's memo names the dataset (how
  * `apply` finds the schedules it owns); the action's memo, which `update` can change, carries the
  * config hash and the declaration, and every scheduled build carries it as its workflow memo.
  */
 export function desiredSchedule(loaded: LoadedConfig, schedule: ScheduleConfig): BuildScheduleOptions {
+  const start = buildStartOptions(loaded);
   return {
     scheduleId: scheduleIdOf(loaded, schedule.id),
     // A cron's time zone is UTC (Temporal's default), as temporal.yml documents.
     spec: schedule.cron !== undefined ? { cronExpressions: [schedule.cron] } : { intervals: [{ every: schedule.every! }] },
     action: {
       type: 'startWorkflow',
-      workflowType: buildRelease,
+      workflowType: scheduledBuild,
       workflowId: scheduledBuildWorkflowId(loaded),
-      ...buildStartOptions(loaded),
+      taskQueue: start.taskQueue,
+      args: [{ ...start.args[0], buildWorkflowId: buildWorkflowId(loaded) }],
       memo: { configHash: loaded.hash, spec: specText(schedule) },
     },
     policies: { overlap: 'SKIP', catchupWindow: CATCHUP_WINDOW_MS },

@@ -6,6 +6,9 @@ import type { LoadedConfig, ScheduleConfig } from '../../schemas/config.ts';
 import type { BuildSummary } from '../../schemas/payloads.ts';
 import { scheduleIdOf } from '../../scripts/schedule/schedule-spec.ts';
 import { applySchedules, listSchedules, pauseSchedule, triggerSchedule, unpauseSchedule } from '../../scripts/schedule/schedules.ts';
+import { buildStartOptions, buildWorkflowId } from '../../scripts/run-build.ts';
+import { buildRelease } from '../../workflows/index.ts';
+import type { ScheduledBuildResult } from '../../workflows/scheduled-build.ts';
 import { connectClient } from '../../worker/connection.ts';
 import { startWorker } from '../../worker/worker.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
@@ -48,10 +51,10 @@ describe('scheduled rebuilds on the real Temporal dev server', () => {
     const described = await describeSchedule(first, 'nightly');
     expect(described.policies).toMatchObject({ overlap: 'SKIP', catchupWindow: 60_000 });
     expect(described.action).toMatchObject({
-      workflowType: 'buildRelease',
+      workflowType: 'scheduledBuild',
       workflowId: `build-${first.config.dataset}-scheduled`,
       taskQueue: first.config.temporal.taskQueues.workflow.name,
-      args: [{ configHash: first.hash, queues: { io: first.config.temporal.taskQueues.io.name } }],
+      args: [{ configHash: first.hash, queues: { io: first.config.temporal.taskQueues.io.name }, buildWorkflowId: `build-${first.config.dataset}` }],
       memo: { configHash: first.hash, spec: 'cron 0 2 1 1 *' },
     });
     expect(described.memo).toEqual({ dataset: first.config.dataset });
@@ -63,11 +66,12 @@ describe('scheduled rebuilds on the real Temporal dev server', () => {
     const applied = await applySchedules(client, changed);
     expect(applied.find((a) => a.scheduleId === nightly)).toMatchObject({ outcome: 'updated', changed: expect.arrayContaining(['spec']) });
     expect((await describeSchedule(changed, 'nightly')).info.nextActionTimes[0]!.getUTCHours()).toBe(3);
-    // the config hash is part of every build's input, so a config change reaches every schedule
+    // editing schedules is no change to what a build makes: the config hash in every build's input stays
+    expect(changed.hash).toBe(first.hash);
     expect((await describeSchedule(changed, 'weekly')).action.args).toEqual([expect.objectContaining({ configHash: changed.hash })]);
 
     const dropped = withSchedules([{ ...NIGHTLY, cron: '0 3 1 1 *' }]);
-    expect(outcomes(await applySchedules(client, dropped))).toEqual({ [nightly]: 'updated', [weekly]: 'deleted' });
+    expect(outcomes(await applySchedules(client, dropped))).toEqual({ [nightly]: 'unchanged', [weekly]: 'deleted' });
     await expect(describeSchedule(dropped, 'weekly')).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect(outcomes(await applySchedules(client, dropped))).toEqual({ [nightly]: 'unchanged' });
   });
@@ -98,14 +102,14 @@ describe('scheduled rebuilds on the real Temporal dev server', () => {
       expect(first.workflowId.startsWith(`build-${loaded.config.dataset}-scheduled`)).toBe(true);
       // a second trigger while that build runs is skipped (overlap policy SKIP)
       expect(await triggerSchedule(client, loaded, 'nightly')).toEqual({ outcome: 'skipped' });
-      const built: BuildSummary = await client.workflow.getHandle(first.workflowId, first.runId).result();
+      const built = await summaryOf(first);
       expect(built.release.lesions).toBe(8);
       expect(built.release.reused).toBe(false);
 
       const second = await triggerSchedule(client, loaded, 'nightly');
       if (second.outcome !== 'started') throw new Error('the trigger after the build finished did not start one');
       expect(second.workflowId).not.toBe(first.workflowId);
-      const rebuilt: BuildSummary = await client.workflow.getHandle(second.workflowId, second.runId).result();
+      const rebuilt = await summaryOf(second);
       // nothing changed at the centres: nothing fetched, nothing new, the release kept as it was
       expect(rebuilt.centres.map((c) => [c.retrieve.fetched, c.retrieve.new, c.retrieve.changed, c.retrieve.deleted])).toEqual(rebuilt.centres.map(() => [0, 0, 0, 0]));
       expect(rebuilt.release.manifestSha256).toBe(built.release.manifestSha256);
@@ -115,8 +119,21 @@ describe('scheduled rebuilds on the real Temporal dev server', () => {
         [second.workflowId, 'COMPLETED'],
       ]);
       expect(rebuilt.release.reused).toBe(true);
+
+      // A build started by hand holds the dataset's build id: a scheduled run meanwhile is skipped, not run beside it.
+      const manual = await client.workflow.start(buildRelease, { workflowId: buildWorkflowId(loaded), ...buildStartOptions(loaded) });
+      const third = await triggerSchedule(client, loaded, 'nightly');
+      if (third.outcome !== 'started') throw new Error('the trigger did not start a scheduled run');
+      expect(await client.workflow.getHandle(third.workflowId, third.runId).result()).toEqual({ outcome: 'skipped', reason: `a build of this dataset is running (workflow ${buildWorkflowId(loaded)})` });
+      await manual.result();
     } finally {
       await worker.shutdown();
+    }
+
+    async function summaryOf(run: { workflowId: string; runId: string }): Promise<BuildSummary> {
+      const result: ScheduledBuildResult = await client.workflow.getHandle(run.workflowId, run.runId).result();
+      if (result.outcome !== 'built') throw new Error(`the scheduled run did not build: ${result.reason}`);
+      return result.summary;
     }
   });
 });
