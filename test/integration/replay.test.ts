@@ -15,6 +15,7 @@ describe('workflow determinism', () => {
   for (const [name, workflowId] of [
     ['build-release', 'build-milk10k'],
     ['ingest-centre', 'build-milk10k/ingest-vienna'],
+    ['scheduled-build', 'build-milk10k-scheduled'],
   ]) {
     it(`replays the recorded ${name} history`, async () => {
       const history = proto.temporal.api.history.v1.History.decode(readFileSync(path.join(FIXTURES, `${name}.pb`)));
