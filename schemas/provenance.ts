@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConceptRow } from './cases.ts';
 import { IMAGE_TYPES, QcScores } from './records.ts';
-import { IsicId, LesionId } from './release.ts';
+import { IsicId, LesionId, Split } from './release.ts';
 
 /**
  * Provenance events: what each pipeline step did to which entity, from which inputs to which
@@ -16,7 +16,7 @@ import { IsicId, LesionId } from './release.ts';
  *
  * Events written by the split and release stages:
  * - split, one per lesion whose split was decided or changed:
- *   `{ activity: 'split', entity: { kind: 'lesion', id: 'IL_…' }, inputs: [], outputs: [], detail: { split: 'train' | 'benchmark' | … } }`
+ *   `{ activity: 'split', entity: { kind: 'lesion', id: 'IL_…' }, inputs: [], outputs: [], detail: { split: 'train' | 'benchmark' } }`
  * - release, one per release version written (not one per image):
  *   `{ activity: 'release', entity: { kind: 'release', id: version }, inputs: [], outputs: [],
  *      detail: { version, contentHash, lesionIds: ['IL_…', …], imageIds: ['ISIC_…', …] } }`
@@ -98,7 +98,7 @@ export const LesionAssembly = z.object({
 export type LesionAssembly = z.infer<typeof LesionAssembly>;
 
 export const ConceptDetail = z.object({ modelVersion: z.string(), scores: ConceptRow.shape.scores });
-export const SplitDetail = z.object({ split: z.string() });
+export const SplitDetail = z.object({ split: Split });
 export const ReleaseDetail = z.object({ version: z.string(), contentHash: z.string(), lesionIds: z.array(LesionId), imageIds: z.array(IsicId) });
 
 const step = <S extends ProvenanceStage, D extends z.ZodType>(stage: S, detail: D) =>

@@ -16,6 +16,7 @@ import type { ActivityDeps } from '../deps.ts';
 import { csvSafe } from '../storage/csv-safe.ts';
 import { sha256, writeFileAtomic } from '../storage/files.ts';
 import { PublicIds } from '../deidentify/public-ids.ts';
+import { recordProvenance } from '../provenance/record-provenance.ts';
 import { changeReasons } from './change-reasons.ts';
 import { ReleaseCatalog } from './release-catalog.ts';
 import { catalogEntry, RELEASE_INFO_FILE, versionRelease, type VersionedRelease } from './release-version.ts';
@@ -86,6 +87,9 @@ export function releaseActivities(deps: ActivityDeps) {
             if (versioned?.decision.kind !== 'new') return;
             const entry = catalogEntry(versioned, sha256(manifest), { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', createdAt: new Date().toISOString() });
             await catalog.record(entry, { snapshot: versioned.snapshot, changes: versioned.changes, manifest, reasons: versioned.reasons });
+            const { version, contentHash } = versioned.info;
+            const detail = { version, contentHash, lesionIds: lesions.map((l) => l.lesion_id).sort(), imageIds: images.map((i) => i.isic_id).sort() };
+            await recordProvenance(deps, BUILD_PARTITION, [{ activity: 'release', entity: { kind: 'release', id: version }, inputs: [], outputs: [{ role: 'manifest', sha256: entry.manifestSha256 }], detail }], { onlyChanges: true });
           },
         },
       ).catch((err: unknown) => {

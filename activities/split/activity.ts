@@ -5,6 +5,7 @@ import type { Exclusion } from '../../schemas/records.ts';
 import type { SplitCandidate, SplitState } from '../../schemas/split.ts';
 import { BUILD_PARTITION } from '../assemble/activity.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { recordProvenance } from '../provenance/record-provenance.ts';
 import { assignSplit } from './assign-split.ts';
 import { duplicateKeys, patientKeys } from './group-keys.ts';
 import { readSplitState, writeSplitState } from './split-state.ts';
@@ -49,6 +50,13 @@ export function splitActivities(deps: ActivityDeps) {
       await deps.lake.writeShard('split', BUILD_PARTITION, 'assignments', assignments);
       await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'split', conflicts);
       await writeSplitState(deps.layout.splitState, state);
+      // Only decisions are events: a lesion keeps its side, so a rebuild records just the new ones.
+      await recordProvenance(
+        deps,
+        BUILD_PARTITION,
+        assignments.map((a) => ({ activity: 'split', entity: { kind: 'lesion', id: a.lesion_id }, inputs: [], outputs: [], detail: { split: a.split } })),
+        { onlyChanges: true },
+      );
 
       const proportions = splitProportions(lesions, assignments);
       return {

@@ -12,6 +12,9 @@ import { synthesise } from '../synth/synth.ts';
 import { benchDeidentification } from './deid-bench.ts';
 import { benchNearDuplicates } from './qc-bench.ts';
 import { benchS3Fetch } from './s3-bench.ts';
+import { benchScheduledRebuild } from './schedule-bench.ts';
+import { latestSplitProportions, proportionLines } from './split-bench.ts';
+import { StorageLayout } from '../../activities/storage/layout.ts';
 
 /**
  * `npm run bench`: generates centre drops from a MILK10k layout, builds them twice on a real
@@ -62,6 +65,16 @@ export async function runBench(milk10k: string): Promise<void> {
       );
     }
     console.log(`no-change rebuild took ${((100 * walls[1]!) / walls[0]!).toFixed(1)}% of the first build's wall time`);
+
+    const proportions = await latestSplitProportions(new StorageLayout(loaded.storageRoot, loaded.config.release.dir).releases);
+    console.log(`benchmark split: ${proportions.benchmark} benchmark / ${proportions.train} training lesions; benchmark/training share per value (target: within 2 pp):`);
+    for (const line of proportionLines(proportions)) console.log(line);
+
+    const scheduled = await benchScheduledRebuild(loaded);
+    console.log(
+      `no-change scheduled rebuild (Temporal Schedule trigger to result): ${(scheduled.ms / 1000).toFixed(1)} s (target <= 10 s), ` +
+        `${((100 * scheduled.ms) / 1000 / walls[0]!).toFixed(1)}% of the first build; release reused: ${scheduled.reused}, version ${scheduled.version}`,
+    );
   } finally {
     await server?.stop();
     await rm(work, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { formatSummary, workflowUiLink } from './summary.ts';
 import { releaseCommand } from './release-command.ts';
 import { auditCommand } from './audit-command.ts';
 import { scheduleCommand } from './schedule-command.ts';
+import { benchmarkCommand } from './benchmark-command.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
 const integer = (value: string) => {
@@ -140,6 +141,7 @@ program
 program.addCommand(releaseCommand());
 program.addCommand(auditCommand());
 program.addCommand(scheduleCommand());
+program.addCommand(benchmarkCommand());
 
 function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
   if (json) {

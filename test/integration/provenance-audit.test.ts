@@ -37,6 +37,9 @@ describe('provenance events and milk audit on a real build', () => {
     expect(lineage.images.map((i) => ({ centre: i.source?.detail.centre, key: i.source?.detail.key, sha256: i.source?.outputs[0]?.sha256, isicId: i.isicId })).sort(byIsic)).toEqual(
       expected.map((t) => ({ centre: t.centre, key: t.file, sha256: t.sha256, isicId: t.isicId })).sort(byIsic),
     );
+    // its split (training: it is in the training metadata) and the release version that holds it
+    expect(lineage.lesion?.split?.detail.split).toBe('train');
+    expect(lineage.lesion?.releases.map((r) => r.detail.version)).toEqual([run.summary.release.version]);
     const pairing = lineage.lesion!.assembly.detail.pairing;
     expect(pairing).toEqual({
       clinical: expected.find((t) => t.image_type === 'clinical: close-up')!.isicId,

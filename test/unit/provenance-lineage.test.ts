@@ -6,6 +6,7 @@ import { deidentifyEvents, parseEvents, qcEvents, retrieveEvents } from '../../a
 import { sha256 } from '../../activities/storage/files.ts';
 import type { AssembledImage, ProvenanceDraft, ProvenanceEvent } from '../../schemas/provenance.ts';
 import type { PrivateRecord, ProcessedImage, QcScores, SourceObject } from '../../schemas/records.ts';
+import type { Split } from '../../schemas/release.ts';
 
 const CENTRE = 'vienna';
 const SOURCE = '/drops/vienna';
@@ -134,7 +135,7 @@ describe('lineage', () => {
 });
 
 describe('changesOnly', () => {
-  const split = (side: string): ProvenanceDraft => ({ activity: 'split', entity: { kind: 'lesion', id: LESION }, inputs: [], outputs: [], detail: { split: side } });
+  const split = (side: Split): ProvenanceDraft => ({ activity: 'split', entity: { kind: 'lesion', id: LESION }, inputs: [], outputs: [], detail: { split: side } });
 
   it('keeps only drafts that differ from the latest event of their entity', () => {
     const recorded = [...execution('2025-01-01T00:00:00.000Z', 'run-1')([split('train')]), ...execution('2025-02-01T00:00:00.000Z', 'run-2')([split('benchmark')])];

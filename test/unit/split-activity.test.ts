@@ -4,6 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUILD_PARTITION } from '../../activities/assemble/activity.ts';
 import { ActivityDeps } from '../../activities/deps.ts';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { SplitResult } from '../../schemas/payloads.ts';
+import { readProvenance } from '../../activities/provenance/provenance-table.ts';
 import { splitActivities } from '../../activities/split/activity.ts';
 import { writeFileAtomic } from '../../activities/storage/files.ts';
 import { BenchmarkConfig } from '../../schemas/config.ts';
@@ -52,7 +55,15 @@ async function assembled(ids: number[], duplicates: Duplicates = { 'clinical: cl
   await writeFileAtomic(deps.layout.idMap, JSON.stringify({ lesions: Object.fromEntries(everSeen.map((i) => [privateKey(i), lesionId(i)])), images: {} }));
 }
 
-const run = () => splitActivities(deps).assignBenchmarkSplit();
+let runs = 0;
+/** Runs the activity in an activity context of its own, as a worker would (a new run id each time). */
+const run = (): Promise<SplitResult> => {
+  runs += 1;
+  const environment = new MockActivityEnvironment({ workflowExecution: { workflowId: 'build-test', runId: `run-${runs}` }, activityId: 'split' });
+  return environment.run(splitActivities(deps).assignBenchmarkSplit) as Promise<SplitResult>;
+};
+/** The split decisions provenance holds, latest last. */
+const splitEvents = async () => (await readProvenance(deps.lake, BUILD_PARTITION)).filter((e) => e.activity === 'split');
 const rows = async () => new Map((await deps.lake.readShard('split', BUILD_PARTITION, 'assignments', SplitRow)).map((r) => [r.lesion_id, r.split]));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 /** Every private value the id map holds: patient ids, local lesion ids, whole keys. */
@@ -86,8 +97,11 @@ describe('assignBenchmarkSplit', () => {
     await assembled(range(0, 40));
     await run();
     const first = await rows();
+    // provenance holds one decision per lesion, and a rebuild that decides nothing new records nothing
+    expect(new Map((await splitEvents()).map((e) => [e.entity.id, e.detail.split]))).toEqual(first);
     expect((await run()).newlyAssigned).toEqual({ benchmark: 0, train: 0 });
     expect(await rows()).toEqual(first);
+    expect(await splitEvents()).toHaveLength(40);
 
     // Rebuild: lesions 0..3 are gone, 40..49 are new, and new lesion 41 (patient of 40) duplicates
     // an image of a benchmark lesion and one of a train lesion.
@@ -106,6 +120,7 @@ describe('assignBenchmarkSplit', () => {
     expect(second.has(lesionId(40))).toBe(false);
     expect(second.has(lesionId(41))).toBe(false);
     expect(result.benchmark + result.train).toBe(44);
+    expect((await splitEvents()).slice(40).map((e) => e.entity.id).sort()).toEqual(range(42, 50).map(lesionId).sort());
 
     const exclusions = await deps.lake.readShard('exclusions', BUILD_PARTITION, 'split', Exclusion);
     expect(exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason }))).toEqual([

@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { groundTruthCsv } from '../../activities/release/release-csvs.ts';
+import { StorageLayout } from '../../activities/storage/layout.ts';
+import { ScoreReport } from '../../schemas/benchmark-score.ts';
+import { BENCHMARK_TRUTH_FILES } from '../../schemas/release.ts';
+import { REPO_CONFIG_FILE } from '../helpers/config.ts';
+import { lesion } from '../helpers/release-fixture.ts';
+
+const MILK = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'milk.mjs');
+const OTHER_CLASSES = 'AKIEC,BCC,BEN_OTH,BKL,DF,INF,MAL_OTH,SCCKA,VASC';
+
+let root: string;
+let config: string;
+beforeAll(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'milk-benchmark-cli-'));
+  config = path.join(root, 'temporal.yml');
+  writeFileSync(config, stringifyYaml({ ...parseYaml(readFileSync(REPO_CONFIG_FILE, 'utf8')), storage: { root: path.join(root, 'data') } }));
+  // The benchmark's private ground truth as the release writes it: MEL, MEL, NV, NV.
+  const truthDir = new StorageLayout(path.join(root, 'data'), 'release').benchmarkTruth;
+  mkdirSync(truthDir, { recursive: true });
+  const lesions = ['Melanoma Invasive', 'Melanoma in situ', 'Nevus', 'Nevus'].map((d, i) => lesion(`IL_000000${i + 1}`, d));
+  writeFileSync(path.join(truthDir, BENCHMARK_TRUTH_FILES.groundTruth), groundTruthCsv({ lesions }));
+  // Lesion 2 (MEL) is predicted DF; MEL probabilities 0.8, 0.3 | 0.3, 0.1; NV 0.2, 0.2 | 0.7, 0.9.
+  writeFileSync(path.join(root, 'predictions.csv'), [
+    `lesion_id,MEL,NV,${OTHER_CLASSES}`,
+    'IL_0000001,0.8,0.2,0,0,0,0,0,0,0,0,0',
+    'IL_0000002,0.3,0.2,0,0,0,0,0.5,0,0,0,0',
+    'IL_0000003,0.3,0.7,0,0,0,0,0,0,0,0,0',
+    'IL_0000004,0.1,0.9,0,0,0,0,0,0,0,0,0',
+  ].join('\n'));
+  writeFileSync(path.join(root, 'bad.csv'), [`lesion_id,MEL,NV,${OTHER_CLASSES}`, 'IL_0000001,0.8,1.2,0,0,0,0,0,0,0,0,0', 'IL_0000005,0.8,0.2,0,0,0,0,0,0,0,0,0'].join('\n'));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Runs `milk benchmark score ...` as a user would; resolves with its exit code and output. */
+async function milkScore(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, [MILK, 'benchmark', 'score', ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+  );
+}
+
+// By hand: MEL recall 1/2, F1 2·1/(2+0+1); NV recall 2/2, F1 1; MEL AUC 3.5/4 (one tie at 0.3), NV AUC 1.
+const expected = { balancedAccuracy: (1 / 2 + 2 / 2) / 2, macroF1: (2 / 3 + 1) / 2, macroAuc: (3.5 / 4 + 1) / 2 };
+
+describe('milk benchmark score', () => {
+  it('prints the headline metrics and a row per class, scored against the ground truth under the storage root', async () => {
+    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      '4 lesions scored, 2 of 11 classes present; absent from the ground truth: AKIEC, BCC, BEN_OTH, BKL, DF, INF, MAL_OTH, SCCKA, VASC',
+      `balanced accuracy  ${expected.balancedAccuracy.toFixed(4)}`,
+      `macro F1 (Dice)    ${expected.macroF1.toFixed(4)}`,
+      `macro AUC          ${expected.macroAuc.toFixed(4)} (over 2 classes with positives and negatives)`,
+    ]);
+    const row = (cls: string) => lines.find((l) => l.startsWith(`${cls} `))!.trim().split(/\s+/);
+    expect(row('MEL')).toEqual(['MEL', '2', '1', '0.5000', '1.0000', (2 / 3).toFixed(4), (3.5 / 4).toFixed(4)]);
+    expect(row('DF')).toEqual(['DF', '0', '1', '-', (3 / 4).toFixed(4), '-', '-', '(absent)']);
+  });
+
+  it('prints the report as JSON with --json', async () => {
+    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--json');
+    expect(code).toBe(0);
+    const report = ScoreReport.parse(JSON.parse(stdout));
+    expect(report.balancedAccuracy).toBe(expected.balancedAccuracy);
+    expect(report.macroF1).toBeCloseTo(expected.macroF1, 12);
+    expect(report.macroAuc).toBe(expected.macroAuc);
+    expect(report.perClass.find((c) => c.class === 'DF')).toMatchObject({ present: false, predicted: 1, sensitivity: null });
+  });
+
+  it('scores against another ground truth with --truth', async () => {
+    const truth = path.join(root, 'all-nevus-truth.csv');
+    writeFileSync(truth, groundTruthCsv({ lesions: [1, 2, 3, 4].map((n) => lesion(`IL_000000${n}`, 'Nevus')) }));
+    const report = ScoreReport.parse(JSON.parse((await milkScore(path.join(root, 'predictions.csv'), '--truth', truth, '--json')).stdout));
+    // Lesions 3 and 4 are predicted NV: recall 2/4.
+    expect(report).toMatchObject({ balancedAccuracy: 2 / 4, macroAuc: null, absentClasses: expect.arrayContaining(['MEL']) });
+  });
+
+  it('exits 1 and lists every problem of an invalid predictions file', async () => {
+    const bad = path.join(root, 'bad.csv');
+    const { code, stdout, stderr } = await milkScore(bad, '-c', config);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `milk: ${bad} has 5 problem(s): row 1: NV: 1.2 is not in [0, 1]; row 2: lesion_id IL_0000005 is not a lesion of the benchmark; ` +
+        'lesion IL_0000002 has no prediction row; lesion IL_0000003 has no prediction row; lesion IL_0000004 has no prediction row\n',
+    );
+  });
+});
