@@ -1,8 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { LoadedConfig } from '../schemas/config.ts';
 import type { BuildSummary } from '../schemas/payloads.ts';
-import type { BuildReleaseInput } from '../workflows/build-release.ts';
 import { buildRelease } from '../workflows/index.ts';
+import { buildStartOptions, buildWorkflowId } from './build-start.ts';
 import { pollBuildProgress, type BuildProgressSnapshot } from './progress/build-progress.ts';
 import { connectClient } from '../worker/connection.ts';
 import { startWorker } from '../worker/worker.ts';
@@ -20,23 +20,6 @@ export interface BuildOptions {
   onProgress?: (progress: BuildProgressSnapshot) => void;
   /** told the workflow id and run id once the build has started (to print the Temporal UI link) */
   onStart?: (workflowId: string, runId: string) => void;
-}
-
-/** The dataset's one build workflow id: Temporal refuses a second concurrent build of the same dataset. */
-export const buildWorkflowId = (loaded: LoadedConfig) => `build-${loaded.config.dataset}`;
-
-/** What every start of `buildRelease` for a config uses, by hand or by a schedule: the workflow task queue and the input. */
-export function buildStartOptions(loaded: LoadedConfig): { taskQueue: string; args: [BuildReleaseInput] } {
-  const queues = loaded.config.temporal.taskQueues;
-  return {
-    taskQueue: queues.workflow.name,
-    args: [
-      {
-        configHash: loaded.hash,
-        queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name, heartbeatTimeoutSeconds: loaded.config.temporal.heartbeatTimeoutSeconds },
-      },
-    ],
-  };
 }
 
 /** Starts `buildRelease` for the config and waits for its summary, polling the progress query meanwhile. */

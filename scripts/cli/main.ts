@@ -3,12 +3,8 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
 import { isTemporalReachable } from '../../worker/connection.ts';
-import { startWorker } from '../../worker/worker.ts';
-import { startDevServer } from '../dev-server.ts';
-import { startS3Server } from '../s3-server.ts';
-import { runBuild, type BuildOptions, type BuildRun } from '../run-build.ts';
+import type { BuildOptions, BuildRun } from '../run-build.ts';
 import { ProgressLine } from '../progress/progress-line.ts';
-import { synthesise } from '../synth/synth.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
 import { formatSummary, workflowUiLink } from './summary.ts';
 import { releaseCommand } from './release-command.ts';
@@ -17,6 +13,14 @@ import { scheduleCommand } from './schedule-command.ts';
 import { benchmarkCommand } from './benchmark-command.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
+
+// The heavy parts (Temporal worker, sharp, servers) load only for the commands that use them, so
+// `milk audit`, `milk release ...` and `--help` start fast.
+const startWorker = async (...args: Parameters<typeof import('../../worker/worker.ts').startWorker>) => (await import('../../worker/worker.ts')).startWorker(...args);
+const startDevServer = async (...args: Parameters<typeof import('../dev-server.ts').startDevServer>) => (await import('../dev-server.ts')).startDevServer(...args);
+const startS3Server = async (...args: Parameters<typeof import('../s3-server.ts').startS3Server>) => (await import('../s3-server.ts')).startS3Server(...args);
+const runBuild = async (...args: Parameters<typeof import('../run-build.ts').runBuild>) => (await import('../run-build.ts')).runBuild(...args);
+const synthesise = async (...args: Parameters<typeof import('../synth/synth.ts').synthesise>) => (await import('../synth/synth.ts')).synthesise(...args);
 const integer = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');

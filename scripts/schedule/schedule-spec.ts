@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ScheduleDescription, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { LoadedConfig, ScheduleConfig } from '../../schemas/config.ts';
 import { scheduledBuild } from '../../workflows/index.ts';
-import { buildStartOptions, buildWorkflowId } from '../run-build.ts';
+import { buildStartOptions, buildWorkflowId } from '../build-start.ts';
 
 /** Missed runs (server down) are caught up only if at most this late: a rebuild a day late is better started by hand. */
 export const CATCHUP_WINDOW_MS = 60_000;

@@ -6,7 +6,7 @@ import type { LoadedConfig, ScheduleConfig } from '../../schemas/config.ts';
 import type { BuildSummary } from '../../schemas/payloads.ts';
 import { scheduleIdOf } from '../../scripts/schedule/schedule-spec.ts';
 import { applySchedules, listSchedules, pauseSchedule, triggerSchedule, unpauseSchedule } from '../../scripts/schedule/schedules.ts';
-import { buildStartOptions, buildWorkflowId } from '../../scripts/run-build.ts';
+import { buildStartOptions, buildWorkflowId } from '../../scripts/build-start.ts';
 import { buildRelease } from '../../workflows/index.ts';
 import type { ScheduledBuildResult } from '../../workflows/scheduled-build.ts';
 import { connectClient } from '../../worker/connection.ts';
