@@ -4,8 +4,9 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import { type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 
 export interface ReleaseTables {
+  /** every released lesion, of both splits */
   lesions: readonly PublicLesion[];
-  /** ids of the benchmark lesions: their labels stay out of every public table */
+  /** ids of the lesions held out as the benchmark (every other lesion is training): their labels stay out of every public table */
   benchmark: ReadonlySet<string>;
   images: readonly PublicImage[];
   concepts: ReadonlyMap<string, ConceptScores>;

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { BENCHMARK_TRUTH_FILES, SPLIT_FILES, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion, type Split } from '../../schemas/release.ts';
+import { BENCHMARK_TRUTH_FILES, SPLIT_FILES, SPLITS, type PublicImage, type Split } from '../../schemas/release.ts';
 import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from '../deidentify/rights-xmp.ts';
 import { verifyClean } from '../deidentify/strip-jpeg.ts';
 import { sha256, writeFileAtomic } from '../storage/files.ts';
@@ -10,17 +10,10 @@ import { scanForLeaks, type LeakScan } from './leak-scan.ts';
 import { MANIFEST, manifestOf, releaseFingerprint } from './manifest.ts';
 import type { PhiValue } from './phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
-import { writeReleaseTables } from './release-tables.ts';
+import { writeReleaseTables, type ReleaseTables } from './release-tables.ts';
 
-export interface ReleaseContent {
-  /** every released lesion, of both splits */
-  lesions: readonly PublicLesion[];
-  /** ids of the lesions held out as the benchmark; every other lesion is training */
-  benchmark: ReadonlySet<string>;
-  images: readonly PublicImage[];
-  concepts: ReadonlyMap<string, ConceptScores>;
-  exclusions: readonly PublicExclusion[];
-  duplicates: readonly PublicDuplicate[];
+/** Everything a release holds: its tables (lesions of both splits, the benchmark's ids, images, ...) and the rights every row and image carries. */
+export interface ReleaseContent extends ReleaseTables {
   attribution: string;
   license: string;
   rights: Omit<RightsMetadata, 'isicId'>;
