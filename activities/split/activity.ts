@@ -1,7 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { CaseImage, CaseLesion } from '../../schemas/cases.ts';
 import type { SplitResult } from '../../schemas/payloads.ts';
-import type { Exclusion } from '../../schemas/records.ts';
+import type { z } from 'zod';
+import { Exclusion, PrivateRecord } from '../../schemas/records.ts';
+import { PublicIds } from '../deidentify/public-ids.ts';
+import { conflictExclusions } from './conflict-exclusions.ts';
 import type { SplitCandidate, SplitState } from '../../schemas/split.ts';
 import { BUILD_PARTITION } from '../assemble/activity.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -12,6 +15,13 @@ import { readSplitState, writeSplitState } from './split-state.ts';
 import { splitProportions } from './split-proportions.ts';
 
 export function splitActivities(deps: ActivityDeps) {
+  /** Exclusions for lesions no side can take, read against this build's private records and earlier exclusions. */
+  const conflictsOf = async (ids: readonly string[]): Promise<Exclusion[]> => {
+    const centres = deps.config.centres.map((c) => c.id);
+    const read = async <T>(table: string, schema: z.ZodType<T>, partitions: string[]) => (await Promise.all(partitions.map((p) => deps.lake.read(table, schema, p)))).flat();
+    const lesionKeys = (await PublicIds.open(deps.layout.idMap)).lesionKeys();
+    return conflictExclusions(ids, lesionKeys, await read('records', PrivateRecord, centres), await read('exclusions', Exclusion, [...centres, BUILD_PARTITION]));
+  };
   return {
     /**
      * Single writer: assigns every assembled lesion to the benchmark or train, keeping the side of
@@ -39,14 +49,7 @@ export function splitActivities(deps: ActivityDeps) {
       }
       const { assignments, state, report } = assignSplit({ lesions: candidates, previous, benchmark: deps.config.benchmark });
 
-      const centreOf = new Map(lesions.map((l) => [l.lesion_id, l.centre]));
-      const conflicts: Exclusion[] = report.conflicts.map((id) => ({
-        centre: centreOf.get(id)!,
-        stage: 'split',
-        entity: 'lesion',
-        reason: 'split-conflict',
-        detail: `lesion ${id} is new in a patient or duplicate group that has lesions in both the benchmark and train`,
-      }));
+      const conflicts = report.conflicts.length === 0 ? [] : await conflictsOf(report.conflicts);
       await deps.lake.writeShard('split', BUILD_PARTITION, 'assignments', assignments);
       await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'split', conflicts);
       await writeSplitState(deps.layout.splitState, state);

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../activities/storage/files.ts';
 import { BenchmarkConfig } from '../../schemas/config.ts';
 import { Exclusion } from '../../schemas/records.ts';
 import type { PublicImage, PublicLesion } from '../../schemas/release.ts';
+import type { PrivateRecord } from '../../schemas/records.ts';
 import { SplitRow, SplitState } from '../../schemas/split.ts';
 import { repoConfig } from '../helpers/config.ts';
 import { image, lesion } from '../helpers/release-fixture.ts';
@@ -51,6 +52,16 @@ async function assembled(ids: number[], duplicates: Duplicates = { 'clinical: cl
   );
   await deps.lake.writeShard('cases', BUILD_PARTITION, 'lesions', lesions);
   await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', images);
+  // the centres' private records behind them: one row per image, as parse writes them
+  for (const c of ['vienna', 'barcelona']) {
+    const records: PrivateRecord[] = ids.filter((i) => centre(i) === c).flatMap((i) => {
+      const [, patientId, localLesionId] = privateKey(i).split('/') as [string, string, string];
+      return (['clinical: close-up', 'dermoscopic'] as const).map((imageType, t) => ({
+        centre: c, metadataKey: 'export.csv', row: 2 * i + t + 1, imageKey: `bilder/${localLesionId}-${t}.jpg`, patientId, lesionId: localLesionId, imageType, diagnosis: DIAGNOSES[i % DIAGNOSES.length]!, manipulation: 'instrument only' as const,
+      }));
+    });
+    await deps.lake.writeShard('records', c, 'parse', records);
+  }
   const everSeen = Array.from({ length: 100 }, (_, i) => i);
   await writeFileAtomic(deps.layout.idMap, JSON.stringify({ lesions: Object.fromEntries(everSeen.map((i) => [privateKey(i), lesionId(i)])), images: {} }));
 }
@@ -123,11 +134,14 @@ describe('assignBenchmarkSplit', () => {
     expect((await splitEvents()).slice(40).map((e) => e.entity.id).sort()).toEqual(range(42, 50).map(lesionId).sort());
 
     const exclusions = await deps.lake.readShard('exclusions', BUILD_PARTITION, 'split', Exclusion);
-    expect(exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason }))).toEqual([
-      { centre: 'barcelona', stage: 'split', entity: 'lesion', reason: 'split-conflict' },
-      { centre: 'barcelona', stage: 'split', entity: 'lesion', reason: 'split-conflict' },
-    ]);
-    const written = JSON.stringify(result) + JSON.stringify(exclusions);
+    // each conflict lesion, and each of its images with the source key and row it came from
+    expect(exclusions.map(({ centre, stage, entity, reason, key, row }) => ({ centre, stage, entity, reason, key, row }))).toEqual(
+      [40, 41].flatMap((i) => [
+        { centre: 'barcelona', stage: 'split', entity: 'lesion', reason: 'split-conflict', key: undefined, row: undefined },
+        ...[0, 1].map((t) => ({ centre: 'barcelona', stage: 'split', entity: 'image', reason: 'split-conflict', key: `bilder/L-2024-00${i}-${t}.jpg`, row: 2 * i + t + 1 })),
+      ]),
+    );
+    const written = JSON.stringify(result);
     for (const value of privateValues(range(0, 50))) expect(written).not.toContain(value);
   });
 
