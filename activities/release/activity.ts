@@ -82,7 +82,7 @@ export function releaseActivities(deps: ActivityDeps) {
             versioned = await versionRelease(catalog, release.name, released, conceptModel, reasons);
             await writeVersionDocuments(staging, released, versioned, release, deidentification);
           },
-          index: (staging) => writeCroissant(staging, versioned!.info, release),
+          index: (staging, entries) => writeCroissant(staging, entries, versioned!.info, release),
           commit: async (manifest) => {
             if (versioned?.decision.kind !== 'new') return;
             const entry = catalogEntry(versioned, sha256(manifest), { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', createdAt: new Date().toISOString() });

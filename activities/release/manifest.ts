@@ -13,10 +13,10 @@ export interface ManifestEntry {
   size: number;
 }
 
-/** Every file of a release the manifest covers, sorted by path, with its sha256 and size. */
-export async function manifestEntries(dir: string): Promise<ManifestEntry[]> {
+/** Every file of a release the manifest covers (or only `only`), sorted by path, with its sha256 and size. */
+export async function manifestEntries(dir: string, only?: readonly string[]): Promise<ManifestEntry[]> {
   const entries = [];
-  for (const file of (await releaseFiles(dir)).filter((f) => !OUTSIDE_MANIFEST.has(f))) {
+  for (const file of (only ? [...only].sort() : await releaseFiles(dir)).filter((f) => !OUTSIDE_MANIFEST.has(f))) {
     const bytes = await readFile(path.join(dir, file));
     entries.push({ path: file, sha256: sha256(bytes), size: bytes.length });
   }
@@ -25,7 +25,13 @@ export async function manifestEntries(dir: string): Promise<ManifestEntry[]> {
 
 /** `sha256sum`-compatible lines for every file of a release, sorted by path, so `sha256sum -c` verifies it. */
 export async function manifestOf(dir: string): Promise<string> {
-  return `${(await manifestEntries(dir)).map((e) => `${e.sha256}  ${e.path}`).join('\n')}\n`;
+  return manifestText(await manifestEntries(dir));
+}
+
+/** The manifest's text for these entries, sorted by path. */
+export function manifestText(entries: readonly ManifestEntry[]): string {
+  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return `${sorted.map((e) => `${e.sha256}  ${e.path}`).join('\n')}\n`;
 }
 
 /**

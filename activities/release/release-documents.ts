@@ -5,7 +5,7 @@ import type { ReleaseInfo } from '../../schemas/catalog.ts';
 import { CHANGES_FILE } from './changes-file.ts';
 import { CROISSANT, croissantJsonLd } from './croissant.ts';
 import { DATASHEET, datasheetHtml, type DatasheetInput } from './datasheet.ts';
-import { manifestEntries } from './manifest.ts';
+import type { ManifestEntry } from './manifest.ts';
 import { RELEASE_INFO_FILE, type VersionedRelease } from './release-version.ts';
 import type { ReleaseContent } from './write-release.ts';
 
@@ -33,9 +33,9 @@ export async function writeVersionDocuments(
   await writeFile(path.join(staging, DATASHEET), datasheet);
 }
 
-/** Writes the Croissant description of every other file of the release (written last but for the manifest). */
-export async function writeCroissant(staging: string, info: ReleaseInfo, config: ReleaseConfig): Promise<void> {
+/** Writes the Croissant description of every other file of the release (`entries`: their paths, hashes and sizes); returns the file it wrote. */
+export async function writeCroissant(staging: string, entries: readonly ManifestEntry[], info: ReleaseInfo, config: ReleaseConfig): Promise<string[]> {
   const description = { name: config.name, version: info.version, description: config.description, licenseUrl: config.licenseUrl ?? config.license, attribution: config.attribution, citeAs: config.citation, url: config.url };
-  const croissant = croissantJsonLd(description, await manifestEntries(staging));
-  await writeFile(path.join(staging, CROISSANT), `${JSON.stringify(croissant, null, 2)}\n`);
+  await writeFile(path.join(staging, CROISSANT), `${JSON.stringify(croissantJsonLd(description, entries), null, 2)}\n`);
+  return [CROISSANT];
 }

@@ -7,7 +7,7 @@ import { verifyClean } from '../deidentify/strip-jpeg.ts';
 import { sha256, writeFileAtomic } from '../storage/files.ts';
 import type { StorageLayout } from '../storage/layout.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
-import { MANIFEST, manifestOf, releaseFingerprint } from './manifest.ts';
+import { MANIFEST, manifestEntries, manifestText, releaseFingerprint, type ManifestEntry } from './manifest.ts';
 import type { PhiValue } from './phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables, type ReleaseTables } from './release-tables.ts';
@@ -25,8 +25,8 @@ export interface ReleaseDocs {
   report: (scan: LeakScan) => unknown;
   /** writes the documents that describe the released data (version, changes, Croissant, datasheet) into the staging folder, before the scan */
   describe?: (staging: string, released: ReleaseContent) => Promise<void>;
-  /** writes the description that lists every other file with its hash (Croissant), after all of them and before the manifest */
-  index?: (staging: string) => Promise<void>;
+  /** writes the description that lists every other file with its hash (Croissant), after all of them and before the manifest; returns the files it wrote */
+  index?: (staging: string, entries: readonly ManifestEntry[]) => Promise<string[]>;
   /** whatever else those documents depend on, so a change to it rewrites the release */
   inputs?: unknown;
   /** whether the documents of a release kept from identical inputs still hold (e.g. its version is still the latest) */
@@ -131,8 +131,10 @@ export async function writeRelease(
     throw new LeakFound(`leak scan found ${scan.hits.length} PHI value(s) in the release, which was moved to ${quarantine}: ${where.join('; ')}`);
   }
   await writeFile(path.join(staging, DEIDENTIFICATION_REPORT), `${JSON.stringify(docs.report(scan), null, 2)}\n`);
-  await docs.index?.(staging);
-  const manifest = await manifestOf(staging);
+  // Every file is hashed once: the index (Croissant) lists these entries, and the manifest adds the index's own.
+  const entries = await manifestEntries(staging);
+  const indexed = (await docs.index?.(staging, entries)) ?? [];
+  const manifest = manifestText([...entries, ...(await manifestEntries(staging, indexed))]);
   await writeFile(path.join(staging, MANIFEST), manifest);
 
   const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
