@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { Command } from 'commander';
+import { formatSourceExclusion, sourceExclusion } from '../../activities/provenance/source-exclusion.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
 import { AuditQuery, type Lineage } from '../../schemas/provenance.ts';
 import { formatLineage } from '../../activities/provenance/format-lineage.ts';
@@ -20,18 +22,29 @@ export function auditCommand(): Command {
     .option('--json', 'print the lineage as one JSON object')
     .action(async (id: string, key: string | undefined, opts: { config: string; json?: boolean }) => {
       const loaded = loadConfig(opts.config);
-      const found = await auditLineage(loaded, auditQuery(loaded, id, key));
-      console.log(opts.json ? JSON.stringify(found) : formatLineage(found));
+      const query = auditQuery(loaded, id, key);
+      // An object the latest build left out shows its exclusion too; one no step took further, only that.
+      const exclusion = query.kind === 'source' ? await sourceExclusion(lakeOf(loaded), query.centre, query.key) : undefined;
+      const found = await auditLineage(loaded, query).catch((err: unknown) => {
+        if (exclusion) return undefined;
+        throw err;
+      });
+      if (opts.json) console.log(JSON.stringify({ ...found, ...(exclusion && { exclusion }) }));
+      else console.log([found && formatLineage(found), exclusion && formatSourceExclusion(exclusion)].filter(Boolean).join('\n\n'));
     });
 }
 
 /** The lineage of a case, or an error saying that nothing was recorded for it. */
 export async function auditLineage(loaded: LoadedConfig, query: AuditQuery): Promise<Lineage> {
-  const layout = new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
-  const found = lineage(await readProvenance(new Lake((table) => layout.lakeTable(table))), query);
+  const found = lineage(await readProvenance(lakeOf(loaded)), query);
   // The message never repeats a source key: errors may end up in logs.
-  if (!found) throw new Error(`no provenance recorded for ${query.kind === 'source' ? `that key of centre ${query.centre}` : query.id} under ${layout.private}`);
+  if (!found) throw new Error(`no provenance recorded for ${query.kind === 'source' ? `that key of centre ${query.centre}` : query.id} under ${path.join(loaded.storageRoot, 'private')}`);
   return found;
+}
+
+function lakeOf(loaded: LoadedConfig): Lake {
+  const layout = new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
+  return new Lake((table) => layout.lakeTable(table));
 }
 
 /** Reads the command line's `<id> [key]` as a lesion id, an image id or a centre and key. */

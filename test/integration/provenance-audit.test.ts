@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProvenance } from '../../activities/provenance/provenance-table.ts';
@@ -15,6 +16,7 @@ const milk = (args: string[]) => spawnSync(process.execPath, [path.join(PROJECT,
 describe('provenance events and milk audit on a real build', () => {
   it('traces a released lesion back to the exact centre objects, and a no-change rebuild adds almost nothing', async () => {
     const fixture = await buildFixture('audit', { seed: 23, lesions: 10 });
+    writeFileSync(path.join(fixture.dir, fixture.loaded.config.centres[0]!.id, 'Thumbs.db'), 'not an image');
     const run = await runBuild(fixture.loaded, { embeddedWorker: true });
     const deps = new ActivityDeps(fixture.loaded);
     const release = new BuiltRelease(fixture.loaded.storageRoot);
@@ -87,6 +89,10 @@ describe('provenance events and milk audit on a real build', () => {
     const cli = milk(['audit', lesionId, '--config', fixture.loaded.file, '--json']);
     expect(cli.status, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual(JSON.parse(JSON.stringify(lineage)));
+    // An object the build left out at retrieval has no lineage: the audit shows its exclusion instead.
+    const stray = milk(['audit', fixture.loaded.config.centres[0]!.id, 'Thumbs.db', '--config', fixture.loaded.file, '--json']);
+    expect(stray.status, stray.stderr).toBe(0);
+    expect(JSON.parse(stray.stdout).exclusion).toMatchObject({ centre: fixture.loaded.config.centres[0]!.id, key: 'Thumbs.db', stage: 'retrieve', reason: 'unrecognised-object' });
     const unknown = milk(['audit', 'IL_0000000', '--config', fixture.loaded.file]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
