@@ -147,6 +147,21 @@ describe('writeRelease', () => {
     expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 
+  it('commits a release again when the previous attempt stopped between putting it in place and committing it', async () => {
+    const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
+    const content = await withImages(layout, fixture());
+    const commits: string[] = [];
+    const crash = writeRelease(content, layout, [], { report: () => ({}), commit: async () => { throw new Error('worker killed'); } });
+    await expect(crash).rejects.toThrow('worker killed');
+    // The release is in place, but not marked as built: the retry writes it again and commits it.
+    const retry = await writeRelease(content, layout, [], { report: () => ({}), commit: async (manifest) => void commits.push(manifest) });
+    expect(retry.reused).toBe(false);
+    expect(commits).toEqual([readFileSync(path.join(retry.path, MANIFEST), 'utf8')]);
+    const again = await writeRelease(content, layout, [], { report: () => ({}), commit: async (manifest) => void commits.push(manifest) });
+    expect(again.reused).toBe(true);
+    expect(commits).toHaveLength(1);
+  });
+
   it('gives the same manifest when the same content is written again, and replaces the previous release whole', async () => {
     const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
     const content = await withImages(layout, fixture());
