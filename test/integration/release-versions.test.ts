@@ -9,9 +9,9 @@ import { BuiltRelease } from '../helpers/release-reader.ts';
 import type { SynthKeyRow } from '../../scripts/synth/write-centre-drop.ts';
 
 /**
- * Five successive builds of one dataset: lesions held back and then delivered, a lesion deleted at
- * its centre and then sent again, and a build with no change. Versions, CHANGES.md and the frozen
- * benchmark must follow.
+ * Seven successive builds of one dataset: lesions held back and then delivered, a lesion deleted at
+ * its centre and then sent again, a build with no change, a corrected site and a corrected diagnosis.
+ * Versions, CHANGES.md and the frozen benchmark must follow.
  */
 describe('release versions and the frozen benchmark over successive rebuilds', () => {
   let fixture: BuildFixture;
@@ -104,12 +104,32 @@ describe('release versions and the frozen benchmark over successive rebuilds', (
     expect(splits().get(goneId)).toBe(goneSplit);
     for (const [id, split] of secondSplits) expect(`${id} ${splits().get(id)}`).toBe(`${id} ${split}`);
 
+    // The centre corrects a training lesion's site, then its diagnosis: a patch, then a major version.
+    const corrected = lesions.find((lesion) => splits().get(ids[lesionKey(lesion[0]!)]!) === 'train')!;
+    const correctedId = ids[lesionKey(corrected[0]!)]!;
+    const edit = (column: number, value: (old: string) => string) => {
+      const { lines, eol } = exportLines();
+      const edited = lines.map((line) => (corrected.some((k) => line.includes(`\t${k.file}\t`)) ? line.split('\t').map((cell, i) => (i === column ? value(cell) : cell)).join('\t') : line));
+      writeFileSync(brisbane(), `${edited.join(eol)}${eol}`);
+    };
+    edit(9, (site) => (site === 'trunk' ? 'foot' : 'trunk')); // BodySite
+    const sixth = await build();
+    expect(sixth.summary.release).toMatchObject({ version: '2.1.1', newVersion: true });
+    expect(readFileSync(path.join(release.dir, 'CHANGES.md'), 'utf8')).toMatch(new RegExp(`metadata-corrected[\\s\\S]*${correctedId}.*\\[site\\]`));
+    edit(4, (dx) => (dx === 'Dermatofibroma' ? 'Nevus' : 'Dermatofibroma')); // Dx
+    const seventh = await build();
+    expect(seventh.summary.release).toMatchObject({ version: '3.0.0', newVersion: true });
+    expect(readFileSync(path.join(release.dir, 'CHANGES.md'), 'utf8')).toMatch(new RegExp(`diagnosis-corrected[\\s\\S]*${correctedId}`));
+    expect(splits().get(correctedId)).toBe('train');
+
     const catalog = new ReleaseCatalog(path.join(fixture.loaded.storageRoot, 'private', 'releases'));
     expect((await catalog.versions()).map((v) => [v.version, v.bump])).toEqual([
       ['1.0.0', 'initial'],
       ['1.1.0', 'minor'],
       ['2.0.0', 'major'],
       ['2.1.0', 'minor'],
+      ['2.1.1', 'patch'],
+      ['3.0.0', 'major'],
     ]);
     // The benchmark's labels never reached a public file of any version; the private ground truth holds them.
     const heldOut = new Set(release.benchmarkTruth('groundTruth').map((r) => r.lesion_id));
