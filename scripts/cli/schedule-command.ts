@@ -44,7 +44,11 @@ export function scheduleCommand(): Command {
     .action((id: string, opts: ConfigOption) =>
       withClient(opts.config, async (client, loaded) => {
         const result = await triggerSchedule(client, loaded, id);
-        console.log(result.outcome === 'started' ? `Started build ${result.workflowId} (run ${result.runId}).` : `Skipped: a build started by this schedule is still running.`);
+        console.log(
+          result.outcome === 'started'
+            ? `Started scheduled run ${result.workflowId} (run ${result.runId}): it builds as build-${loaded.config.dataset}, or skips if a build of the dataset is already running. \`milk schedule list\` shows how it ended.`
+            : `Skipped: a run started by this schedule is still running.`,
+        );
       }),
     );
 
