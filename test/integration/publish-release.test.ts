@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +12,9 @@ import { listObjects } from '../../activities/retrieve/s3-listing.ts';
 import { s3Client } from '../../activities/storage/s3-client.ts';
 import { PublishTarget } from '../../schemas/config.ts';
 import { startS3Server, type S3Server } from '../../scripts/s3-server.ts';
+import { REPO_CONFIG_FILE } from '../helpers/config.ts';
+
+const MILK = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'milk.mjs');
 
 const BUCKET = 'milk-releases';
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -176,5 +181,25 @@ describe('publishRelease to a real SeaweedFS server', () => {
     writeFileSync(path.join(edited, 'RELEASE.json'), JSON.stringify({ name: 'MILK10k', version: 'latest', contentHash: sha256('x') }));
     await expect(publishRelease({ releaseDir: edited, target: target('edited/'), client })).rejects.toThrow(/RELEASE\.json: version: a semantic version/);
     expect(await keysUnder('edited/')).toEqual(new Map());
+  });
+
+  it('runs as `milk release publish` with the target of temporal.yml and credentials from the variables it names', async () => {
+    const root = path.join(tmp, 'cli-root');
+    cpSync(release, path.join(root, 'release'), { recursive: true });
+    const config = parseYaml(readFileSync(REPO_CONFIG_FILE, 'utf8'));
+    config.storage = { root };
+    config.release.publish = { bucket: BUCKET, prefix: 'cli/', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyIdEnv: 'MILK_PUBLISH_KEY', secretAccessKeyEnv: 'MILK_PUBLISH_SECRET' } };
+    const file = path.join(tmp, 'cli.yml');
+    writeFileSync(file, toYaml(config));
+    const milk = (env: Record<string, string>) =>
+      spawnSync(process.execPath, [MILK, 'release', 'publish', '-c', file, '--json'], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+    const missing = milk({});
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('set the environment variables MILK_PUBLISH_KEY and MILK_PUBLISH_SECRET');
+    const published = milk({ MILK_PUBLISH_KEY: server.accessKeyId, MILK_PUBLISH_SECRET: server.secretAccessKey });
+    expect(published.status, published.stderr).toBe(0);
+    expect(JSON.parse(published.stdout)).toMatchObject({ outcome: 'published', location: `s3://${BUCKET}/cli/MILK10k-1.2.0/` });
+    expect(await objectText(`cli/MILK10k-1.2.0/${MANIFEST}`)).toBe(readFileSync(path.join(release, MANIFEST), 'utf8'));
   });
 });

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,9 @@ import type { ScheduledBuildResult } from '../../workflows/scheduled-build.ts';
 import { connectClient } from '../../worker/connection.ts';
 import { startWorker } from '../../worker/worker.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
+import { temporalAddress } from '../helpers/temporal.ts';
+
+const MILK = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'milk.mjs');
 
 // Crons far from any test run (1 January), so only triggers start builds here.
 const NIGHTLY = { id: 'nightly', cron: '0 2 1 1 *' };
@@ -74,6 +79,17 @@ describe('scheduled rebuilds on the real Temporal dev server', () => {
     expect(outcomes(await applySchedules(client, dropped))).toEqual({ [nightly]: 'unchanged', [weekly]: 'deleted' });
     await expect(describeSchedule(dropped, 'weekly')).rejects.toBeInstanceOf(ScheduleNotFoundError);
     expect(outcomes(await applySchedules(client, dropped))).toEqual({ [nightly]: 'unchanged' });
+  });
+
+  it('runs as `milk schedule apply` and `milk schedule list`', () => {
+    const loaded = withSchedules([NIGHTLY]);
+    const milk = (...args: string[]) => spawnSync(process.execPath, [MILK, 'schedule', ...args, '-c', loaded.file, '--json'], { encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress() } });
+    const id = scheduleIdOf(loaded, 'nightly');
+    const first = milk('apply');
+    expect(first.status, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual([expect.objectContaining({ scheduleId: id })]);
+    expect(JSON.parse(milk('apply').stdout)).toEqual([{ scheduleId: id, outcome: 'unchanged' }]);
+    expect(JSON.parse(milk('list').stdout)).toEqual([expect.objectContaining({ scheduleId: id, spec: 'cron 0 2 1 1 *', paused: false })]);
   });
 
   it('pause and unpause show in describe and list; apply restores the paused state the config declares', async () => {
