@@ -19,6 +19,11 @@ export class ActivityDeps {
     return this.loaded.config;
   }
 
+  /** The ids of the configured centres: the lake's per-centre partitions. */
+  get centreIds(): string[] {
+    return this.config.centres.map((c) => c.id);
+  }
+
   centre(id: string): Centre {
     const centre = this.config.centres.find((c) => c.id === id);
     if (!centre) throw ApplicationFailure.nonRetryable(`centre ${id} is not in this worker's config ${this.loaded.file}`);

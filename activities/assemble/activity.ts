@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { z } from 'zod';
 import type { AssembleResult } from '../../schemas/payloads.ts';
 import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
@@ -15,9 +16,7 @@ export function assembleActivities(deps: ActivityDeps) {
   return {
     /** Single writer: turns every centre's private records and processed images into public cases. */
     async assembleCases(): Promise<AssembleResult> {
-      const centres = deps.config.centres.map((c) => c.id);
-      const read = async <T>(table: string, schema: Parameters<typeof deps.lake.read<T>>[1]) =>
-        (await Promise.all(centres.map((c) => deps.lake.read(table, schema, c)))).flat();
+      const read = <T>(table: string, schema: z.ZodType<T>) => deps.lake.readPartitions(table, schema, deps.centreIds);
       const exclusions = await read('exclusions', Exclusion);
       const records = await read('records', PrivateRecord);
       const ids = await PublicIds.open(deps.layout.idMap);

@@ -17,10 +17,8 @@ export function qcActivities(deps: ActivityDeps) {
   return {
     /** Writes the build's QC report (HTML, self-contained) next to the release: reports/qc-report.html. */
     async writeQcReport(): Promise<QcReportResult> {
-      const centres = deps.config.centres.map((c) => c.id);
-      const read = async <T>(table: string, schema: Parameters<typeof deps.lake.read<T>>[1]) => (await Promise.all(centres.map((c) => deps.lake.read(table, schema, c)))).flat();
-      const processed = await read('images', ProcessedImage);
-      const typeOf = new Map((await read('records', PrivateRecord)).map((r) => [`${r.centre}\u0000${r.imageKey}`, r.imageType]));
+      const processed = await deps.lake.readPartitions('images', ProcessedImage, deps.centreIds);
+      const typeOf = new Map((await deps.lake.readPartitions('records', PrivateRecord, deps.centreIds)).map((r) => [`${r.centre}\u0000${r.imageKey}`, r.imageType]));
       const flags = await deps.lake.readShard('cases', BUILD_PARTITION, 'qc-flags', QcFlagRow);
       const duplicates = await deps.lake.readShard('cases', BUILD_PARTITION, 'duplicates', DuplicateGroupRow);
       const shown = [...new Set([...flags.map((f) => f.deidSha256), ...duplicates.flatMap((d) => d.members)])].sort();

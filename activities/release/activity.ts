@@ -35,10 +35,9 @@ export function releaseActivities(deps: ActivityDeps) {
       const lesions = (await deps.lake.readShard('cases', BUILD_PARTITION, 'lesions', CaseLesion)).filter((l) => splitOf.has(l.lesion_id));
       const images = (await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage)).filter((i) => splitOf.has(i.lesion_id));
       const concepts = new Map((await deps.lake.read('concepts', ConceptRow, BUILD_PARTITION)).map((r) => [r.isic_id, r.scores]));
-      const partitions = [...deps.config.centres.map((c) => c.id), BUILD_PARTITION];
-      const exclusions = (await Promise.all(partitions.map((p) => deps.lake.read('exclusions', Exclusion, p)))).flat();
-      const centres = deps.config.centres.map((c) => c.id);
-      const readCentres = async <T>(table: string, schema: z.ZodType<T>) => (await Promise.all(centres.map((c) => deps.lake.read(table, schema, c)))).flat();
+      const exclusions = await deps.lake.readPartitions('exclusions', Exclusion, [...deps.centreIds, BUILD_PARTITION]);
+      const centres = deps.centreIds;
+      const readCentres = <T>(table: string, schema: z.ZodType<T>) => deps.lake.readPartitions(table, schema, centres);
       const records = await readCentres('records', PrivateRecord);
       const processed = await readCentres('images', ProcessedImage);
       const phi = phiValues(deps.config.centres, records, await readCentres('inventory', SourceObject), processed);
@@ -46,8 +45,9 @@ export function releaseActivities(deps: ActivityDeps) {
       const conceptModel = (await deps.conceptModel()).version;
       const catalog = new ReleaseCatalog(deps.layout.releases);
       const latest = await catalog.latest();
+      const previous = latest ? await catalog.read(latest.version) : undefined;
       const reasons = changeReasons({
-        previous: new Set(latest ? (await catalog.read(latest.version)).snapshot.lesions.map((l) => l.lesion_id) : []),
+        previous: new Set(previous?.snapshot.lesions.map((l) => l.lesion_id)),
         current: new Set(lesions.map((l) => l.lesion_id)),
         everReleased: await everReleased(catalog),
         lesionKeyOf: (await PublicIds.open(deps.layout.idMap)).lesionKeys(),
@@ -79,7 +79,7 @@ export function releaseActivities(deps: ActivityDeps) {
           inputs: { name: release.name },
           stillCurrent: async (dir) => (await readReleaseInfo(dir)).version === latest?.version,
           describe: async (staging, released) => {
-            versioned = await versionRelease(catalog, release.name, released, conceptModel, reasons);
+            versioned = await versionRelease(catalog, previous, release.name, released, conceptModel, reasons);
             await writeVersionDocuments(staging, released, versioned, release, deidentification);
           },
           index: (staging, entries) => writeCroissant(staging, entries, versioned!.info, release),

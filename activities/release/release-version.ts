@@ -1,4 +1,4 @@
-import type { CatalogEntry, ReleaseInfo, Snapshot } from '../../schemas/catalog.ts';
+import type { CatalogEntry, RecordedRelease, ReleaseInfo, Snapshot } from '../../schemas/catalog.ts';
 import type { ChangeReason } from '../../schemas/catalog.ts';
 import { changesFile } from './changes-file.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
@@ -34,18 +34,17 @@ export function releaseSnapshot(content: ReleaseContent, conceptModel: string): 
 }
 
 /**
- * Diffs a build's released content against the latest recorded version and decides its version by
+ * Diffs a build's released content against the latest recorded version (`previous`) and decides its version by
  * the rules of version-rules.ts. An unchanged build is the latest version again, with its CHANGES.md.
  */
 export async function versionRelease(
   catalog: ReleaseCatalog,
+  previous: RecordedRelease | undefined,
   name: string,
   released: ReleaseContent,
   conceptModel: string,
   reasons: ReadonlyMap<string, ChangeReason>,
 ): Promise<VersionedRelease> {
-  const latest = await catalog.latest();
-  const previous = latest ? await catalog.read(latest.version) : undefined;
   const snapshot = releaseSnapshot(released, conceptModel);
   const entries = diffReleases(previous?.snapshot, snapshot, reasons);
   const decision = decideVersion(previous, snapshot, entries);

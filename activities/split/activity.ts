@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { CaseImage, CaseLesion } from '../../schemas/cases.ts';
 import type { SplitResult } from '../../schemas/payloads.ts';
-import type { z } from 'zod';
 import { Exclusion, PrivateRecord } from '../../schemas/records.ts';
 import { PublicIds } from '../deidentify/public-ids.ts';
 import { conflictExclusions } from './conflict-exclusions.ts';
@@ -17,10 +16,9 @@ import { splitProportions } from './split-proportions.ts';
 export function splitActivities(deps: ActivityDeps) {
   /** Exclusions for lesions no side can take, read against this build's private records and earlier exclusions. */
   const conflictsOf = async (ids: readonly string[]): Promise<Exclusion[]> => {
-    const centres = deps.config.centres.map((c) => c.id);
-    const read = async <T>(table: string, schema: z.ZodType<T>, partitions: string[]) => (await Promise.all(partitions.map((p) => deps.lake.read(table, schema, p)))).flat();
     const lesionKeys = (await PublicIds.open(deps.layout.idMap)).lesionKeys();
-    return conflictExclusions(ids, lesionKeys, await read('records', PrivateRecord, centres), await read('exclusions', Exclusion, [...centres, BUILD_PARTITION]));
+    const records = await deps.lake.readPartitions('records', PrivateRecord, deps.centreIds);
+    return conflictExclusions(ids, lesionKeys, records, await deps.lake.readPartitions('exclusions', Exclusion, [...deps.centreIds, BUILD_PARTITION]));
   };
   return {
     /**

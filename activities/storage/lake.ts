@@ -30,6 +30,11 @@ export class Lake {
     return parseLines(await readFile(file, 'utf8'), file, schema);
   }
 
+  /** Every row of a table in the given partitions, in their order. */
+  async readPartitions<T>(table: string, schema: z.ZodType<T>, partitions: readonly string[]): Promise<T[]> {
+    return (await Promise.all(partitions.map((p) => this.read(table, schema, p)))).flat();
+  }
+
   /** Every row of a table (optionally one partition), in a stable order: partitions and shards sorted by name. */
   async read<T>(table: string, schema: z.ZodType<T>, partition?: string): Promise<T[]> {
     const rows: T[] = [];
