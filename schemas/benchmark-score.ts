@@ -22,6 +22,12 @@ const perClass = <T extends z.ZodType>(cell: T) => Object.fromEntries(CLASSES.ma
 export const PREDICTIONS_HEADER = GROUND_TRUTH_HEADER;
 
 /**
+ * The id column the official scorer also takes in place of `lesion_id` (ISIC's image-level
+ * challenges name it so); ids in either column may end in `.jpg`, which the official scorer strips.
+ */
+export const IMAGE_ID_COLUMN = 'image';
+
+/**
  * One row of a predictions CSV in the ISIC challenge format: the lesion and a probability per class,
  * columns in any order. Any lesion_id text is taken here; whether it is a benchmark lesion is checked
  * against the ground truth.
@@ -40,37 +46,63 @@ export type LesionTruth = z.infer<typeof GroundTruthRow>;
 export const FileProblem = z.object({ row: z.number().int().min(1).optional(), message: z.string() });
 export type FileProblem = z.infer<typeof FileProblem>;
 
-/** A metric that is undefined for a class (no positives, or no negatives) is null, never NaN. */
+/**
+ * The per-class metrics of the official scorer (`isic-challenge-scoring`, `classification`), under
+ * its names and in its order. The first six come from the class binarised at p > 0.5; the last three
+ * rank the class's probabilities.
+ */
+export const CLASS_METRICS = ['accuracy', 'sensitivity', 'specificity', 'dice', 'ppv', 'npv', 'auc', 'auc_sens_80', 'ap'] as const;
+export type ClassMetric = (typeof CLASS_METRICS)[number];
+
+/**
+ * A metric's value; null where it is undefined and the official scorer gives no rule (it stops with
+ * an error there): the metrics that need positives, for a class absent from the ground truth, and
+ * the AUCs of a class with no negatives. Never NaN.
+ */
 const Metric = z.number().min(0).max(1).nullable();
+const perMetric = <T extends z.ZodType>(cell: T) => Object.fromEntries(CLASS_METRICS.map((m) => [m, cell])) as Record<ClassMetric, T>;
 
-export const ClassScore = z.object({
-  class: DiagnosisClassName,
-  /** lesions of this class in the ground truth */
-  lesions: z.number().int().nonnegative(),
-  /** lesions whose arg-max prediction is this class */
-  predicted: z.number().int().nonnegative(),
-  /** false when the ground truth has no lesion of this class: then it is left out of every macro average */
-  present: z.boolean(),
-  sensitivity: Metric,
-  specificity: Metric,
-  f1: Metric,
-  /** one-vs-rest ROC AUC from the probabilities; null unless the class has both positives and negatives */
-  auc: Metric,
-});
-export type ClassScore = z.infer<typeof ClassScore>;
+/** What the official scorer reports, with its field names and layout (`per_category` is metric -> class -> value). */
+const OfficialMetrics = <T extends z.ZodType>(value: T) =>
+  z.object({
+    /** the headline: macro Dice at p > 0.5 (`classification -m dice`) */
+    overall: value,
+    /** the official scorer's second figure, the same mean over `validation_weight`; MILK10k's ground truth has no weights, so it equals `overall` */
+    validation: value,
+    per_category: z.object(perMetric(z.object(perClass(value)))),
+    /** mean of each per-class metric over the classes present in the ground truth */
+    macro_average: z.object(perMetric(value)),
+    /** balanced accuracy from the arg-max class; a lesion whose top probability is tied is undecided, so wrong */
+    aggregate: z.object({ balanced_accuracy: value }),
+  });
 
-export const ScoreReport = z.object({
+/** Official ids and counts a reader needs to interpret the metrics, beside the official figures. */
+const ScoredLesions = z.object({
   lesions: z.number().int().positive(),
-  /** mean sensitivity over the classes present in the ground truth */
-  balancedAccuracy: z.number().min(0).max(1),
-  /** mean F1 (= Dice) over the classes present in the ground truth */
-  macroF1: z.number().min(0).max(1),
-  /** mean AUC over the classes with both positives and negatives; null when there is none */
-  macroAuc: Metric,
-  aucClasses: z.number().int().nonnegative(),
-  absentClasses: z.array(DiagnosisClassName),
-  perClass: z.array(ClassScore),
-  /** counts: rows are the true class, columns the arg-max predicted class, both in `classes` order */
-  confusionMatrix: z.object({ classes: z.array(DiagnosisClassName), counts: z.array(z.array(z.number().int().nonnegative())) }),
+  classes: z.array(
+    z.object({
+      class: DiagnosisClassName,
+      /** lesions of this class in the ground truth */
+      lesions: z.number().int().nonnegative(),
+      /** lesions with this class's probability > 0.5 (several classes may pass, or none) */
+      predicted: z.number().int().nonnegative(),
+    }),
+  ),
+  /** classes with no lesion in the ground truth: reported, but left out of every macro average */
+  absent_classes: z.array(DiagnosisClassName),
+  /** lesions whose highest probability is shared by two or more classes */
+  undecided: z.number().int().nonnegative(),
+  /** arg-max counts: rows are the true class, columns the predicted class and then `undecided` */
+  confusion_matrix: z.object({
+    classes: z.array(DiagnosisClassName),
+    predicted: z.array(z.string()),
+    counts: z.array(z.array(z.number().int().nonnegative())),
+  }),
 });
+
+export const BenchmarkMetrics = OfficialMetrics(Metric).extend(ScoredLesions.shape);
+export type BenchmarkMetrics = z.infer<typeof BenchmarkMetrics>;
+
+/** What `milk benchmark score --json` prints. */
+export const ScoreReport = BenchmarkMetrics;
 export type ScoreReport = z.infer<typeof ScoreReport>;

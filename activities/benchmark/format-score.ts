@@ -1,47 +1,49 @@
-import type { ClassScore, ScoreReport } from '../../schemas/benchmark-score.ts';
+import { CLASS_METRICS, type BenchmarkMetrics, type ScoreReport } from '../../schemas/benchmark-score.ts';
+import { CLASSES } from '../../schemas/release.ts';
 
-/** A score report for a terminal: the headline metrics, a table per class, then the confusion matrix. */
+/** A score report for a terminal: the headline, a table per class with the macro averages, then the arg-max confusion matrix. */
 export function formatScore(report: ScoreReport): string {
-  const present = report.perClass.length - report.absentClasses.length;
-  const absent = report.absentClasses.length > 0 ? `; absent from the ground truth: ${report.absentClasses.join(', ')}` : '';
-  const classWidth = Math.max(...report.perClass.map((c) => c.class.length), 'class'.length);
-  const table = [
-    ['class'.padEnd(classWidth), ...COLUMNS.map(([title]) => title.padStart(11))].join(' '),
-    ...report.perClass.map((c) =>
-      [c.class.padEnd(classWidth), ...COLUMNS.map(([, cell]) => cell(c).padStart(11)), c.present ? '' : ' (absent)'].join(' ').trimEnd(),
-    ),
-  ];
-  return [
-    `${report.lesions} lesions scored, ${present} of ${report.perClass.length} classes present${absent}`,
-    `balanced accuracy  ${metric(report.balancedAccuracy)}`,
-    `macro F1 (Dice)    ${metric(report.macroF1)}`,
-    `macro AUC          ${metric(report.macroAuc)} (over ${report.aucClasses} classes with positives and negatives)`,
-    '',
-    ...table,
-    '',
-    'confusion matrix (rows: true class, columns: predicted class)',
-    ...confusionLines(report.confusionMatrix),
-  ].join('\n');
+  return formatMetrics(report).join('\n');
 }
 
-const COLUMNS: [string, (c: ClassScore) => string][] = [
-  ['lesions', (c) => String(c.lesions)],
-  ['predicted', (c) => String(c.predicted)],
-  ['sensitivity', (c) => metric(c.sensitivity)],
-  ['specificity', (c) => metric(c.specificity)],
-  ['F1', (c) => metric(c.f1)],
-  ['AUC', (c) => metric(c.auc)],
-];
+function formatMetrics(metrics: BenchmarkMetrics): string[] {
+  const present = CLASSES.length - metrics.absent_classes.length;
+  const absent = metrics.absent_classes.length > 0 ? `; absent from the ground truth: ${metrics.absent_classes.join(', ')}` : '';
+  const undecided = metrics.undecided > 0 ? ` (${metrics.undecided} lesion(s) with a tied top probability count as wrong)` : '';
+  return [
+    `${metrics.lesions} lesions scored, ${present} of ${CLASSES.length} classes present${absent}`,
+    `macro Dice (p > 0.5)  ${metric(metrics.overall)}`,
+    `balanced accuracy     ${metric(metrics.aggregate.balanced_accuracy)}${undecided}`,
+    '',
+    ...classTable(metrics),
+    '',
+    'confusion matrix (rows: true class, columns: arg-max predicted class)',
+    ...confusionLines(metrics.confusion_matrix),
+  ];
+}
 
-/** Four decimals; `-` for a metric that is undefined (no positives or no negatives). */
+function classTable(metrics: BenchmarkMetrics): string[] {
+  const width = Math.max(...CLASSES.map((c) => c.length), 'macro'.length);
+  const cell = (text: string) => text.padStart(11);
+  const rows = metrics.classes.map(({ class: cls, lesions, predicted }) =>
+    [cls.padEnd(width), cell(String(lesions)), cell(String(predicted)), ...CLASS_METRICS.map((m) => cell(metric(metrics.per_category[m][cls])))].join(' '),
+  );
+  return [
+    ['class'.padEnd(width), ...['lesions', 'predicted', ...CLASS_METRICS].map(cell)].join(' '),
+    ...rows,
+    ['macro'.padEnd(width), cell(''), cell(''), ...CLASS_METRICS.map((m) => cell(metric(metrics.macro_average[m])))].join(' '),
+  ];
+}
+
+/** Four decimals; `-` for a metric that is undefined. */
 function metric(value: number | null): string {
   return value === null ? '-' : value.toFixed(4);
 }
 
-function confusionLines({ classes, counts }: ScoreReport['confusionMatrix']): string[] {
-  const width = Math.max(...classes.map((c) => c.length), ...counts.flat().map((n) => String(n).length));
+function confusionLines({ classes, predicted, counts }: BenchmarkMetrics['confusion_matrix']): string[] {
+  const width = Math.max(...predicted.map((c) => c.length), ...counts.flat().map((n) => String(n).length));
   return [
-    [''.padEnd(width), ...classes.map((c) => c.padStart(width))].join(' '),
+    [''.padEnd(width), ...predicted.map((c) => c.padStart(width))].join(' '),
     ...classes.map((c, k) => [c.padEnd(width), ...counts[k]!.map((n) => String(n).padStart(width))].join(' ')),
   ];
 }

@@ -1,59 +1,74 @@
-import type { ClassScore, LesionTruth, PredictionRow, ScoreReport } from '../../schemas/benchmark-score.ts';
+import { CLASS_METRICS, type BenchmarkMetrics, type ClassMetric, type LesionTruth, type PredictionRow } from '../../schemas/benchmark-score.ts';
 import { CLASSES, type DiagnosisClass } from '../../schemas/release.ts';
-import { rocAuc } from './roc-auc.ts';
+import { argMaxConfusion, balancedAccuracy } from './arg-max-confusion.ts';
+import { rankingMetrics } from './ranking-metrics.ts';
+import { toCases, type ScoringCases } from './scoring-cases.ts';
+import { THRESHOLD, thresholdMetrics, type BinaryCounts } from './threshold-metrics.ts';
+
+/** Scores predictions against the benchmark ground truth; expects predictions checked by `readPredictions`. */
+export function scoreBenchmark(truth: readonly LesionTruth[], predictions: readonly PredictionRow[]): BenchmarkMetrics {
+  return scoreCases(toCases(truth, predictions));
+}
 
 /**
- * Scores predictions against the benchmark ground truth. The predicted class of a lesion is the
- * arg-max of its probabilities (a tie goes to the class first in CLASSES order, as numpy's argmax
- * does). Classes absent from the ground truth are reported but left out of every macro average.
- * Expects predictions checked by `readPredictions`: one per ground-truth lesion.
+ * Every metric of the official scorer, computed its way: each class binarised on its own at
+ * p > 0.5 (not arg-max), the ranking metrics from the class's probabilities, balanced accuracy from
+ * the arg-max with ties undecided, and the headline macro Dice. Unlike the official scorer it also
+ * scores a ground truth in which a class has no lesion: that class's sensitivity, Dice and ranking
+ * metrics are null (there is nothing to find), and it is left out of every macro average.
  */
-export function scoreBenchmark(truth: readonly LesionTruth[], predictions: readonly PredictionRow[]): ScoreReport {
-  const byLesion = new Map(predictions.map((p) => [p.lesion_id, p]));
-  const cases = truth.map((t) => {
-    const probabilities = byLesion.get(t.lesion_id);
-    if (!probabilities) throw new Error(`no prediction for lesion ${t.lesion_id}`);
-    return { truth: t.diagnosis_class, probabilities };
-  });
-  const counts = CLASSES.map(() => CLASSES.map(() => 0));
-  for (const c of cases) counts[CLASSES.indexOf(c.truth)]![CLASSES.indexOf(argMax(c.probabilities))]!++;
-
-  const perClass = CLASSES.map((cls, k): ClassScore => {
-    const truePositives = counts[k]![k]!;
-    const lesions = sum(counts[k]!);
-    const predicted = sum(counts.map((row) => row[k]!));
-    const negatives = cases.length - lesions;
-    const falsePositives = predicted - truePositives;
-    const scores = (isPositive: boolean) => cases.filter((c) => (c.truth === cls) === isPositive).map((c) => c.probabilities[cls]);
-    return {
-      class: cls,
-      lesions,
-      predicted,
-      present: lesions > 0,
-      sensitivity: lesions > 0 ? truePositives / lesions : null,
-      specificity: negatives > 0 ? (negatives - falsePositives) / negatives : null,
-      // F1 = Dice = 2TP / (2TP + FP + FN), where FP + FN + 2TP = predicted + lesions.
-      f1: lesions > 0 ? (2 * truePositives) / (predicted + lesions) : null,
-      auc: lesions > 0 && negatives > 0 ? rocAuc(scores(true), scores(false)) : null,
-    };
-  });
-  const present = perClass.filter((c) => c.present);
-  const aucs = perClass.flatMap((c) => (c.auc === null ? [] : [c.auc]));
+export function scoreCases(cases: ScoringCases): BenchmarkMetrics {
+  const perClass = CLASSES.map((_, k) => classMetrics(cases, k));
+  const present = perClass.filter((c) => c.lesions > 0);
+  const macro = (metric: ClassMetric) => mean(present.flatMap((c) => (c.metrics[metric] === null ? [] : [c.metrics[metric]])));
+  const macroAverage = Object.fromEntries(CLASS_METRICS.map((m) => [m, macro(m)])) as Record<ClassMetric, number | null>;
+  const confusion = argMaxConfusion(cases.truth, cases.probabilities, CLASSES.length);
+  const byClass = (metric: ClassMetric) => Object.fromEntries(CLASSES.map((c, k) => [c, perClass[k]!.metrics[metric]])) as Record<DiagnosisClass, number | null>;
   return {
-    lesions: cases.length,
-    balancedAccuracy: mean(present.map((c) => c.sensitivity!)),
-    macroF1: mean(present.map((c) => c.f1!)),
-    macroAuc: aucs.length > 0 ? mean(aucs) : null,
-    aucClasses: aucs.length,
-    absentClasses: perClass.filter((c) => !c.present).map((c) => c.class),
-    perClass,
-    confusionMatrix: { classes: [...CLASSES], counts },
+    overall: macroAverage.dice,
+    validation: macroAverage.dice,
+    per_category: Object.fromEntries(CLASS_METRICS.map((m) => [m, byClass(m)])) as BenchmarkMetrics['per_category'],
+    macro_average: macroAverage,
+    aggregate: { balanced_accuracy: balancedAccuracy(confusion) },
+    lesions: cases.truth.length,
+    classes: perClass.map(({ cls, lesions, predicted }) => ({ class: cls, lesions, predicted })),
+    absent_classes: perClass.filter((c) => c.lesions === 0).map((c) => c.cls),
+    undecided: confusion.undecided,
+    confusion_matrix: { classes: [...CLASSES], predicted: [...CLASSES, 'undecided'], counts: confusion.counts },
   };
 }
 
-function argMax(probabilities: Record<DiagnosisClass, number>): DiagnosisClass {
-  return CLASSES.reduce((best, cls) => (probabilities[cls] > probabilities[best] ? cls : best));
+/** The macro Dice alone, for statistics that rescore many resamples: the same value as `scoreCases(cases).overall`. */
+export function macroDice(cases: ScoringCases): number {
+  const dice = CLASSES.flatMap((_, k) => {
+    const counts = binaryCounts(cases, k);
+    return counts.tp + counts.fn === 0 ? [] : [thresholdMetrics(counts).dice];
+  });
+  return mean(dice)!;
 }
 
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-const mean = (values: readonly number[]) => sum(values) / values.length;
+function binaryCounts(cases: ScoringCases, k: number): BinaryCounts {
+  const counts = { tp: 0, tn: 0, fp: 0, fn: 0 };
+  cases.truth.forEach((t, i) => {
+    const predicted = cases.probabilities[i]![k]! > THRESHOLD;
+    if (t === k) counts[predicted ? 'tp' : 'fn']++;
+    else counts[predicted ? 'fp' : 'tn']++;
+  });
+  return counts;
+}
+
+function classMetrics(cases: ScoringCases, k: number) {
+  const counts = binaryCounts(cases, k);
+  const lesions = counts.tp + counts.fn;
+  const threshold = thresholdMetrics(counts);
+  const ranking = rankingMetrics(
+    cases.truth.map((t) => t === k),
+    cases.probabilities.map((p) => p[k]!),
+  );
+  // With no lesion of the class, sensitivity and Dice would be the official 0/0 "freebie" (1, or 0
+  // after a single false positive): a number that says nothing about the class, so it is null.
+  const metrics: Record<ClassMetric, number | null> = { ...threshold, ...ranking, ...(lesions === 0 ? { sensitivity: null, dice: null } : {}) };
+  return { cls: CLASSES[k]!, lesions, predicted: counts.tp + counts.fp, metrics };
+}
+
+const mean = (values: readonly number[]) => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);

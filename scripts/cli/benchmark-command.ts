@@ -13,7 +13,7 @@ export function benchmarkCommand(): Command {
   const benchmark = new Command('benchmark').description('score predictions on the held-out benchmark against its private ground truth');
   benchmark
     .command('score')
-    .description('score a predictions CSV: balanced accuracy, macro F1, macro AUC, and per class sensitivity, specificity, F1 and AUC')
+    .description('score a predictions CSV as the official ISIC scorer does (headline macro Dice at p > 0.5), with every official metric per class and averaged')
     .argument('<predictions>', `CSV with lesion_id and a probability in [0, 1] per class (${CLASSES.join(', ')}), any column order, one row per benchmark lesion`)
     .option('-c, --config <file>', 'deployment config (its storage root holds the benchmark ground truth)', DEFAULT_CONFIG_FILE)
     .option('--truth <file>', 'score against this ground-truth CSV instead of the one under the storage root')

@@ -8,7 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { groundTruthCsv } from '../../activities/release/release-csvs.ts';
 import { StorageLayout } from '../../activities/storage/layout.ts';
 import { ScoreReport } from '../../schemas/benchmark-score.ts';
-import { BENCHMARK_TRUTH_FILES } from '../../schemas/release.ts';
+import { BENCHMARK_TRUTH_FILES, CLASSES } from '../../schemas/release.ts';
 import { REPO_CONFIG_FILE } from '../helpers/config.ts';
 import { lesion } from '../helpers/release-fixture.ts';
 
@@ -46,33 +46,36 @@ async function milkScore(...args: string[]): Promise<{ code: number; stdout: str
   );
 }
 
-// By hand: MEL recall 1/2, F1 2·1/(2+0+1); NV recall 2/2, F1 1; MEL AUC 3.5/4 (one tie at 0.3), NV AUC 1.
-const expected = { balancedAccuracy: (1 / 2 + 2 / 2) / 2, macroF1: (2 / 3 + 1) / 2, macroAuc: (3.5 / 4 + 1) / 2 };
+// By hand, each class at p > 0.5: MEL TP 1, FN 1 (Dice 2/3); NV TP 2 (Dice 1); DF's 0.5 does not pass.
+// Arg-max: lesion 2 goes to DF, so MEL recall 1/2, NV 1. MEL AUC 3.5/4 (one tie at 0.3), NV AUC 1.
+const expected = { overall: (2 / 3 + 1) / 2, balancedAccuracy: (1 / 2 + 2 / 2) / 2, macroAuc: (3.5 / 4 + 1) / 2 };
 
 describe('milk benchmark score', () => {
-  it('prints the headline metrics and a row per class, scored against the ground truth under the storage root', async () => {
+  it('prints the headline, a row per class and the macro averages, scored against the ground truth under the storage root', async () => {
     const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config);
     expect(code).toBe(0);
     const lines = stdout.split('\n');
-    expect(lines.slice(0, 4)).toEqual([
+    expect(lines.slice(0, 3)).toEqual([
       '4 lesions scored, 2 of 11 classes present; absent from the ground truth: AKIEC, BCC, BEN_OTH, BKL, DF, INF, MAL_OTH, SCCKA, VASC',
-      `balanced accuracy  ${expected.balancedAccuracy.toFixed(4)}`,
-      `macro F1 (Dice)    ${expected.macroF1.toFixed(4)}`,
-      `macro AUC          ${expected.macroAuc.toFixed(4)} (over 2 classes with positives and negatives)`,
+      `macro Dice (p > 0.5)  ${expected.overall.toFixed(4)}`,
+      `balanced accuracy     ${expected.balancedAccuracy.toFixed(4)}`,
     ]);
     const row = (cls: string) => lines.find((l) => l.startsWith(`${cls} `))!.trim().split(/\s+/);
-    expect(row('MEL')).toEqual(['MEL', '2', '1', '0.5000', '1.0000', (2 / 3).toFixed(4), (3.5 / 4).toFixed(4)]);
-    expect(row('DF')).toEqual(['DF', '0', '1', '-', (3 / 4).toFixed(4), '-', '-', '(absent)']);
+    expect(lines.find((l) => l.startsWith('class '))!.trim().split(/\s+/)).toEqual(['class', 'lesions', 'predicted', 'accuracy', 'sensitivity', 'specificity', 'dice', 'ppv', 'npv', 'auc', 'auc_sens_80', 'ap']);
+    expect(row('MEL').slice(0, 10)).toEqual(['MEL', '2', '1', '0.7500', '0.5000', '1.0000', (2 / 3).toFixed(4), '1.0000', (2 / 3).toFixed(4), (3.5 / 4).toFixed(4)]);
+    expect(row('DF')).toEqual(['DF', '0', '0', '1.0000', '-', '1.0000', '-', '1.0000', '1.0000', '-', '-', '-']);
+    expect(row('macro')[5]).toBe(expected.overall.toFixed(4));
   });
 
-  it('prints the report as JSON with --json', async () => {
+  it('prints the report as JSON with the official field names with --json', async () => {
     const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--json');
     expect(code).toBe(0);
     const report = ScoreReport.parse(JSON.parse(stdout));
-    expect(report.balancedAccuracy).toBe(expected.balancedAccuracy);
-    expect(report.macroF1).toBeCloseTo(expected.macroF1, 12);
-    expect(report.macroAuc).toBe(expected.macroAuc);
-    expect(report.perClass.find((c) => c.class === 'DF')).toMatchObject({ present: false, predicted: 1, sensitivity: null });
+    expect(report.overall).toBeCloseTo(expected.overall, 15);
+    expect(report.aggregate.balanced_accuracy).toBe(expected.balancedAccuracy);
+    expect(report.macro_average.auc).toBe(expected.macroAuc);
+    expect(report.per_category.dice.DF).toBeNull();
+    expect(report.confusion_matrix.counts[CLASSES.indexOf('MEL')]![CLASSES.indexOf('DF')]).toBe(1);
   });
 
   it('scores against another ground truth with --truth', async () => {
@@ -80,7 +83,7 @@ describe('milk benchmark score', () => {
     writeFileSync(truth, groundTruthCsv({ lesions: [1, 2, 3, 4].map((n) => lesion(`IL_000000${n}`, 'Nevus')) }));
     const report = ScoreReport.parse(JSON.parse((await milkScore(path.join(root, 'predictions.csv'), '--truth', truth, '--json')).stdout));
     // Lesions 3 and 4 are predicted NV: recall 2/4.
-    expect(report).toMatchObject({ balancedAccuracy: 2 / 4, macroAuc: null, absentClasses: expect.arrayContaining(['MEL']) });
+    expect(report).toMatchObject({ aggregate: { balanced_accuracy: 2 / 4 }, macro_average: { auc: null }, absent_classes: expect.arrayContaining(['MEL']) });
   });
 
   it('exits 1 and lists every problem of an invalid predictions file', async () => {
