@@ -6,7 +6,6 @@ import { readKeyedCsv } from './read-keyed-csv.ts';
 /** Reads a benchmark ground truth (`MILK10k_Test_GroundTruth.csv`): one one-hot row per lesion; throws with every problem found. */
 export async function readGroundTruth(file: string): Promise<LesionTruth[]> {
   const table = await readKeyedCsv(file, GROUND_TRUTH_HEADER, 'lesion_id', GroundTruthRow);
-  const problems = table.keys.size === 0 && table.problems.length === 0 ? [{ message: 'holds no lesion' }] : table.problems;
-  if (problems.length > 0) throw new InvalidFileError(file, problems);
+  if (table.problems.length > 0) throw new InvalidFileError(file, table.problems);
   return table.values;
 }

@@ -12,23 +12,39 @@ export interface KeyedCsv<T> {
   keys: Map<string, number>;
   /** header problems first, then row problems in row order */
   problems: FileProblem[];
+  /** data rows read */
+  rows: number;
+}
+
+/** How the key column may also be written, as the official ISIC scorer reads it. */
+export interface KeyAliases {
+  /** another name of the key column, taken when the header lacks the key's own */
+  column: string;
+  /** a suffix removed from every key value */
+  suffix: RegExp;
 }
 
 /**
  * Reads a CSV that holds one row per key: the header must have exactly `columns` (any order), every
- * row must pass `schema`, and no key may repeat. Collects every problem instead of stopping at the first.
+ * row must pass `schema`, and no key may repeat. Collects every problem instead of stopping at the
+ * first; an empty file, or one with a header and no rows, is one problem.
  */
-export async function readKeyedCsv<S extends z.ZodType>(file: string, columns: readonly string[], key: string, schema: S): Promise<KeyedCsv<z.output<S>>> {
-  const table = parseCsv(await readFile(file, 'utf8'));
-  if ('problem' in table) return { header: [], values: [], keys: new Map(), problems: [table.problem] };
-  const { header, rows } = table;
+export async function readKeyedCsv<S extends z.ZodType>(file: string, columns: readonly string[], key: string, schema: S, aliases?: KeyAliases): Promise<KeyedCsv<z.output<S>>> {
+  const text = await readFile(file, 'utf8');
+  const table = text.trim() === '' ? { problem: { message: 'the file is empty' } } : parseCsv(text);
+  if ('problem' in table) return { header: [], values: [], keys: new Map(), problems: [table.problem], rows: 0 };
+  const header = aliases && !table.header.includes(key) ? table.header.map((c) => (c === aliases.column ? key : c)) : table.header;
+  // A header alone would otherwise make every expected key "missing", one line each.
+  if (table.rows.length === 0) return { header, values: [], keys: new Map(), problems: [{ message: 'the file has a header but no data rows' }], rows: 0 };
+  const keyColumn = header.indexOf(key);
+  const rows = aliases ? table.rows.map(({ row, cells }) => ({ row, cells: cells.map((c, i) => (i === keyColumn ? c.replace(aliases.suffix, '') : c)) })) : table.rows;
   const missing = columns.filter((c) => !header.includes(c));
   const problems = headerProblems(header, columns);
   const keys = new Map<string, number>();
   const values: z.output<S>[] = [];
   for (const { row, cells } of rows) {
     const rowProblems: string[] = [];
-    const keyValue = cells[header.indexOf(key)];
+    const keyValue = cells[keyColumn];
     const firstRow = keyValue ? keys.get(keyValue) : undefined;
     if (firstRow !== undefined) rowProblems.push(`${key} ${keyValue} already appears in row ${firstRow}`);
     else if (keyValue) keys.set(keyValue, row);
@@ -42,7 +58,7 @@ export async function readKeyedCsv<S extends z.ZodType>(file: string, columns: r
     }
     problems.push(...rowProblems.map((message) => ({ row, message })));
   }
-  return { header, values, keys, problems };
+  return { header, values, keys, problems, rows: rows.length };
 }
 
 function headerProblems(header: readonly string[], columns: readonly string[]): FileProblem[] {

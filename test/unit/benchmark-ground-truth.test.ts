@@ -46,6 +46,6 @@ describe('readGroundTruth', () => {
   it('refuses a ground truth without lesions', async () => {
     const file = path.join(dir, 'empty-truth.csv');
     writeFileSync(file, `${HEADER}\n`);
-    await expect(readGroundTruth(file)).rejects.toThrow(`${file} has 1 problem(s):\nholds no lesion`);
+    await expect(readGroundTruth(file)).rejects.toThrow(`${file}: the file has a header but no data rows`);
   });
 });

@@ -24,15 +24,21 @@ function csvFile(name: string, lines: string[]): string {
   return file;
 }
 
-/** The problems readPredictions throws for a file, as the lines a user sees. */
-async function problemsOf(file: string): Promise<string[]> {
+async function refusal(file: string): Promise<InvalidFileError> {
   const err = await readPredictions(file, TRUTH).then(
     () => expect.fail('expected the predictions to be refused'),
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(InvalidFileError);
-  expect((err as InvalidFileError).message.split('\n')[0]).toBe(`${file} has ${(err as InvalidFileError).problems.length} problem(s):`);
-  return (err as InvalidFileError).message.split('\n').slice(1);
+  return err as InvalidFileError;
+}
+
+/** The problems readPredictions throws for a file, as the lines a user sees. */
+async function problemsOf(file: string): Promise<string[]> {
+  const err = await refusal(file);
+  if (err.message.startsWith(`${file}: `)) return [err.message.slice(file.length + 2)];
+  expect(err.message.split('\n')[0]).toBe(`${file} has ${err.problems.length} problem(s):`);
+  return err.message.split('\n').slice(1);
 }
 
 describe('readPredictions', () => {
@@ -88,10 +94,29 @@ describe('readPredictions', () => {
     expect(await problemsOf(file)).toEqual(['header: column MEL appears more than once']);
   });
 
-  it('reports a file that is not CSV at all as one problem', async () => {
+  it('reports a file that is not CSV at all in one line', async () => {
     const file = csvFile('broken.csv', [`lesion_id,MEL,NV,${OTHER_CLASSES}`, `"IL_0000001,0.5,0.5,${zeros(9)}`]);
-    const problems = await problemsOf(file);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^not readable as CSV: /);
+    expect((await refusal(file)).message).toMatch(new RegExp(`^${file}: not readable as CSV: [^\n]+$`));
+  });
+
+  it('reports an empty file, and a file with a header only, in one line each rather than a line per missing lesion', async () => {
+    const empty = path.join(dir, 'empty.csv');
+    writeFileSync(empty, '\n \n');
+    expect((await refusal(empty)).message).toBe(`${empty}: the file is empty`);
+    const headerOnly = csvFile('header-only.csv', [`lesion_id,MEL,NV,${OTHER_CLASSES}`]);
+    expect((await refusal(headerOnly)).message).toBe(`${headerOnly}: the file has a header but no data rows`);
+  });
+
+  it('takes an image column and ids ending in .jpg, as the official scorer does', async () => {
+    const file = csvFile('image-ids.csv', [
+      `image,MEL,NV,${OTHER_CLASSES}`,
+      `IL_0000001.jpg,0.9,0.1,${zeros(9)}`,
+      `IL_0000002.JPG,0.2,0.8,${zeros(9)}`,
+      `IL_0000003,0.2,0.2,${zeros(9)}`,
+    ]);
+    expect((await readPredictions(file, TRUTH)).map((r) => [r.lesion_id, r.MEL])).toEqual([['IL_0000001', 0.9], ['IL_0000002', 0.2], ['IL_0000003', 0.2]]);
+    // The stripped id is the one checked: the same lesion twice is still a repeat.
+    const twice = csvFile('image-twice.csv', [`lesion_id,MEL,NV,${OTHER_CLASSES}`, `IL_0000001.jpg,0.9,0.1,${zeros(9)}`, `IL_0000001,0.9,0.1,${zeros(9)}`, `IL_0000002,0.9,0.1,${zeros(9)}`, `IL_0000003,0.9,0.1,${zeros(9)}`]);
+    expect(await problemsOf(twice)).toEqual(['row 2: lesion_id IL_0000001 already appears in row 1']);
   });
 });
