@@ -101,10 +101,11 @@ export const MilkConfig = z.strictObject({
       batchSize: z.number().int().positive().default(50),
       window: z.number().int().positive().default(4),
       imagesInFlight: z.number().int().positive().default(4),
+      imageThreads: z.number().int().nonnegative().default(0).describe('threads per worker process for de-identification and QC; 0 = one per core'),
       fetchesInFlight: z.number().int().positive().default(16).describe('objects fetched concurrently per centre'),
       maxObjectBytes: z.number().int().positive().default(100 * 1024 * 1024).describe('larger objects are excluded as too-large'),
     })
-    .default({ batchSize: 50, window: 4, imagesInFlight: 4, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024 }),
+    .default({ batchSize: 50, window: 4, imagesInFlight: 4, imageThreads: 0, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024 }),
   qc: QcConfig.default(QcConfig.parse({})),
   concepts: z
     .strictObject({

@@ -20,6 +20,7 @@ export const DialectColumns = z.strictObject({
   confirmType: z.string().optional(),
   invasionThickness: z.string().optional(),
   manipulation: z.string().optional(),
+  concomitantBiopsy: z.string().optional().describe('yes/no: the image was taken with the biopsy (ISIC picks such an image first)'),
 });
 export type DialectColumns = z.infer<typeof DialectColumns>;
 export type HarmonisedField = keyof DialectColumns;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConceptRow } from './cases.ts';
-import { IMAGE_TYPES, QcScores } from './records.ts';
-import { IsicId, LesionId, Split } from './release.ts';
+import { QcScores } from './records.ts';
+import { IMAGE_TYPES, IsicId, LesionId, Split } from './release.ts';
 
 /**
  * Provenance events: what each pipeline step did to which entity, from which inputs to which
@@ -94,6 +94,9 @@ export const LesionAssembly = z.object({
   lesionKey: z.string(),
   pairing: z.object({ clinical: IsicId, dermoscopic: IsicId }),
   images: z.array(AssembledImage),
+  /** other images of the lesion the pair rule passed over (source keys: private), with the rule */
+  notSelected: z.array(z.object({ key: z.string(), imageType: z.enum(IMAGE_TYPES) })).optional(),
+  pairRule: z.string().optional(),
 });
 export type LesionAssembly = z.infer<typeof LesionAssembly>;
 

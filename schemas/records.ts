@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { IMAGE_TYPES } from './release.ts';
+import { FIELD_TERMS_FILE, vocabulary, type TermField } from './vocabulary.ts';
 
 /**
  * Private side. These records hold what a centre sent (source keys, local ids, names, dates, exact
@@ -20,12 +22,9 @@ export const SourceObject = z.object({
 });
 export type SourceObject = z.infer<typeof SourceObject>;
 
-export const IMAGE_TYPES = ['clinical: close-up', 'dermoscopic'] as const;
-export const SEXES = ['male', 'female'] as const;
-export const SITES = ['head_neck_face', 'trunk', 'upper_extremity', 'lower_extremity', 'hand', 'foot', 'genital'] as const;
-export const CONFIRM_TYPES = ['histopathology', 'single contributor clinical assessment'] as const;
-export const MANIPULATIONS = ['instrument only', 'altered'] as const;
-export const INVASION_INTERVALS = ['<0.8', '>0.8-1.0', '>1.0-2.0', '>2.0-4.0', '>4.0-Inf'] as const;
+/** A release term of a metadata field, as listed in schemas/vocabulary/milk10k-field-terms.csv. */
+const term = (field: TermField) =>
+  z.string().refine((value) => vocabulary().fieldValues(field).includes(value), { error: () => `not a term of ${field} in ${FIELD_TERMS_FILE}` });
 
 /** One metadata row of a centre, harmonised to the release vocabulary but still carrying PHI. */
 export const PrivateRecord = z.object({
@@ -39,14 +38,15 @@ export const PrivateRecord = z.object({
   birthDate: z.string().optional().describe('ISO date'),
   examDate: z.string().optional().describe('ISO date'),
   age: z.number().min(0).max(130).optional().describe('exact age in years'),
-  sex: z.enum(SEXES).optional(),
-  site: z.enum(SITES).optional(),
+  sex: term('sex').optional(),
+  site: term('site').optional(),
   skinTone: z.number().int().min(0).max(5).optional(),
   imageType: z.enum(IMAGE_TYPES),
   diagnosis: z.string().describe('diagnosis_full, an official MILK10k term'),
-  confirmType: z.enum(CONFIRM_TYPES).optional(),
-  invasionThickness: z.enum(INVASION_INTERVALS).optional(),
-  manipulation: z.enum(MANIPULATIONS).default('instrument only'),
+  confirmType: term('diagnosis_confirm_type').optional(),
+  invasionThickness: term('invasion_thickness_interval').optional(),
+  manipulation: term('image_manipulation').default('instrument only'),
+  concomitantBiopsy: z.boolean().optional().describe('the image was taken at the biopsy: preferred when a lesion has several images of a type'),
 });
 export type PrivateRecord = z.infer<typeof PrivateRecord>;
 

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { IMAGE_TYPES } from './records.ts';
 
 /** Public side: exactly what a release holds. No source key, local id, name, date or exact age. */
 
@@ -12,6 +11,9 @@ export const CONCEPT_COLUMNS = [
   'MONET_gel_water_drop_fluid_dermoscopy_liquid',
   'MONET_skin_markings_pen_ink_purple_pen',
 ] as const;
+
+/** The two image types are structure (a lesion pairs one of each), so they are code; other metadata terms are data (vocabulary/). */
+export const IMAGE_TYPES = ['clinical: close-up', 'dermoscopic'] as const;
 
 export const CLASSES = ['AKIEC', 'BCC', 'BEN_OTH', 'BKL', 'DF', 'INF', 'MAL_OTH', 'MEL', 'NV', 'SCCKA', 'VASC'] as const;
 export type DiagnosisClass = (typeof CLASSES)[number];

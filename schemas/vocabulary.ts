@@ -14,6 +14,12 @@ const ClassRow = z.object({
 });
 const HierarchyRow = z.object({ path: z.string(), depth: z.coerce.number().int(), term: z.string() });
 
+/** Metadata fields whose release terms are data (`milk10k-field-terms.csv`), not code. */
+export const TERM_FIELDS = ['sex', 'site', 'diagnosis_confirm_type', 'image_manipulation', 'invasion_thickness_interval'] as const;
+export type TermField = (typeof TERM_FIELDS)[number];
+export const FIELD_TERMS_FILE = 'schemas/vocabulary/milk10k-field-terms.csv';
+const FieldTermRow = z.object({ field: z.enum(TERM_FIELDS), term: z.string().min(1) });
+
 function readCsv<T>(file: string, schema: z.ZodType<T>): T[] {
   const rows = parse(readFileSync(path.join(DIR, file)), { columns: true, skip_empty_lines: true }) as unknown[];
   return rows.map((row, i) => {
@@ -33,8 +39,10 @@ export interface DiagnosisTerm {
 /** The MILK10k diagnosis terms and ISIC-DX hierarchy, loaded once and looked up case-insensitively. */
 export class Vocabulary {
   private readonly terms = new Map<string, DiagnosisTerm>();
+  private readonly fieldTerms = new Map<TermField, string[]>(TERM_FIELDS.map((f) => [f, []]));
 
   constructor() {
+    for (const row of readCsv(path.basename(FIELD_TERMS_FILE), FieldTermRow)) this.fieldTerms.get(row.field)!.push(row.term);
     const hierarchy = new Set(readCsv('isic-diagnosis-hierarchy.csv', HierarchyRow).map((r) => r.path));
     for (const row of readCsv('milk10k-diagnosis-classes.csv', ClassRow)) {
       if (!hierarchy.has(row.isic_diagnosis_path)) {
@@ -50,6 +58,17 @@ export class Vocabulary {
 
   diagnosis(term: string): DiagnosisTerm | undefined {
     return this.terms.get(normalise(term));
+  }
+
+  /** The release terms of a metadata field, in the file's order. */
+  fieldValues(field: TermField): readonly string[] {
+    return this.fieldTerms.get(field)!;
+  }
+
+  /** The release term a value stands for (case- and space-insensitive), or undefined. */
+  fieldTerm(field: TermField, value: string): string | undefined {
+    const wanted = normalise(value);
+    return this.fieldValues(field).find((t) => normalise(t) === wanted);
   }
 
   get diagnosisTerms(): DiagnosisTerm[] {

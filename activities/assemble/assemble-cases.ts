@@ -1,12 +1,12 @@
 import type { QcConfig } from '../../schemas/config.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
-import type { PublicImage, PublicLesion } from '../../schemas/release.ts';
+import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { ageApprox } from '../deidentify/age-approx.ts';
 import type { PublicIds } from '../deidentify/public-ids.ts';
 import { qcOutcome } from '../qc/checks.ts';
 import { duplicateGroups, type DuplicateGroup } from '../qc/duplicate-groups.ts';
-import { lesionProblems } from '../qc/metadata-checks.ts';
+import { lesionFieldConflict, lesionProblems } from '../qc/metadata-checks.ts';
 
 export interface AssembleInput {
   inventory: readonly SourceObject[];
@@ -36,6 +36,15 @@ export interface AssembledCases {
   duplicates: (DuplicateGroup & { crossLesion: boolean; isicIds: string[] })[];
   /** private: the record and source image behind each released image, for provenance */
   sources: ReleasedSource[];
+  /** private: each image left out because another image of its type was chosen for the lesion's pair */
+  selections: PairSelection[];
+}
+
+export interface PairSelection {
+  lesionKey: string;
+  imageType: (typeof IMAGE_TYPES)[number];
+  selectedKey: string;
+  notSelectedKey: string;
 }
 
 export interface ReleasedSource {
@@ -113,12 +122,22 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   const released = new Map<string, string>();
   const sources: ReleasedSource[] = [];
   const usedSources = new Set<string>();
-  for (const [lesionKey, members] of [...byLesion].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const problem = pairingProblem(members) ?? lesionProblems(members.map((m) => m.record));
+  const selections: PairSelection[] = [];
+  for (const [lesionKey, candidatesOfLesion] of [...byLesion].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const pair = selectPair(candidatesOfLesion);
+    // Images a pair leaves out must still describe the same lesion: otherwise two lesions were sent under one id.
+    const problem = pairingProblem(pair) ?? lesionFieldConflict(candidatesOfLesion.map((m) => m.record)) ?? lesionProblems(pair.map((m) => m.record));
     if (problem) {
-      for (const c of members) exclusions.push(imageExclusion(c.record, c.image, 'assemble', problem.reason, problem.detail));
-      exclusions.push({ centre: members[0]!.record.centre, stage: 'assemble', entity: 'lesion', reason: problem.reason, detail: `lesion ${members[0]!.record.lesionId}: ${problem.detail}`, lesionId: members[0]!.record.lesionId });
+      for (const c of candidatesOfLesion) exclusions.push(imageExclusion(c.record, c.image, 'assemble', problem.reason, problem.detail));
+      exclusions.push({ centre: pair[0]!.record.centre, stage: 'assemble', entity: 'lesion', reason: problem.reason, detail: `lesion ${pair[0]!.record.lesionId}: ${problem.detail}`, lesionId: pair[0]!.record.lesionId });
       continue;
+    }
+    const members = pair;
+    for (const c of candidatesOfLesion) {
+      if (members.includes(c)) continue;
+      const chosen = members.find((m) => m.record.imageType === c.record.imageType)!;
+      exclusions.push(imageExclusion(c.record, c.image, 'assemble', 'not-selected', `another ${c.record.imageType} image of the lesion was selected: ${chosen.image.key} (${PAIR_RULE})`));
+      selections.push({ lesionKey, imageType: c.record.imageType, selectedKey: chosen.image.key, notSelectedKey: c.image.key });
     }
     const lesionId = ids.lesion(lesionKey);
     lesions.push(publicLesion(lesionId, members[0]!.record));
@@ -165,6 +184,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
     })),
     sources,
+    selections,
   };
 }
 
@@ -178,11 +198,34 @@ function imageExclusion(record: PrivateRecord, image: ProcessedImage, stage: Exc
   return { centre: record.centre, stage, entity: 'image', reason, detail: `${image.key}: ${detail}`, key: image.key, row: record.row, sha256: image.sourceSha256, lesionId: record.lesionId };
 }
 
-function pairingProblem(candidates: Candidate[]): { reason: string; detail: string } | undefined {
-  const clinical = candidates.filter((c) => c.record.imageType === 'clinical: close-up').length;
-  const dermoscopic = candidates.length - clinical;
-  if (clinical === 1 && dermoscopic === 1) return undefined;
-  return { reason: 'unpaired-lesion', detail: `needs one clinical close-up and one dermoscopic image, has ${clinical} and ${dermoscopic}` };
+/** How a lesion's pair is chosen when it has several images of a type: ISIC's index-image order. */
+export const PAIR_RULE = 'rule: taken at the biopsy, then earliest exam, then sharpest, then source key';
+
+/**
+ * One image of each type, by PAIR_RULE: follow-ups and retakes of a lesion do not cost it its place.
+ * A type with no image leaves the pair short, which `pairingProblem` reports.
+ */
+function selectPair(candidates: readonly Candidate[]): Candidate[] {
+  return IMAGE_TYPES.flatMap((type) => {
+    const ofType = candidates.filter((c) => c.record.imageType === type).sort(byPairRule);
+    return ofType.length > 0 ? [ofType[0]!] : [];
+  });
+}
+
+function byPairRule(a: Candidate, b: Candidate): number {
+  const biopsy = Number(b.record.concomitantBiopsy === true) - Number(a.record.concomitantBiopsy === true);
+  if (biopsy !== 0) return biopsy;
+  // An exam date absent sorts after every dated exam.
+  const exam = (a.record.examDate ?? '\uffff').localeCompare(b.record.examDate ?? '\uffff');
+  if (exam !== 0) return exam;
+  if (a.image.qc.sharpness !== b.image.qc.sharpness) return b.image.qc.sharpness - a.image.qc.sharpness;
+  return a.image.key < b.image.key ? -1 : a.image.key > b.image.key ? 1 : 0;
+}
+
+function pairingProblem(pair: Candidate[]): { reason: string; detail: string } | undefined {
+  if (pair.length === IMAGE_TYPES.length) return undefined;
+  const has = (type: string) => (pair.some((c) => c.record.imageType === type) ? 1 : 0);
+  return { reason: 'unpaired-lesion', detail: `needs one clinical close-up and one dermoscopic image, has ${has('clinical: close-up')} and ${has('dermoscopic')}` };
 }
 
 function publicLesion(lesionId: string, record: PrivateRecord): PublicLesion {

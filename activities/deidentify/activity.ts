@@ -15,7 +15,8 @@ export function deidentifyActivities(deps: ActivityDeps) {
       const images = (await deps.lake.read('inventory', SourceObject, centre)).filter((o) => o.kind === 'image');
       const slice = images.slice(batch * batchSize, (batch + 1) * batchSize);
       let done = 0;
-      const result = await processImages(slice, deps.layout, deps.config.ingest.imagesInFlight, () => {
+      const { imagesInFlight, imageThreads } = deps.config.ingest;
+      const result = await processImages(slice, deps.layout, { imagesInFlight, threads: imageThreads }, () => {
         Context.current().heartbeat({ images: ++done });
       });
       await deps.lake.writeShard('images', centre, batchShard(batch), result.images);

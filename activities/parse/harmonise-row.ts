@@ -1,7 +1,8 @@
 import { differenceInYears, format, isValid, parse as parseDate } from 'date-fns';
 import type { Dialect, HarmonisedField, ValueMapField } from '../../schemas/dialect.ts';
-import { CONFIRM_TYPES, IMAGE_TYPES, INVASION_INTERVALS, MANIPULATIONS, SEXES, SITES, type PrivateRecord } from '../../schemas/records.ts';
-import { normalise, vocabulary } from '../../schemas/vocabulary.ts';
+import type { PrivateRecord } from '../../schemas/records.ts';
+import { IMAGE_TYPES } from '../../schemas/release.ts';
+import { FIELD_TERMS_FILE, normalise, vocabulary, type TermField } from '../../schemas/vocabulary.ts';
 
 export class RowRejection extends Error {
   constructor(readonly reason: string, message: string) {
@@ -35,12 +36,22 @@ export function harmoniseRow(
     const hit = Object.entries(map).find(([local]) => normalise(local) === normalise(value));
     return hit ? hit[1] : value;
   };
-  const oneOf = <T extends string>(field: ValueMapField, allowed: readonly T[]): T | undefined => {
-    const value = mapped(field);
-    if (value === undefined) return undefined;
-    const hit = allowed.find((a) => normalise(a) === normalise(value));
-    if (!hit) throw new RowRejection('unknown-value', `column ${dialect.columns[field]} (${field}) has ${JSON.stringify(cell(field))}, expected one of ${allowed.join(', ')} or a mapped local term`);
+  const rejectValue = (field: HarmonisedField, expected: string) =>
+    new RowRejection('unknown-value', `column ${dialect.columns[field]} (${field}) has ${JSON.stringify(cell(field))}, ${expected}`);
+  const imageType = (): PrivateRecord['imageType'] => {
+    const value = mapped('imageType')!;
+    const hit = IMAGE_TYPES.find((t) => normalise(t) === normalise(value));
+    if (!hit) throw rejectValue('imageType', `expected one of ${IMAGE_TYPES.join(', ')} or a local term mapped in dialect.values.imageType`);
     return hit;
+  };
+  /** A field's release term; a value no vocabulary holds names the vocabulary to extend (or the dialect map to add). */
+  const termOf = (field: ValueMapField | 'invasionThickness', vocabularyField: TermField): string | undefined => {
+    const value = field === 'invasionThickness' ? cell(field)?.replace(/\s+/g, '') : mapped(field);
+    if (value === undefined) return undefined;
+    const hit = vocabulary().fieldTerm(vocabularyField, value);
+    if (hit) return hit;
+    const mapHint = field === 'invasionThickness' ? '' : ` or map the local term in dialect.values.${field}`;
+    throw rejectValue(field, `not a ${vocabularyField} term of ${FIELD_TERMS_FILE} (${vocabulary().fieldValues(vocabularyField).join(', ')}): extend that vocabulary${mapHint}`);
   };
 
   const diagnosisTerm = vocabulary().diagnosis(mapped('diagnosis') ?? '');
@@ -59,14 +70,15 @@ export function harmoniseRow(
     birthDate: birthDate && format(birthDate, 'yyyy-MM-dd'),
     examDate: examDate && format(examDate, 'yyyy-MM-dd'),
     age: age(cell('age'), birthDate, examDate),
-    sex: oneOf('sex', SEXES),
-    site: oneOf('site', SITES),
+    sex: termOf('sex', 'sex'),
+    site: termOf('site', 'site'),
     skinTone: skinTone(mapped('skinTone')),
-    imageType: oneOf('imageType', IMAGE_TYPES)!,
+    imageType: imageType(),
     diagnosis: diagnosisTerm.term,
-    confirmType: oneOf('confirmType', CONFIRM_TYPES),
-    invasionThickness: interval(cell('invasionThickness')),
-    manipulation: oneOf('manipulation', MANIPULATIONS) ?? 'instrument only',
+    confirmType: termOf('confirmType', 'diagnosis_confirm_type'),
+    invasionThickness: termOf('invasionThickness', 'invasion_thickness_interval'),
+    manipulation: termOf('manipulation', 'image_manipulation') ?? 'instrument only',
+    concomitantBiopsy: yesNo(cell('concomitantBiopsy'), () => rejectValue('concomitantBiopsy', 'expected yes/no, true/false or 1/0')),
   };
 }
 
@@ -99,9 +111,13 @@ function skinTone(value: string | undefined): number | undefined {
   return tone;
 }
 
-function interval(value: string | undefined): PrivateRecord['invasionThickness'] {
+const YES = new Set(['yes', 'y', 'true', '1']);
+const NO = new Set(['no', 'n', 'false', '0']);
+
+function yesNo(value: string | undefined, rejection: () => RowRejection): boolean | undefined {
   if (value === undefined) return undefined;
-  const hit = INVASION_INTERVALS.find((i) => i === value.replace(/\s+/g, ''));
-  if (!hit) throw new RowRejection('unknown-value', `invasion thickness is not one of ${INVASION_INTERVALS.join(', ')}`);
-  return hit;
+  const v = normalise(value);
+  if (YES.has(v)) return true;
+  if (NO.has(v)) return false;
+  throw rejection();
 }

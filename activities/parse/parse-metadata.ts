@@ -36,9 +36,10 @@ export function parseCentreMetadata(files: readonly MetadataFile[], dialect: Dia
   const parsed: ParsedMetadata = { records: [], exclusions: [], notes: [] };
   for (const file of files) {
     const one = parseFile(file, context);
-    parsed.records.push(...one.records);
-    parsed.exclusions.push(...one.exclusions);
-    parsed.notes.push(...one.notes);
+    // One file can hold a centre's whole export: append in a loop, not by spreading it into push().
+    for (const record of one.records) parsed.records.push(record);
+    for (const exclusion of one.exclusions) parsed.exclusions.push(exclusion);
+    for (const note of one.notes) parsed.notes.push(note);
   }
   return parsed;
 }

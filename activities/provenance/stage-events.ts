@@ -1,7 +1,7 @@
-import type { ProvenanceDraft, AssembledImage, ImageExclusion } from '../../schemas/provenance.ts';
+import type { ProvenanceDraft, AssembledImage, ImageExclusion, LesionAssembly } from '../../schemas/provenance.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import type { ConceptScores, PublicImage } from '../../schemas/release.ts';
-import type { AssembledCases, QcFlag } from '../assemble/assemble-cases.ts';
+import { PAIR_RULE, type AssembledCases, type PairSelection, type QcFlag } from '../assemble/assemble-cases.ts';
 import { PROCESSING_VERSION } from '../deidentify/process-images.ts';
 import { sha256 } from '../storage/files.ts';
 
@@ -75,6 +75,7 @@ export function qcEvents(records: readonly PrivateRecord[], images: readonly Pro
 export function assembleEvents(assembled: AssembledCases): ProvenanceDraft[] {
   const released = new Map(assembled.images.map((i) => [i.isic_id, i]));
   const lesions = groupBy(assembled.sources, (s) => released.get(s.isicId)!.lesion_id);
+  const passedOver = groupBy(assembled.selections, (s) => s.lesionKey);
   const lesionEvents = [...lesions].map(([lesionId, sources]): ProvenanceDraft => {
     const images = sources.map((s): AssembledImage => {
       const image = released.get(s.isicId)!;
@@ -97,7 +98,13 @@ export function assembleEvents(assembled: AssembledCases): ProvenanceDraft[] {
       entity: { kind: 'lesion', id: lesionId },
       inputs: sources.map((s) => ({ role: 'record', id: recordId(s.record) })),
       outputs: images.map((i) => ({ role: i.imageType, id: i.isicId })),
-      detail: { centre: sources[0]!.record.centre, lesionKey: sources[0]!.lesionKey, pairing: { clinical: ofType('clinical: close-up'), dermoscopic: ofType('dermoscopic') }, images },
+      detail: {
+        centre: sources[0]!.record.centre,
+        lesionKey: sources[0]!.lesionKey,
+        pairing: { clinical: ofType('clinical: close-up'), dermoscopic: ofType('dermoscopic') },
+        images,
+        ...notSelected(passedOver.get(sources[0]!.lesionKey)),
+      },
     };
   });
   const exclusionEvents = assembled.exclusions
@@ -118,6 +125,12 @@ export function conceptEvents(modelVersion: string, scored: readonly { image: Pu
 }
 
 /** Map.groupBy, which Node 20 lacks. */
+/** The images a lesion's pair passed over, and the rule that did it: only on lesions that had a choice. */
+function notSelected(selections: readonly PairSelection[] | undefined): Pick<LesionAssembly, 'notSelected' | 'pairRule'> {
+  if (!selections) return {};
+  return { notSelected: selections.map((s) => ({ key: s.notSelectedKey, imageType: s.imageType })), pairRule: PAIR_RULE };
+}
+
 function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();
   for (const item of items) {

@@ -91,8 +91,9 @@ function histogram(values: number[], threshold: number): string {
   const width = 240;
   const height = 80;
   if (values.length === 0) return `<svg width="${width}" height="${height}"></svg>`;
-  const lo = Math.min(...values, threshold);
-  const hi = Math.max(...values, threshold);
+  // A reduce, not Math.min(...values): spreading 100,000 scores into arguments overflows the stack.
+  const lo = values.reduce((a, b) => Math.min(a, b), threshold);
+  const hi = values.reduce((a, b) => Math.max(a, b), threshold);
   const bins = binCounts(values, lo, hi, BINS).map((c) => ({ bars: [{ value: c, fill: '#6a8caf', title: String(c) }] }));
   const x = ((threshold - lo) / (hi - lo || 1)) * width;
   return barChartSvg(bins, { width, height, footer: 14 }, `<line x1="${x}" x2="${x}" y1="0" y2="${height - 14}" stroke="#c33" stroke-width="2"/><text x="0" y="${height - 2}" font-size="10">${fmt(lo)}</text><text x="${width}" y="${height - 2}" font-size="10" text-anchor="end">${fmt(hi)}</text>`);

@@ -35,7 +35,7 @@ export function changesFile(name: string, version: NewVersion, entries: readonly
   for (const group of groups) {
     const listed = group.entries.slice(0, entriesPerReason);
     lines.push('', `## ${capitalise(group.entity)}s ${group.change}: ${group.reason} (${group.entries.length})`, '');
-    lines.push(...listed.map((e) => `- ${entryLine(e)}`));
+    for (const e of listed) lines.push(`- ${entryLine(e)}`);
     if (group.entries.length > listed.length) lines.push(`- ... and ${group.entries.length - listed.length} more`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { createInterface } from 'node:readline';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readJpegSegments } from '../deidentify/jpeg-segments.ts';
 import { MIN_SCANNABLE, type PhiKind, type PhiValue } from './phi-values.ts';
 
@@ -57,10 +59,10 @@ export async function scanForLeaks(dir: string, phi: readonly PhiValue[]): Promi
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
   for (const file of files) {
     const relative = path.relative(dir, file).split(path.sep).join('/');
-    const bytes = await readFile(file);
     scan.filesScanned++;
-    scan.bytesScanned += bytes.length;
-    for (const { location, text, field, patternsOnly } of await extractText(file, bytes)) {
+    scan.bytesScanned += (await stat(file)).size;
+    // Texts are searched as they are read, one at a time, so no file or table is ever held whole.
+    for await (const { location, text, field, patternsOnly } of extractText(file)) {
       if (!patternsOnly) for (const kind of index.find(text)) scan.hits.push({ file: relative, location, kind });
       if (field) for (const [pattern, regex] of PATTERNS) if (regex.test(text)) scan.patternWarnings.push({ file: relative, location, pattern });
     }
@@ -68,74 +70,91 @@ export async function scanForLeaks(dir: string, phi: readonly PhiValue[]): Promi
   return scan;
 }
 
-async function extractText(file: string, bytes: Buffer): Promise<Text[]> {
+function extractText(file: string): AsyncIterable<Text> {
   const extension = path.extname(file).toLowerCase();
-  if (extension === '.jpg' || extension === '.jpeg') return jpegText(bytes);
+  if (extension === '.jpg' || extension === '.jpeg') return jpegText(file);
   // Compressed formats are searched through their decoded values: their bytes hold no readable text,
   // and searching random bytes would only produce false alarms.
-  if (extension === '.parquet') return tableText(`SELECT * FROM read_parquet('${sql(file)}')`, undefined);
+  if (extension === '.parquet') return parquetText(file);
   if (extension === '.duckdb') return duckdbText(file);
-  if (extension === '.csv') return csvText(bytes.toString('utf8'));
-  return [{ location: 'text', text: bytes.toString('utf8') }];
+  if (extension === '.csv') return csvText(file);
+  return lineText(file);
 }
 
 /** A JPEG's APPn and COM segments (where metadata lives) and anything after EOI; the rest is tables and pixels. */
-function jpegText(bytes: Buffer): Text[] {
+async function* jpegText(file: string): AsyncIterable<Text> {
+  const bytes = await readFile(file);
+  let segments;
   try {
-    const segments = readJpegSegments(bytes);
-    const texts = segments.filter((s) => /^APP\d+$|^COM$/.test(s.name)).map((s) => ({ location: `${s.name} at byte ${s.offset}`, text: bytes.subarray(s.offset, s.offset + s.length).toString('latin1') }));
-    const eoi = segments.at(-1)!;
-    texts.push({ location: 'after EOI', text: bytes.subarray(eoi.offset + eoi.length).toString('latin1') });
-    return texts;
+    segments = readJpegSegments(bytes);
   } catch {
-    return [{ location: 'bytes (not a parseable JPEG)', text: bytes.toString('latin1') }];
+    yield { location: 'bytes (not a parseable JPEG)', text: bytes.toString('latin1') };
+    return;
+  }
+  for (const s of segments) if (/^APP\d+$|^COM$/.test(s.name)) yield { location: `${s.name} at byte ${s.offset}`, text: bytes.subarray(s.offset, s.offset + s.length).toString('latin1') };
+  const eoi = segments.at(-1)!;
+  yield { location: 'after EOI', text: bytes.subarray(eoi.offset + eoi.length).toString('latin1') };
+}
+
+/** Lines of a text file, read as a stream (no PHI value spans a line break). */
+async function* lines(file: string): AsyncIterable<string> {
+  const reader = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of reader) yield line;
+}
+
+async function* lineText(file: string): AsyncIterable<Text> {
+  let n = 0;
+  for await (const text of lines(file)) yield { location: `line ${++n}`, text };
+}
+
+async function* csvText(file: string): AsyncIterable<Text> {
+  let n = 0;
+  for await (const line of lines(file)) {
+    const location = `line ${++n}`;
+    yield { location, text: line };
+    for (const cell of line.split(',')) if (cell !== '' && Number.isNaN(Number(cell))) yield { location, text: cell, field: true, patternsOnly: true };
   }
 }
 
-function csvText(text: string): Text[] {
-  return text.split('\n').flatMap((line, i) => [
-    { location: `line ${i + 1}`, text: line },
-    ...line
-      .split(',')
-      .filter((cell) => cell !== '' && Number.isNaN(Number(cell)))
-      .map((cell) => ({ location: `line ${i + 1}`, text: cell, field: true, patternsOnly: true })),
-  ]);
-}
-
-async function duckdbText(file: string): Promise<Text[]> {
+async function* parquetText(file: string): AsyncIterable<Text> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    await connection.run(`ATTACH '${sql(file)}' AS scanned (READ_ONLY)`);
-    const tables = (await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'scanned' ORDER BY 1`)).getRowObjects().map((r) => String(r.table_name));
-    const texts: Text[] = [];
-    for (const table of tables) texts.push(...(await tableText(`SELECT * FROM scanned."${table}"`, table, connection)));
-    return texts;
+    yield* tableText(connection, `SELECT * FROM read_parquet('${sql(file)}')`, undefined);
   } finally {
     connection.closeSync();
     instance.closeSync();
   }
 }
 
-async function tableText(query: string, table: string | undefined, existing?: Awaited<ReturnType<DuckDBInstance['connect']>>): Promise<Text[]> {
-  const instance = existing ? undefined : await DuckDBInstance.create(':memory:');
-  const connection = existing ?? (await instance!.connect());
+async function* duckdbText(file: string): AsyncIterable<Text> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
   try {
-    const reader = await connection.runAndReadAll(query);
-    const columns = reader.columnNames();
-    const types = reader.columnTypes().map((t) => t.toString());
-    const texts: Text[] = [];
-    reader.getRows().forEach((row, r) =>
-      row.forEach((value, c) => {
-        if (value === null) return;
-        texts.push({ location: `${table ? `${table}.` : ''}${columns[c]} row ${r + 1}`, text: String(value), field: types[c] === 'VARCHAR' && !HASH_COLUMN.test(columns[c]!) });
-      }),
-    );
-    return texts;
+    await connection.run(`ATTACH '${sql(file)}' AS scanned (READ_ONLY)`);
+    const tables = (await connection.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'scanned' ORDER BY 1`)).getRowObjects().map((r) => String(r.table_name));
+    for (const table of tables) yield* tableText(connection, `SELECT * FROM scanned."${table}"`, table);
   } finally {
-    if (!existing) {
-      connection.closeSync();
-      instance!.closeSync();
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Every non-null value of a query's result, streamed chunk by chunk (DuckDB's vectors), never the whole table. */
+async function* tableText(connection: DuckDBConnection, query: string, table: string | undefined): AsyncIterable<Text> {
+  const result = await connection.stream(query);
+  const columns = result.columnNames();
+  const types = result.columnTypes().map((t) => t.toString());
+  const field = columns.map((c, i) => types[i] === 'VARCHAR' && !HASH_COLUMN.test(c));
+  let rowNumber = 0;
+  for await (const rows of result.yieldRows()) {
+    for (const row of rows) {
+      rowNumber++;
+      for (let c = 0; c < row.length; c++) {
+        const value = row[c];
+        if (value === null) continue;
+        yield { location: `${table ? `${table}.` : ''}${columns[c]} row ${rowNumber}`, text: String(value), field: field[c] };
+      }
     }
   }
 }
@@ -155,7 +174,9 @@ class PatternIndex {
   constructor(values: readonly PhiValue[]) {
     for (const v of values) {
       const key = v.value.slice(0, MIN_SCANNABLE);
-      this.buckets.set(key, [...(this.buckets.get(key) ?? []), v]);
+      const bucket = this.buckets.get(key);
+      if (bucket) bucket.push(v);
+      else this.buckets.set(key, [v]);
     }
     this.size = values.length;
   }

@@ -43,7 +43,7 @@ export function assignSplit({ lesions, previous, benchmark }: SplitInput): Split
         if (earlier) side.set(id, earlier);
         members[earlier ?? 'conflicts'].push(id);
       }
-      conflicts.push(...members.conflicts);
+      for (const id of members.conflicts) conflicts.push(id);
       straddlingGroups.push(members);
     }
   }

@@ -27,7 +27,7 @@ export class Lake {
 
   async readShard<T>(table: string, partition: string, shard: string, schema: z.ZodType<T>): Promise<T[]> {
     const file = this.shardPath(table, partition, shard);
-    return parseLines(await readFile(file, 'utf8'), file, schema);
+    return [...parseLines(await readFile(file, 'utf8'), file, schema)];
   }
 
   /** Every row of a table in the given partitions, in their order. */
@@ -38,27 +38,32 @@ export class Lake {
   /** Every row of a table (optionally one partition), in a stable order: partitions and shards sorted by name. */
   async read<T>(table: string, schema: z.ZodType<T>, partition?: string): Promise<T[]> {
     const rows: T[] = [];
+    for await (const row of this.rows(table, schema, partition)) rows.push(row);
+    return rows;
+  }
+
+  /** The rows of `read`, one at a time, reading one shard at a time: for consumers that need not hold the table. */
+  async *rows<T>(table: string, schema: z.ZodType<T>, partition?: string): AsyncIterable<T> {
     const partitions = partition ? [partition] : await listSorted(this.dir(table));
     for (const part of partitions) {
       for (const shard of await listSorted(path.join(this.dir(table), part))) {
         if (!shard.endsWith('.jsonl')) continue;
         const file = path.join(this.dir(table), part, shard);
-        rows.push(...parseLines(await readFile(file, 'utf8'), file, schema));
+        yield* parseLines(await readFile(file, 'utf8'), file, schema);
       }
     }
-    return rows;
   }
 }
 
-function parseLines<T>(text: string, file: string, schema: z.ZodType<T>): T[] {
-  return text
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line, i) => {
-      const result = schema.safeParse(JSON.parse(line));
-      if (!result.success) throw new Error(`${file} line ${i + 1}: ${result.error.issues[0]?.message}`);
-      return result.data;
-    });
+function* parseLines<T>(text: string, file: string, schema: z.ZodType<T>): Iterable<T> {
+  let lineNumber = 0;
+  for (const line of text.split('\n')) {
+    lineNumber++;
+    if (line.length === 0) continue;
+    const result = schema.safeParse(JSON.parse(line));
+    if (!result.success) throw new Error(`${file} line ${lineNumber}: ${result.error.issues[0]?.message}`);
+    yield result.data;
+  }
 }
 
 async function listSorted(dir: string): Promise<string[]> {

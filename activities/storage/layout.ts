@@ -5,7 +5,7 @@ import path from 'node:path';
  * PHI stay under `private/`; `work/` holds de-identified intermediates; `release/` what is published.
  */
 export class StorageLayout {
-  constructor(readonly root: string, private readonly releaseDir: string) {}
+  constructor(readonly root: string, readonly releaseDir: string) {}
 
   get private(): string {
     return path.join(this.root, 'private');

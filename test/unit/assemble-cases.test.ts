@@ -199,7 +199,7 @@ describe('assembleCases', () => {
     expect(out.lesions.map((l) => l.sex).sort()).toEqual(['female', 'male']);
   });
 
-  it('excludes both images of a lesion with two dermoscopic images as unpaired-lesion, plus the lesion', () => {
+  it('excludes both images of a lesion with two dermoscopic images and no clinical one as unpaired-lesion, plus the lesion', () => {
     const out = assembleCases(
       build([
         { key: 'img/a.jpg', lesionId: 'L-1', imageType: 'dermoscopic' },
@@ -217,6 +217,60 @@ describe('assembleCases', () => {
     expect(out.exclusions.filter((e) => e.entity === 'lesion')).toEqual([
       expect.objectContaining({ centre: CENTRE, stage: 'assemble', reason: 'unpaired-lesion', lesionId: 'L-1' }),
     ]);
+  });
+
+  describe('a lesion with more than one image of a type', () => {
+    const followUp = (key: string, record: Partial<PrivateRecord>, qc: Partial<ProcessedImage['qc']> = {}): ImageSpec => ({ key, lesionId: 'L-1', imageType: 'dermoscopic', record, qc });
+
+    it('keeps the lesion: releases the earliest exam and excludes the rest as not-selected, naming the chosen image', () => {
+      const out = assembleCases(
+        build([
+          { key: 'img/c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up' },
+          followUp('img/d-2024.jpg', { examDate: '2024-05-02', age: 63 }),
+          followUp('img/d-2023.jpg', { examDate: '2023-03-14' }),
+          followUp('img/d-2025.jpg', { examDate: '2025-01-09', age: 64 }),
+        ]),
+        ids,
+      );
+      expect(out.lesions).toHaveLength(1);
+      expect(out.sources.map((s) => s.record.imageKey).sort()).toEqual(['img/c.jpg', 'img/d-2023.jpg']);
+      const passedOver = imageExclusions(out.exclusions);
+      expect(passedOver.map((e) => [e.key, e.reason]).sort()).toEqual([
+        ['img/d-2024.jpg', 'not-selected'],
+        ['img/d-2025.jpg', 'not-selected'],
+      ]);
+      for (const e of passedOver) expect(e.detail).toContain('img/d-2023.jpg');
+      expect(out.selections.map((s) => [s.notSelectedKey, s.selectedKey]).sort()).toEqual([
+        ['img/d-2024.jpg', 'img/d-2023.jpg'],
+        ['img/d-2025.jpg', 'img/d-2023.jpg'],
+      ]);
+    });
+
+    it('prefers the image taken at the biopsy over an earlier one, and the sharper of two same-day images', () => {
+      const biopsy = assembleCases(
+        build([...pair('L-2'), { key: 'img/c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up' }, followUp('img/early.jpg', { examDate: '2020-01-01' }), followUp('img/biopsy.jpg', { examDate: '2023-03-14', concomitantBiopsy: true })]),
+        ids,
+      );
+      expect(biopsy.sources.map((s) => s.record.imageKey)).toContain('img/biopsy.jpg');
+      expect(biopsy.sources.map((s) => s.record.imageKey)).not.toContain('img/early.jpg');
+
+      const sharper = assembleCases(
+        build([{ key: 'img/c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up' }, followUp('img/soft.jpg', {}, { sharpness: 20 }), followUp('img/sharp.jpg', {}, { sharpness: 200 })]),
+        ids,
+      );
+      expect(sharper.sources.map((s) => s.record.imageKey).sort()).toEqual(['img/c.jpg', 'img/sharp.jpg']);
+      expect(imageExclusions(sharper.exclusions).map((e) => [e.key, e.reason])).toEqual([['img/soft.jpg', 'not-selected']]);
+    });
+
+    it('never merges two lesions sent under one id: images disagreeing on the diagnosis exclude the whole lesion', () => {
+      const out = assembleCases(
+        build([...pair('L-1'), ...pair('L-1', { record: { diagnosis: 'Basal cell carcinoma' } }).map((s) => ({ ...s, key: s.key.replace('.jpg', '-b.jpg') }))]),
+        ids,
+      );
+      expect(out.lesions).toEqual([]);
+      expect(new Set(imageExclusions(out.exclusions).map((e) => e.reason))).toEqual(new Set(['conflicting-lesion-metadata']));
+      expect(imageExclusions(out.exclusions)).toHaveLength(4);
+    });
   });
 
   it('excludes an image without a metadata row as no-usable-row', () => {

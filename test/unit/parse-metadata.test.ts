@@ -128,6 +128,28 @@ describe('parseMetadata with the vienna dialect of temporal.yml (latin1, ";", dd
     ]);
   });
 
+  it('accepts every invasion thickness interval of the official MILK10k files, and names the vocabulary to extend for others', () => {
+    const result = parseVienna(
+      ['P-1;L-1;a.jpg;klinisch;Melanom invasiv;;;;m;;;;>2.0-3.0;', 'P-2;L-2;b.jpg;klinisch;Melanom invasiv;;;;m;;;;>3.0-4.0;', 'P-3;L-3;c.jpg;klinisch;Melanom invasiv;;;;m;;;;>9.0-12.0;'],
+      ['a.jpg', 'b.jpg', 'c.jpg'],
+    );
+    expect(result.records.map((r) => r.invasionThickness)).toEqual(['>2.0-3.0', '>3.0-4.0']);
+    expect(result.exclusions).toEqual([expect.objectContaining({ entity: 'record', reason: 'unknown-value', row: 3 })]);
+    const detail = result.exclusions[0]!.detail;
+    expect(detail).toContain('Tumordicke');
+    expect(detail).toContain('>9.0-12.0');
+    expect(detail).toContain('schemas/vocabulary/milk10k-field-terms.csv');
+    expect(detail).toContain('invasion_thickness_interval');
+  });
+
+  it('names the vocabulary file and the dialect map to extend for a site no vocabulary holds', () => {
+    const result = parseVienna(['P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;Ohrläppchen;;;;'], ['a.jpg']);
+    expect(result.exclusions).toEqual([expect.objectContaining({ reason: 'unknown-value', row: 1 })]);
+    expect(result.exclusions[0]!.detail).toContain('Lokalisation');
+    expect(result.exclusions[0]!.detail).toContain('milk10k-field-terms.csv');
+    expect(result.exclusions[0]!.detail).toContain('dialect.values.site');
+  });
+
   it('accounts for every data row: records + row exclusions = data rows', () => {
     const lines = [
       'P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;', // ok

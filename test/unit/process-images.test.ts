@@ -42,7 +42,7 @@ describe('processImages', () => {
       stage('bilder/c.png', await sharp({ create: { width: 300, height: 200, channels: 3, background: '#406080' } }).png().toBuffer()),
     ];
     let done = 0;
-    const batch = await processImages(objects, layout, 2, () => done++);
+    const batch = await processImages(objects, layout, { imagesInFlight: 2, threads: 2 }, () => done++);
 
     expect(done).toBe(3);
     expect(batch.images.map((i) => i.key).sort()).toEqual(['bilder/a.jpg', 'bilder/c.png']);
@@ -69,8 +69,8 @@ describe('processImages', () => {
 
   it('gives the same result when a batch is retried, from its cache', async () => {
     const objects = [stage('x.jpg', await jpeg('#806040')), stage('y.jpg', await jpeg('#204060', 8))];
-    const first = await processImages(objects, layout, 2, () => {});
-    const again = await processImages(objects, layout, 1, () => {});
+    const first = await processImages(objects, layout, { imagesInFlight: 2, threads: 2 }, () => {});
+    const again = await processImages(objects, layout, { imagesInFlight: 1, threads: 1 }, () => {});
     expect({ images: again.images, exclusions: again.exclusions }).toEqual({ images: first.images, exclusions: first.exclusions });
     expect(first.computed).toHaveLength(2);
     expect(again.computed).toEqual([]); // nothing decoded again

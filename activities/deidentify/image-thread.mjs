@@ -1,0 +1,6 @@
+// Entry of an image pool thread: a thread starts without the main thread's TypeScript loader, so it registers tsx itself.
+import { register } from 'tsx/esm/api';
+
+register();
+const { imageTask } = await import('./image-thread.ts');
+export default imageTask;

@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import type { ProcessedImage } from '../../schemas/records.ts';
+import { measureImage } from '../qc/measure-image.ts';
+import { exists, sha256, writeFileAtomic } from '../storage/files.ts';
+import type { StorageLayout } from '../storage/layout.ts';
+import { deidentifyImage } from './deidentify-image.ts';
+import { exifFindings } from './exif-phi.ts';
+
+/** What processing one staged source image gives, before it is tied to a centre's key. */
+export type ProcessedSource = Omit<ProcessedImage, 'centre' | 'key'>;
+
+/**
+ * De-identifies one staged source image, measures it for QC, and writes its de-identified JPEG and
+ * concept input (content-addressed, so a retry writes the same files). Throws UndecodableImage for
+ * bytes no decoder accepts.
+ */
+export async function processSource(sourceSha256: string, layout: StorageLayout): Promise<ProcessedSource> {
+  const source = await readFile(layout.staged(sourceSha256));
+  const deid = await deidentifyImage(source);
+  const measured = await measureImage(deid.jpeg);
+  const deidSha256 = sha256(deid.jpeg);
+  const target = layout.deidImage(deidSha256);
+  if (!(await exists(target))) await writeFileAtomic(target, deid.jpeg);
+  await writeFileAtomic(layout.conceptInput(deidSha256), measured.conceptInput);
+  return {
+    sourceSha256,
+    deidSha256,
+    deidBytes: deid.jpeg.length,
+    orientation: deid.orientation,
+    deidPath: deid.path,
+    removedSegments: deid.removedSegments,
+    exif: exifFindings(source),
+    qc: measured.scores,
+  };
+}
