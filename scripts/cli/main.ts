@@ -27,6 +27,9 @@ const integer = (value: string) => {
   return n;
 };
 
+/** A repeatable option that also takes a comma list: `--from-milk10k a --from-milk10k b` or `--from-milk10k a,b`. */
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
+
 const program = new Command('milk')
   .description('MILK10k release pipeline: Temporal workflows that turn five centre drops into a MILK10k release')
   .showHelpAfterError();
@@ -59,16 +62,17 @@ program
   .command('synth')
   .description('generate raw centre drops (PHI, EXIF, each centre its own dialect) and a temporal.yml that builds them')
   .option('-c, --config <file>', 'config whose centres and dialects the drops follow', DEFAULT_CONFIG_FILE)
-  .option('--from-milk10k <dir>', 'spread the real lesions of an official MILK10k layout over the centres')
-  .option('--lesions <n>', 'number of lesions (default: all of --from-milk10k, else 100)', integer)
+  .option('--from-milk10k <dir>', 'spread the real lesions of an official MILK10k layout over the centres (repeatable, or a comma list: lesion ids must differ between folders)', list)
+  .option('--lesions <n>', 'number of source lesions (default: all of --from-milk10k, else 100)', integer)
+  .option('--scale <k>', 'write k copies of every source lesion: the original and k-1 new patients with cropped, mirrored, colour-jittered, re-encoded images', integer, 1)
   .option('--seed <s>', 'random seed; the same seed gives the same drops', integer, 10_000)
   .option('--out <dir>', 'output folder: <dir>/<centre>/, <dir>/temporal.yml, <dir>/synth-key.csv (private)', path.join(PROJECT, 'data', 'drops'))
   .option('--to <s3url>', 'also upload the drops to s3://bucket/prefix/<centre>/ and point <dir>/temporal.yml there (credentials: the AWS standard chain)')
   .option('--s3-endpoint <url>', 'S3-compatible endpoint for --to (default: AWS)')
   .option('--s3-region <region>', 'region for --to', 'us-east-1')
-  .action(async (opts: { config: string; fromMilk10k?: string; lesions?: number; seed: number; out: string; to?: string; s3Endpoint?: string; s3Region: string }) => {
+  .action(async (opts: { config: string; fromMilk10k?: string[]; lesions?: number; scale: number; seed: number; out: string; to?: string; s3Endpoint?: string; s3Region: string }) => {
     const to = opts.to ? { ...parseS3Url(opts.to), endpoint: opts.s3Endpoint, region: opts.s3Region } : undefined;
-    const result = await synthesise({ config: opts.config, out: path.resolve(opts.out), seed: opts.seed, lesions: opts.lesions, fromMilk10k: opts.fromMilk10k, to });
+    const result = await synthesise({ config: opts.config, out: path.resolve(opts.out), seed: opts.seed, lesions: opts.lesions, scale: opts.scale, fromMilk10k: opts.fromMilk10k, to });
     console.log(`Wrote ${result.lesions} lesions (${result.images} images) to ${result.out}: ${Object.entries(result.perCentre).map(([c, n]) => `${c} ${n}`).join(', ')}`);
     console.log(`Build them with: milk build --config ${result.config}`);
   });
@@ -90,10 +94,10 @@ program
   .command('demo')
   .description('the quick start: a dev server if none answers, an embedded worker, sample drops if absent, a build, a summary')
   .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
-  .option('--from-milk10k <dir>', 'generate the drops from a MILK10k layout instead of synthetic images')
+  .option('--from-milk10k <dir>', 'generate the drops from a MILK10k layout instead of synthetic images (repeatable, or a comma list)', list)
   .option('--lesions <n>', 'lesions to generate when drops are absent', integer, 200)
   .option('--s3', 'serve the drops from a local S3 server (SeaweedFS) started for the demo, and build from there')
-  .action(async (opts: { config: string; fromMilk10k?: string; lesions: number; s3?: boolean }) => {
+  .action(async (opts: { config: string; fromMilk10k?: string[]; lesions: number; s3?: boolean }) => {
     let loaded = loadConfig(opts.config);
     const started: { stop(): Promise<void> }[] = [];
     try {

@@ -6,6 +6,16 @@ export class Random {
     this.state = seed >>> 0;
   }
 
+  /**
+   * A generator of its own for one named item (FNV-1a of seed and key), so work done in any order or
+   * concurrently draws the same numbers as done one by one.
+   */
+  static for(seed: number, key: string): Random {
+    let hash = 0x811c9dc5 ^ (seed >>> 0);
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+    return new Random(hash);
+  }
+
   /** uniform 32-bit unsigned integer */
   uint32(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

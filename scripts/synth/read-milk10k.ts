@@ -6,8 +6,27 @@ import type { SourceLesion } from './source-lesion.ts';
 type Row = Record<string, string>;
 const readCsv = async (file: string): Promise<Row[]> => parse(await readFile(file), { columns: true, skip_empty_lines: true }) as Row[];
 
-/** Reads the official MILK10k training layout (Input folder, Metadata and Supplement CSVs). */
-export async function readMilk10k(dir: string): Promise<SourceLesion[]> {
+/**
+ * Reads one or more folders in the official MILK10k training layout (e.g. the sample and the extra
+ * lesions) as one set, sorted by lesion id. A lesion id in two folders is an error: the folders are
+ * parts of one dataset, and merging the two would make one lesion of four images.
+ */
+export async function readMilk10k(dirs: readonly string[]): Promise<SourceLesion[]> {
+  const folderOf = new Map<string, string>();
+  const lesions: SourceLesion[] = [];
+  for (const dir of dirs) {
+    for (const lesion of await readMilk10kFolder(dir)) {
+      const other = folderOf.get(lesion.lesionId);
+      if (other !== undefined) throw new Error(`lesion ${lesion.lesionId} is in both ${other} and ${dir}`);
+      folderOf.set(lesion.lesionId, dir);
+      lesions.push(lesion);
+    }
+  }
+  return lesions.sort((a, b) => (a.lesionId < b.lesionId ? -1 : 1));
+}
+
+/** One folder of the official layout (Input folder, Metadata and Supplement CSVs). */
+async function readMilk10kFolder(dir: string): Promise<SourceLesion[]> {
   const metadata = await readCsv(path.join(dir, 'MILK10k_Training_Metadata.csv'));
   const supplement = new Map((await readCsv(path.join(dir, 'MILK10k_Training_Supplement.csv'))).map((r) => [r.isic_id!, r]));
   const lesions = new Map<string, SourceLesion>();
@@ -35,5 +54,5 @@ export async function readMilk10k(dir: string): Promise<SourceLesion[]> {
     });
     lesions.set(row.lesion_id!, lesion);
   }
-  return [...lesions.values()].sort((a, b) => (a.lesionId < b.lesionId ? -1 : 1));
+  return [...lesions.values()];
 }

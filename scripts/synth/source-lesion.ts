@@ -9,6 +9,8 @@ export interface SourceLesion {
   diagnosis: string;
   confirmType: string;
   invasionThickness: string | undefined;
+  /** k > 0: the k-th transformed copy of the lesion `lesionId` (`milk synth --scale`); absent: the lesion as published */
+  copy?: number;
   images: SourceImage[];
 }
 

@@ -3,8 +3,10 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { loadConfig } from '../../schemas/config.ts';
+import { assertUniqueIds } from './local-ids.ts';
 import { Random } from './random.ts';
 import { readMilk10k } from './read-milk10k.ts';
+import { scaleCopies } from './scale-copies.ts';
 import type { SourceLesion } from './source-lesion.ts';
 import { syntheticLesions } from './synthetic-lesions.ts';
 import { uploadDrops, type S3Target } from './upload-drops.ts';
@@ -15,8 +17,12 @@ export interface SynthOptions {
   config: string;
   out: string;
   seed: number;
+  /** source lesions to take (default: all of fromMilk10k, else 100 drawn), before scaling */
   lesions?: number;
-  fromMilk10k?: string;
+  /** folders in the official MILK10k layout whose real lesions are spread over the centres */
+  fromMilk10k?: string | readonly string[];
+  /** write this many copies of every source lesion (see scale-copies.ts); default 1 */
+  scale?: number;
   /** also upload the drops to this S3 address and point the written config at it */
   to?: S3Target;
 }
@@ -39,8 +45,12 @@ const CENTRE_WEIGHTS = [0.3, 0.22, 0.2, 0.16, 0.12];
 export async function synthesise(options: SynthOptions): Promise<SynthResult> {
   const loaded = loadConfig(options.config);
   const random = new Random(options.seed);
-  const all: SourceLesion[] = options.fromMilk10k ? random.shuffle(await readMilk10k(options.fromMilk10k)) : syntheticLesions(options.lesions ?? 100, random);
-  const lesions = all.slice(0, options.lesions ?? all.length);
+  const folders = [options.fromMilk10k ?? []].flat();
+  const all: SourceLesion[] = folders.length > 0 ? random.shuffle(await readMilk10k(folders)) : syntheticLesions(options.lesions ?? 100, random);
+  const sources = all.slice(0, options.lesions ?? all.length);
+  const scale = options.scale ?? 1;
+  // Shuffled again so that a lesion's copies, new patients, spread over the centres like any other lesion.
+  const lesions = scale === 1 ? sources : random.shuffle(scaleCopies(sources, scale, options.seed));
   const centres = loaded.config.centres;
   const weights = centres.map((_, i) => CENTRE_WEIGHTS[i % CENTRE_WEIGHTS.length]!);
   const total = weights.reduce((a, b) => a + b, 0);
@@ -58,6 +68,7 @@ export async function synthesise(options: SynthOptions): Promise<SynthResult> {
     key.push(...(await writeCentreDrop(centre, i, share, folder, random)));
     perCentre[centre.id] = share.length;
   }
+  assertUniqueIds(key);
   await writeFile(path.join(options.out, 'synth-key.csv'), stringify(key, { header: true, record_delimiter: '\n' }));
 
   const raw = parseYaml(await readFile(options.config, 'utf8')) as { storage?: { root?: string }; centres: { id: string; source: Record<string, unknown> }[] };

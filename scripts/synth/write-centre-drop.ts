@@ -2,13 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { addDays, format, subYears } from 'date-fns';
+import pMap from 'p-map';
 import sharp from 'sharp';
 import type { Centre } from '../../schemas/config.ts';
 import type { Dialect, DialectColumns, ValueMapField } from '../../schemas/dialect.ts';
 import { CENTRE_STYLES, FIRST_NAMES, LAST_NAMES } from './centre-style.ts';
 import { buildExifApp1, insertApp1, type CameraExif } from './exif.ts';
+import { LocalIds } from './local-ids.ts';
 import type { Random } from './random.ts';
-import type { SourceLesion } from './source-lesion.ts';
+import type { SourceImage, SourceLesion } from './source-lesion.ts';
 
 /** One row of the generator's private answer key: which source image became which file of which centre. */
 export interface SynthKeyRow {
@@ -22,6 +24,8 @@ export interface SynthKeyRow {
   exam_date: string;
   source_lesion_id: string;
   source_isic_id: string;
+  /** 0: the source image as published; k > 0: its k-th transformed copy (`milk synth --scale`) */
+  copy: number;
   image_type: string;
 }
 
@@ -34,6 +38,17 @@ interface DropRow {
   values: Record<keyof DialectColumns, string | undefined>;
 }
 
+/** An image the drop will hold, decided before any pixels are read. */
+interface PlannedImage {
+  file: string;
+  image: SourceImage;
+  orientation: number;
+  exif: Omit<CameraExif, 'orientation'>;
+}
+
+/** Images loaded, transformed and written at once: enough to keep both cores busy, few enough to hold little. */
+const WRITE_CONCURRENCY = 3;
+
 /**
  * Writes a centre's drop the way that centre exports: its dialect (layout, columns, delimiter,
  * encoding, dates, local wording) applied in reverse, its id and filename habits, and camera EXIF
@@ -44,13 +59,14 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
   const { dialect } = centre;
   const rows: DropRow[] = [];
   const key: SynthKeyRow[] = [];
+  const planned: PlannedImage[] = [];
+  const ids = new LocalIds(style, random);
   const used = new Set<string>();
   // A centre may get no lesions; its drop is then an empty folder, not a missing one (a sidecar drop writes no metadata file).
   await mkdir(folder, { recursive: true });
 
   for (const [n, lesion] of lesions.entries()) {
-    const patientId = style.patientId(random, n);
-    const lesionId = style.lesionId(random, patientId, 1);
+    const { patientId, lesionId } = ids.next(n);
     const first = random.pick(FIRST_NAMES);
     const last = random.pick(LAST_NAMES);
     const age = lesion.ageApprox === undefined ? undefined : Math.max(0, lesion.ageApprox + random.int(lesion.ageApprox >= 85 ? 0 : -2, 2));
@@ -62,12 +78,17 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
       while (used.has(file.toLowerCase())) file = file.replace(/(\.[^.]+)$/, `_${random.digits(2)}$1`);
       used.add(file.toLowerCase());
       const orientation = random.next() < 0.15 ? random.pick([3, 6, 8]) : 1;
-      await writeImage(path.join(folder, file), await image.load(), orientation, {
-        ...style.camera,
-        artist: `Dr. ${random.pick(LAST_NAMES)}`,
-        imageDescription: `${last}, ${first} ${patientId}`,
-        dateTimeOriginal: `${format(examDate, 'yyyy:MM:dd')} ${String(random.int(8, 17)).padStart(2, '0')}:${String(random.int(0, 59)).padStart(2, '0')}:00`,
-        gps: { latitude: style.gps.latitude + (random.next() - 0.5) * 0.01, longitude: style.gps.longitude + (random.next() - 0.5) * 0.01 },
+      planned.push({
+        file,
+        image,
+        orientation,
+        exif: {
+          ...style.camera,
+          artist: `Dr. ${random.pick(LAST_NAMES)}`,
+          imageDescription: `${last}, ${first} ${patientId}`,
+          dateTimeOriginal: `${format(examDate, 'yyyy:MM:dd')} ${String(random.int(8, 17)).padStart(2, '0')}:${String(random.int(0, 59)).padStart(2, '0')}:00`,
+          gps: { latitude: style.gps.latitude + (random.next() - 0.5) * 0.01, longitude: style.gps.longitude + (random.next() - 0.5) * 0.01 },
+        },
       });
       const values: DropRow['values'] = {
         patientId,
@@ -85,14 +106,17 @@ export async function writeCentreDrop(centre: Centre, position: number, lesions:
         confirmType: local(centre, 'confirmType', lesion.confirmType),
         invasionThickness: lesion.invasionThickness,
         manipulation: local(centre, 'manipulation', image.manipulation),
+        concomitantBiopsy: undefined,
       };
       rows.push({ file, values });
       key.push({
         centre: centre.id, file, patient_id: patientId, local_lesion_id: lesionId, patient_name: values.patientName!,
-        birth_date: values.birthDate ?? '', exam_date: values.examDate ?? '', source_lesion_id: lesion.lesionId, source_isic_id: image.isicId, image_type: image.imageType,
+        birth_date: values.birthDate ?? '', exam_date: values.examDate ?? '', source_lesion_id: lesion.lesionId, source_isic_id: image.isicId, copy: lesion.copy ?? 0, image_type: image.imageType,
       });
     }
   }
+  // Every random draw is made above, in order, so writing concurrently keeps the drop the same for a seed.
+  await pMap(planned, async ({ file, image, orientation, exif }) => writeImage(path.join(folder, file), await image.load(), orientation, exif), { concurrency: WRITE_CONCURRENCY });
   await writeMetadata(dialect, rows, folder);
   return key;
 }
