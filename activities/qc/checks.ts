@@ -30,9 +30,11 @@ export const QC_CHECKS: readonly QcCheck[] = [
   { name: 'too-light', describe: '1 - 5th percentile of perceived brightness (cleanvision light)', score: (s) => s.light, fails: below, threshold: CLEANVISION_DEFAULTS.light, action: 'exclude' },
   { name: 'low-information', describe: 'min(1, 0.1 x histogram entropy) (cleanvision low_information)', score: (s) => s.lowInformation, fails: below, threshold: CLEANVISION_DEFAULTS.lowInformation, action: 'exclude' },
   // Not cleanvision's blurry score: the variance of the Laplacian of the luma at half resolution
-  // (where JPEG block noise no longer masks blur). On the 2,000 MILK10k sample images the lowest is 6.9;
-  // copies of 500 of them blurred with sigma 6 score at most 5.4: all caught, no real image excluded.
-  { name: 'blurry', describe: 'variance of the Laplacian of the half-resolution luma', score: (s) => s.sharpness, fails: below, threshold: 6, action: 'exclude' },
+  // (where JPEG block noise no longer masks blur). On all 6,000 shared MILK10k images the lowest is 5.28
+  // (two score under 6, the earlier threshold); MILK10k released them all, so the default sits below.
+  // Sigma-6 blurred copies of real images score 3.2 median, 5.4 at p99: most, not all, are caught
+  // (`npm run bench` prints both figures). Soft real close-ups and blurred sharp ones overlap on this score.
+  { name: 'blurry', describe: 'variance of the Laplacian of the half-resolution luma', score: (s) => s.sharpness, fails: below, threshold: 5, action: 'exclude' },
   { name: 'grayscale', describe: 'fraction of pixels whose channels differ by at most 2 levels', score: (s) => s.grayscale, fails: atLeast, threshold: CLEANVISION_DEFAULTS.grayscale, action: 'exclude' },
   // Skin is never neutral, so a cast is only meaningful against a calibrated threshold: off by default.
   { name: 'colour-cast', describe: 'CIELAB distance of the mean chromaticity from neutral', score: (s) => s.colourCast, fails: atLeast, threshold: 45, action: 'off' },

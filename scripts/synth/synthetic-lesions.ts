@@ -1,5 +1,4 @@
 import sharp from 'sharp';
-import { SITES } from '../../schemas/records.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { Random } from './random.ts';
 import type { SourceLesion } from './source-lesion.ts';
@@ -19,7 +18,7 @@ export function syntheticLesions(count: number, random: Random): SourceLesion[] 
       ageApprox: random.next() < 0.02 ? undefined : random.int(4, 17) * 5,
       sex: random.pick(['male', 'female']),
       skinTone: random.int(1, 5),
-      site: random.pick(SITES.slice(0, 5)),
+      site: random.pick(vocabulary().fieldValues('site').slice(0, 5)),
       diagnosis,
       confirmType: random.next() < 0.95 ? 'histopathology' : 'single contributor clinical assessment',
       invasionThickness: diagnosis === 'Melanoma Invasive' ? random.pick(['<0.8', '>0.8-1.0', '>1.0-2.0']) : undefined,

@@ -66,6 +66,26 @@ describe('leak scan', () => {
     ]);
   });
 
+  it('scans a release with more than 200,000 table cells, streaming, and finds a value in its last row', async () => {
+    const dir = release({});
+    const rows = 45_000;
+    const instance = await DuckDBInstance.create(path.join(dir, 'big.duckdb'));
+    const connection = await instance.connect();
+    // five columns of 45,000 rows: 225,000 cells in the DuckDB file, as many again in the Parquet copy
+    await connection.run(
+      `CREATE TABLE images AS SELECT 'ISIC_' || lpad(range::VARCHAR, 7, '0') AS isic_id, 'IL_' || lpad((range // 2)::VARCHAR, 7, '0') AS lesion_id, range * 0.001 AS score, ` +
+        `CASE WHEN range = ${rows - 1} THEN 'Martinez, Sofia' ELSE 'dermoscopic' END AS image_type, md5(range::VARCHAR) AS sha256 FROM range(${rows})`,
+    );
+    await connection.run(`COPY images TO '${path.join(dir, 'images.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 4096)`);
+    connection.closeSync();
+    instance.closeSync();
+    const scan = await scanForLeaks(dir, PHI);
+    expect(scan.hits).toEqual([
+      { file: 'big.duckdb', location: `images.image_type row ${rows}`, kind: 'name' },
+      { file: 'images.parquet', location: `image_type row ${rows}`, kind: 'name' },
+    ]);
+  });
+
   it('does not match an id inside a longer number, a decimal or a public id', async () => {
     const dir = release({ 'a.csv': 'isic_id,score,other\nISIC_4711235x,0.12345,947112356\nIL_1,0.912345,12345.5\n' });
     const scan = await scanForLeaks(dir, PHI);
