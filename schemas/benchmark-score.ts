@@ -103,6 +103,66 @@ const ScoredLesions = z.object({
 export const BenchmarkMetrics = OfficialMetrics(Metric).extend(ScoredLesions.shape);
 export type BenchmarkMetrics = z.infer<typeof BenchmarkMetrics>;
 
+/** A percentile bootstrap interval; null when the metric is undefined in every resample. */
+export const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
+export type Interval = z.infer<typeof Interval>;
+
+/** Bootstrap intervals of every official metric, in the official layout; lesions are the resampled unit. */
+export const MetricIntervals = OfficialMetrics(Interval).extend({
+  level: z.number(),
+  resamples: z.number().int().positive(),
+  seed: z.number().int(),
+});
+export type MetricIntervals = z.infer<typeof MetricIntervals>;
+
+/** A set of lesions scored: the official metrics, and their intervals unless the bootstrap was turned off. */
+export const ScoredSet = BenchmarkMetrics.extend({ intervals: MetricIntervals.nullable() });
+export type ScoredSet = z.infer<typeof ScoredSet>;
+
+/** The lesion attributes subgroups are formed by. */
+export const SUBGROUP_ATTRIBUTES = ['centre', 'skin_tone', 'sex', 'age_band', 'image_type'] as const;
+export type SubgroupAttribute = (typeof SUBGROUP_ATTRIBUTES)[number];
+
+/** What the release records about a benchmark lesion, for subgroups; null where it is unknown. */
+export const LesionAttributes = z.object({
+  lesion_id: LesionId,
+  centre: z.string(),
+  skin_tone_class: z.number().int().nullable(),
+  sex: z.string().nullable(),
+  age_approx: z.number().int().nullable(),
+  /** the types of the lesion's images, sorted */
+  image_types: z.array(z.string()),
+});
+export type LesionAttributes = z.infer<typeof LesionAttributes>;
+
+export const Subgroup = ScoredSet.extend({ attribute: z.enum(SUBGROUP_ATTRIBUTES), value: z.string() });
+export type Subgroup = z.infer<typeof Subgroup>;
+
+/**
+ * Two sets of predictions on the same lesions: the difference in macro Dice (a - b), its bootstrap
+ * interval, and the two-sided p-value of a paired permutation test (each lesion's two predictions
+ * swapped at random).
+ */
+export const PairedComparison = z.object({
+  a: z.string(),
+  b: z.string(),
+  lesions: z.number().int().positive(),
+  a_overall: z.number(),
+  b_overall: z.number(),
+  difference: z.number(),
+  interval: Interval,
+  p_value: z.number().min(0).max(1),
+  level: z.number(),
+  resamples: z.number().int().positive(),
+  seed: z.number().int(),
+});
+export type PairedComparison = z.infer<typeof PairedComparison>;
+
 /** What `milk benchmark score --json` prints. */
-export const ScoreReport = BenchmarkMetrics;
+export const ScoreReport = ScoredSet.extend({
+  /** subgroups by each attribute's values; absent when no lesion attributes were found */
+  subgroups: z.array(Subgroup).optional(),
+  /** `--compare`: these predictions (a) against another file's (b) */
+  comparison: PairedComparison.optional(),
+});
 export type ScoreReport = z.infer<typeof ScoreReport>;

@@ -1,19 +1,27 @@
-import { CLASS_METRICS, type BenchmarkMetrics, type ScoreReport } from '../../schemas/benchmark-score.ts';
+import { CLASS_METRICS, type BenchmarkMetrics, type Interval, type PairedComparison, type ScoredSet, type ScoreReport, type Subgroup } from '../../schemas/benchmark-score.ts';
 import { CLASSES } from '../../schemas/release.ts';
 
-/** A score report for a terminal: the headline, a table per class with the macro averages, then the arg-max confusion matrix. */
+/**
+ * A score report for a terminal: the headline, a table per class with the macro averages, the
+ * arg-max confusion matrix, then intervals, subgroups and the comparison when there are any.
+ */
 export function formatScore(report: ScoreReport): string {
-  return formatMetrics(report).join('\n');
+  return [
+    ...formatMetrics(report),
+    ...(report.intervals ? ['', ...intervalTable(report)] : []),
+    ...(report.subgroups ? ['', ...subgroupTable(report.subgroups)] : []),
+    ...(report.comparison ? ['', comparisonLine(report.comparison)] : []),
+  ].join('\n');
 }
 
-function formatMetrics(metrics: BenchmarkMetrics): string[] {
+function formatMetrics(metrics: ScoredSet): string[] {
   const present = CLASSES.length - metrics.absent_classes.length;
   const absent = metrics.absent_classes.length > 0 ? `; absent from the ground truth: ${metrics.absent_classes.join(', ')}` : '';
   const undecided = metrics.undecided > 0 ? ` (${metrics.undecided} lesion(s) with a tied top probability count as wrong)` : '';
   return [
     `${metrics.lesions} lesions scored, ${present} of ${CLASSES.length} classes present${absent}`,
-    `macro Dice (p > 0.5)  ${metric(metrics.overall)}`,
-    `balanced accuracy     ${metric(metrics.aggregate.balanced_accuracy)}${undecided}`,
+    `macro Dice (p > 0.5)  ${metric(metrics.overall)}${withInterval(metrics.intervals?.overall)}`,
+    `balanced accuracy     ${metric(metrics.aggregate.balanced_accuracy)}${withInterval(metrics.intervals?.aggregate.balanced_accuracy)}${undecided}`,
     '',
     ...classTable(metrics),
     '',
@@ -34,6 +42,51 @@ function classTable(metrics: BenchmarkMetrics): string[] {
     ['macro'.padEnd(width), cell(''), cell(''), ...CLASS_METRICS.map((m) => cell(metric(metrics.macro_average[m])))].join(' '),
   ];
 }
+
+/** The per-class metrics whose intervals the terminal shows; `--json` and `--html` have them all. */
+const INTERVAL_COLUMNS = ['dice', 'sensitivity', 'specificity', 'auc'] as const;
+
+function intervalTable({ intervals }: ScoredSet): string[] {
+  if (!intervals) return [];
+  const width = Math.max(...CLASSES.map((c) => c.length), 'macro'.length);
+  const cell = (text: string) => text.padStart(17);
+  return [
+    `${intervals.level * 100}% bootstrap intervals (${intervals.resamples} lesion-level resamples, seed ${intervals.seed})`,
+    ['class'.padEnd(width), ...INTERVAL_COLUMNS.map(cell)].join(' '),
+    ...CLASSES.map((c) => [c.padEnd(width), ...INTERVAL_COLUMNS.map((m) => cell(interval(intervals.per_category[m][c])))].join(' ')),
+    ['macro'.padEnd(width), ...INTERVAL_COLUMNS.map((m) => cell(interval(intervals.macro_average[m])))].join(' '),
+  ];
+}
+
+function subgroupTable(subgroups: readonly Subgroup[]): string[] {
+  const valueWidth = Math.max(...subgroups.map((s) => `${s.attribute} ${s.value}`.length), 'subgroup'.length);
+  const cell = (text: string, width = 27) => text.padStart(width);
+  return [
+    'subgroups (classes absent from a subgroup are left out of its averages)',
+    ['subgroup'.padEnd(valueWidth), cell('lesions', 7), cell('classes', 7), cell('macro Dice'), cell('balanced accuracy'), cell('macro AUC')].join(' '),
+    ...subgroups.map((s) =>
+      [
+        `${s.attribute} ${s.value}`.padEnd(valueWidth),
+        cell(String(s.lesions), 7),
+        cell(String(CLASSES.length - s.absent_classes.length), 7),
+        cell(`${metric(s.overall)}${withInterval(s.intervals?.overall)}`),
+        cell(`${metric(s.aggregate.balanced_accuracy)}${withInterval(s.intervals?.aggregate.balanced_accuracy)}`),
+        cell(`${metric(s.macro_average.auc)}${withInterval(s.intervals?.macro_average.auc)}`),
+      ].join(' '),
+    ),
+  ];
+}
+
+function comparisonLine(c: PairedComparison): string {
+  return (
+    `paired comparison over ${c.lesions} lesions: macro Dice ${c.a} ${metric(c.a_overall)} - ${c.b} ${metric(c.b_overall)} = ${signed(c.difference)}` +
+    ` (${c.level * 100}% CI ${interval(c.interval, signed)}, ${c.resamples} resamples), p = ${c.p_value.toFixed(4)} (paired permutation test, ${c.resamples} permutations, seed ${c.seed})`
+  );
+}
+
+const signed = (value: number) => (value >= 0 ? `+${value.toFixed(4)}` : value.toFixed(4));
+const interval = (value: Interval | undefined, format: (v: number) => string = (v) => v.toFixed(4)) => (value ? `${format(value.low)} to ${format(value.high)}` : '-');
+const withInterval = (value: Interval | undefined) => (value ? ` [${interval(value)}]` : '');
 
 /** Four decimals; `-` for a metric that is undefined. */
 function metric(value: number | null): string {

@@ -40,7 +40,10 @@ function cumulativeCounts(positive: readonly boolean[], scores: readonly number[
 
 /** The ROC curve with every threshold (scikit-learn's `drop_intermediate=False`), from (0, 0); needs positives and negatives. */
 export function rocCurve(positive: readonly boolean[], scores: readonly number[]): RocPoint[] {
-  const counts = cumulativeCounts(positive, scores);
+  return curveOf(cumulativeCounts(positive, scores));
+}
+
+function curveOf(counts: readonly { threshold: number; tps: number; fps: number }[]): RocPoint[] {
   const { tps: p, fps: n } = counts.at(-1)!;
   // The official scorer writes the threshold above every score (scikit-learn's +inf) as 1.
   return [{ threshold: 1, fpr: 0, tpr: 0 }, ...counts.map((c) => ({ threshold: c.threshold, fpr: c.fps / n, tpr: c.tps / p }))];
@@ -52,7 +55,7 @@ export function rankingMetrics(positive: readonly boolean[], scores: readonly nu
   // Average precision needs positives only; with no negatives every threshold has precision 1.
   const ap = p === 0 ? null : counts.reduce((sum, c, k) => sum + ((c.tps - (counts[k - 1]?.tps ?? 0)) / p) * (c.tps / (c.tps + c.fps)), 0);
   if (p === 0 || n === 0) return { auc: null, auc_sens_80: null, ap };
-  const curve = rocCurve(positive, scores);
+  const curve = curveOf(counts);
   return { auc: trapezoid(curve), auc_sens_80: partialAuc(curve, PARTIAL_AUC_SENSITIVITY), ap };
 }
 

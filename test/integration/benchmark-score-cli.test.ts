@@ -10,14 +10,15 @@ import { StorageLayout } from '../../activities/storage/layout.ts';
 import { ScoreReport } from '../../schemas/benchmark-score.ts';
 import { BENCHMARK_TRUTH_FILES, CLASSES } from '../../schemas/release.ts';
 import { REPO_CONFIG_FILE } from '../helpers/config.ts';
-import { lesion } from '../helpers/release-fixture.ts';
+import { writeBenchmarkRelease } from '../helpers/benchmark-release.ts';
+import { image, lesion } from '../helpers/release-fixture.ts';
 
 const MILK = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'milk.mjs');
 const OTHER_CLASSES = 'AKIEC,BCC,BEN_OTH,BKL,DF,INF,MAL_OTH,SCCKA,VASC';
 
 let root: string;
 let config: string;
-beforeAll(() => {
+beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'milk-benchmark-cli-'));
   config = path.join(root, 'temporal.yml');
   writeFileSync(config, stringifyYaml({ ...parseYaml(readFileSync(REPO_CONFIG_FILE, 'utf8')), storage: { root: path.join(root, 'data') } }));
@@ -26,11 +27,21 @@ beforeAll(() => {
   mkdirSync(truthDir, { recursive: true });
   const lesions = ['Melanoma Invasive', 'Melanoma in situ', 'Nevus', 'Nevus'].map((d, i) => lesion(`IL_000000${i + 1}`, d));
   writeFileSync(path.join(truthDir, BENCHMARK_TRUTH_FILES.groundTruth), groundTruthCsv({ lesions }));
+  // The release's description of the same lesions, for subgroups: lesions 3 and 4 from another centre.
+  const described = lesions.map((l, i) => (i >= 2 ? { ...l, centre: 'brisbane' } : l));
+  await writeBenchmarkRelease(new StorageLayout(path.join(root, 'data'), 'release').release, described, described.map((l, i) => image(`ISIC_000000${i + 1}`, l.lesion_id, 'dermoscopic')));
   // Lesion 2 (MEL) is predicted DF; MEL probabilities 0.8, 0.3 | 0.3, 0.1; NV 0.2, 0.2 | 0.7, 0.9.
   writeFileSync(path.join(root, 'predictions.csv'), [
     `lesion_id,MEL,NV,${OTHER_CLASSES}`,
     'IL_0000001,0.8,0.2,0,0,0,0,0,0,0,0,0',
     'IL_0000002,0.3,0.2,0,0,0,0,0.5,0,0,0,0',
+    'IL_0000003,0.3,0.7,0,0,0,0,0,0,0,0,0',
+    'IL_0000004,0.1,0.9,0,0,0,0,0,0,0,0,0',
+  ].join('\n'));
+  writeFileSync(path.join(root, 'bad-at-mel.csv'), [
+    `lesion_id,MEL,NV,${OTHER_CLASSES}`,
+    'IL_0000001,0.2,0.8,0,0,0,0,0,0,0,0,0',
+    'IL_0000002,0.3,0.7,0,0,0,0,0,0,0,0,0',
     'IL_0000003,0.3,0.7,0,0,0,0,0,0,0,0,0',
     'IL_0000004,0.1,0.9,0,0,0,0,0,0,0,0,0',
   ].join('\n'));
@@ -52,7 +63,7 @@ const expected = { overall: (2 / 3 + 1) / 2, balancedAccuracy: (1 / 2 + 2 / 2) /
 
 describe('milk benchmark score', () => {
   it('prints the headline, a row per class and the macro averages, scored against the ground truth under the storage root', async () => {
-    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config);
+    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--bootstrap', '0');
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines.slice(0, 3)).toEqual([
@@ -76,6 +87,22 @@ describe('milk benchmark score', () => {
     expect(report.macro_average.auc).toBe(expected.macroAuc);
     expect(report.per_category.dice.DF).toBeNull();
     expect(report.confusion_matrix.counts[CLASSES.indexOf('MEL')]![CLASSES.indexOf('DF')]).toBe(1);
+  });
+
+  it('adds bootstrap intervals, subgroups from the release, and a paired comparison with --compare', async () => {
+    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--compare', path.join(root, 'bad-at-mel.csv'), '--bootstrap', '200', '--seed', '3', '--json');
+    expect(code).toBe(0);
+    const report = ScoreReport.parse(JSON.parse(stdout));
+    expect(report.intervals).toMatchObject({ resamples: 200, seed: 3, level: 0.95 });
+    expect(report.intervals!.overall!.low).toBeLessThanOrEqual(report.overall!);
+    expect(report.subgroups!.filter((s) => s.attribute === 'centre').map((s) => [s.value, s.lesions])).toEqual([['brisbane', 2], ['vienna', 2]]);
+    // The other file misses both MEL lesions: MEL Dice 0, NV Dice 2·2/(2·2 + 2).
+    expect(report.comparison).toMatchObject({ a: path.join(root, 'predictions.csv'), b: path.join(root, 'bad-at-mel.csv'), lesions: 4, resamples: 200, seed: 3 });
+    expect(report.comparison!.difference).toBeCloseTo(expected.overall - (0 + 4 / 6) / 2, 15);
+    const text = (await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--compare', path.join(root, 'bad-at-mel.csv'), '--bootstrap', '200')).stdout;
+    expect(text).toMatch(/^macro Dice \(p > 0\.5\)  0\.8333 \[\d\.\d{4} to \d\.\d{4}\]$/m);
+    expect(text).toMatch(/^centre vienna +2 +1 +0\.6667 \[/m);
+    expect(text).toMatch(/^paired comparison over 4 lesions: macro Dice .* = \+0\.5000 \(95% CI .*\), p = \d\.\d{4} \(paired permutation test, 200 permutations, seed 1\)$/m);
   });
 
   it('scores against another ground truth with --truth', async () => {
