@@ -158,11 +158,38 @@ export const PairedComparison = z.object({
 });
 export type PairedComparison = z.infer<typeof PairedComparison>;
 
+/** One reader of a reader study, scored on the lesions they read, beside the model on the same lesions. */
+export const ReaderScore = z.object({
+  reader: z.string(),
+  file: z.string(),
+  /** the lesions the reader read, in ground-truth order: they are scored on these alone */
+  lesion_ids: z.array(z.string()),
+  /** the benchmark lesions the reader did not read */
+  unread_lesion_ids: z.array(z.string()),
+  metrics: ScoredSet,
+  /** the model's official metrics on the reader's lesions */
+  model: BenchmarkMetrics,
+  /** model (a) against reader (b), on the reader's lesions */
+  model_vs_reader: PairedComparison,
+});
+export type ReaderScore = z.infer<typeof ReaderScore>;
+
+export const ReaderStudy = z.object({
+  readers: z.array(ReaderScore).min(1),
+  /** means over readers, each reader's figure taken on their own lesions */
+  reader_mean: z.object({ overall: z.number(), balanced_accuracy: z.number(), model_overall: z.number() }),
+  /** the mean over readers of (model - reader) macro Dice; lesions resampled and permuted over the union of the readers' lesions */
+  model_vs_readers: PairedComparison,
+});
+export type ReaderStudy = z.infer<typeof ReaderStudy>;
+
 /** What `milk benchmark score --json` prints. */
 export const ScoreReport = ScoredSet.extend({
   /** subgroups by each attribute's values; absent when no lesion attributes were found */
   subgroups: z.array(Subgroup).optional(),
   /** `--compare`: these predictions (a) against another file's (b) */
   comparison: PairedComparison.optional(),
+  /** `--reader`: human readers against the model */
+  reader_study: ReaderStudy.optional(),
 });
 export type ScoreReport = z.infer<typeof ScoreReport>;

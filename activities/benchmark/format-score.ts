@@ -1,4 +1,4 @@
-import { CLASS_METRICS, type BenchmarkMetrics, type Interval, type PairedComparison, type ScoredSet, type ScoreReport, type Subgroup } from '../../schemas/benchmark-score.ts';
+import { CLASS_METRICS, type BenchmarkMetrics, type Interval, type PairedComparison, type ReaderScore, type ReaderStudy, type ScoredSet, type ScoreReport, type Subgroup } from '../../schemas/benchmark-score.ts';
 import { CLASSES } from '../../schemas/release.ts';
 
 /**
@@ -11,6 +11,7 @@ export function formatScore(report: ScoreReport): string {
     ...(report.intervals ? ['', ...intervalTable(report)] : []),
     ...(report.subgroups ? ['', ...subgroupTable(report.subgroups)] : []),
     ...(report.comparison ? ['', comparisonLine(report.comparison)] : []),
+    ...(report.reader_study ? ['', ...readerLines(report.reader_study)] : []),
   ].join('\n');
 }
 
@@ -82,6 +83,44 @@ function comparisonLine(c: PairedComparison): string {
     `paired comparison over ${c.lesions} lesions: macro Dice ${c.a} ${metric(c.a_overall)} - ${c.b} ${metric(c.b_overall)} = ${signed(c.difference)}` +
     ` (${c.level * 100}% CI ${interval(c.interval, signed)}, ${c.resamples} resamples), p = ${c.p_value.toFixed(4)} (paired permutation test, ${c.resamples} permutations, seed ${c.seed})`
   );
+}
+
+/** A reader's unread lesions are named when they are few; `--json` lists the lesions each reader read. */
+const NAMED_UNREAD = 10;
+
+function readerLines(study: ReaderStudy): string[] {
+  const width = Math.max(...study.readers.map((r) => r.reader.length), 'reader mean'.length, 'reader'.length);
+  const cell = (text: string, w = 27) => text.padStart(w);
+  return [
+    'readers (each scored on the lesions they read; the model on the same lesions)',
+    ['reader'.padEnd(width), cell('lesions', 7), cell('macro Dice'), cell('balanced accuracy', 17), cell('model macro Dice', 16), cell('model - reader'), cell('p', 6)].join(' '),
+    ...study.readers.map((r) =>
+      [
+        r.reader.padEnd(width),
+        cell(String(r.metrics.lesions), 7),
+        cell(`${metric(r.metrics.overall)}${withInterval(r.metrics.intervals?.overall)}`),
+        cell(metric(r.metrics.aggregate.balanced_accuracy), 17),
+        cell(metric(r.model.overall), 16),
+        cell(`${signed(r.model_vs_reader.difference)} [${interval(r.model_vs_reader.interval, signed)}]`),
+        cell(r.model_vs_reader.p_value.toFixed(4), 6),
+      ].join(' '),
+    ),
+    [
+      'reader mean'.padEnd(width),
+      cell('', 7),
+      cell(metric(study.reader_mean.overall)),
+      cell(metric(study.reader_mean.balanced_accuracy), 17),
+      cell(metric(study.reader_mean.model_overall), 16),
+      cell(`${signed(study.model_vs_readers.difference)} [${interval(study.model_vs_readers.interval, signed)}]`),
+      cell(study.model_vs_readers.p_value.toFixed(4), 6),
+    ].join(' '),
+    ...study.readers.filter((r) => r.unread_lesion_ids.length > 0).map(unreadLine),
+  ];
+}
+
+function unreadLine({ reader, lesion_ids, unread_lesion_ids: unread }: ReaderScore): string {
+  const which = unread.length <= NAMED_UNREAD ? `: ${unread.join(', ')}` : ' (--json lists the lesions each reader read)';
+  return `${reader} read ${lesion_ids.length} of ${lesion_ids.length + unread.length} lesions; not read ${unread.length}${which}`;
 }
 
 const signed = (value: number) => (value >= 0 ? `+${value.toFixed(4)}` : value.toFixed(4));

@@ -12,6 +12,12 @@ export interface ScoringCases {
   probabilities: number[][];
 }
 
+/** Named predictions: the name is how the report refers to them (the file, or a reader id). */
+export interface NamedPredictions {
+  name: string;
+  rows: readonly PredictionRow[];
+}
+
 /** Pairs each ground-truth lesion with its prediction; `predictions` must hold every lesion of `truth` (checked by `readPredictions`). */
 export function toCases(truth: readonly LesionTruth[], predictions: readonly PredictionRow[]): ScoringCases {
   const byLesion = new Map(predictions.map((p) => [p.lesion_id, p]));

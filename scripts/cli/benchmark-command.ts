@@ -16,6 +16,7 @@ interface ScoreOptions {
   bootstrap: number;
   seed: number;
   compare?: string;
+  reader: { name: string; file: string }[];
   json?: boolean;
 }
 
@@ -32,18 +33,20 @@ export function benchmarkCommand(): Command {
     .option('--bootstrap <resamples>', 'lesion-level bootstrap resamples for the 95% intervals (and permutations for --compare); 0 for none', count, 1000)
     .option('--seed <n>', 'seed of the bootstrap and the permutations', count, 1)
     .option('--compare <predictions>', 'a second predictions CSV: the difference in macro Dice, its interval and a paired permutation p-value')
+    .option('--reader <name=file>', 'a reader\'s diagnoses (one-hot or probabilities, same columns), on all or some lesions; repeat for each reader', reader, [])
     .option('--json', 'print the score report as one JSON object')
     .action(async (predictionsFile: string, opts: ScoreOptions) => {
       const truth = await readGroundTruth(opts.truth ?? groundTruthFile(opts.config));
       const releaseDir = opts.release ?? (opts.truth ? undefined : releaseFolder(opts.config));
       const attributes = releaseDir ? await readLesionAttributes(releaseDir) : null;
       if (releaseDir && !attributes) console.error(`no subgroups: ${releaseDir} holds no ${ATTRIBUTE_FILES.lesions} and ${ATTRIBUTE_FILES.images}`);
-      if (opts.compare && opts.bootstrap === 0) throw new InvalidArgumentError('--compare needs --bootstrap above 0: its interval and p-value come from resamples');
+      if ((opts.compare || opts.reader.length > 0) && opts.bootstrap === 0) throw new InvalidArgumentError('--compare and --reader need --bootstrap above 0: their intervals and p-values come from resamples');
       const report = buildScoreReport({
         truth,
         predictions: { name: predictionsFile, rows: await readPredictions(predictionsFile, truth) },
         attributes,
         compare: opts.compare ? { name: opts.compare, rows: await readPredictions(opts.compare, truth) } : undefined,
+        readers: await Promise.all(opts.reader.map(async ({ name, file }) => ({ name, file, rows: await readPredictions(file, truth, { subset: true }) }))),
         bootstrap: opts.bootstrap > 0 ? { resamples: opts.bootstrap, seed: opts.seed } : null,
       });
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatScore(report));
@@ -54,6 +57,14 @@ export function benchmarkCommand(): Command {
 function count(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('not a whole number');
   return Number(text);
+}
+
+/** `--reader name=file`, collected over repeats; reader ids must differ. */
+function reader(text: string, readers: { name: string; file: string }[]): { name: string; file: string }[] {
+  const match = /^([^=]+)=(.+)$/.exec(text);
+  if (!match) throw new InvalidArgumentError('expected name=file, e.g. dermatologist-1=reader1.csv');
+  if (readers.some((r) => r.name === match[1])) throw new InvalidArgumentError(`reader ${match[1]} is given twice`);
+  return [...readers, { name: match[1]!, file: match[2]! }];
 }
 
 function layoutOf(configFile: string): StorageLayout {

@@ -45,6 +45,8 @@ beforeAll(async () => {
     'IL_0000003,0.3,0.7,0,0,0,0,0,0,0,0,0',
     'IL_0000004,0.1,0.9,0,0,0,0,0,0,0,0,0',
   ].join('\n'));
+  // A reader who read lesions 1 (MEL) and 3 (NV) only, one-hot, both right.
+  writeFileSync(path.join(root, 'reader-subset.csv'), [`lesion_id,MEL,NV,${OTHER_CLASSES}`, 'IL_0000001,1,0,0,0,0,0,0,0,0,0,0', 'IL_0000003,0,1,0,0,0,0,0,0,0,0,0'].join('\n'));
   writeFileSync(path.join(root, 'bad.csv'), [`lesion_id,MEL,NV,${OTHER_CLASSES}`, 'IL_0000001,0.8,1.2,0,0,0,0,0,0,0,0,0', 'IL_0000005,0.8,0.2,0,0,0,0,0,0,0,0,0'].join('\n'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -103,6 +105,16 @@ describe('milk benchmark score', () => {
     expect(text).toMatch(/^macro Dice \(p > 0\.5\)  0\.8333 \[\d\.\d{4} to \d\.\d{4}\]$/m);
     expect(text).toMatch(/^centre vienna +2 +1 +0\.6667 \[/m);
     expect(text).toMatch(/^paired comparison over 4 lesions: macro Dice .* = \+0\.5000 \(95% CI .*\), p = \d\.\d{4} \(paired permutation test, 200 permutations, seed 1\)$/m);
+  });
+
+  it('scores readers with --reader, each on the lesions they read, against the model on the same lesions', async () => {
+    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--bootstrap', '100', '--reader', `derm-1=${path.join(root, 'bad-at-mel.csv')}`, '--reader', `derm-2=${path.join(root, 'reader-subset.csv')}`);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^readers \(each scored on the lesions they read; the model on the same lesions\)$/m);
+    expect(stdout).toMatch(/^derm-1 +4 +0\.3333 \[/m);
+    expect(stdout).toMatch(/^derm-2 +2 +1\.0000 \[/m);
+    expect(stdout).toMatch(/^reader mean +0\.6667 /m);
+    expect(stdout).toContain('derm-2 read 2 of 4 lesions; not read 2: IL_0000002, IL_0000004');
   });
 
   it('scores against another ground truth with --truth', async () => {

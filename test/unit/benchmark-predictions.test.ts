@@ -107,6 +107,14 @@ describe('readPredictions', () => {
     expect((await refusal(headerOnly)).message).toBe(`${headerOnly}: the file has a header but no data rows`);
   });
 
+  it('takes a reader\'s subset of the lesions with subset, and still refuses lesions outside the benchmark', async () => {
+    const file = csvFile('reader.csv', [`lesion_id,MEL,NV,${OTHER_CLASSES}`, `IL_0000002,0,1,${zeros(9)}`]);
+    expect((await readPredictions(file, TRUTH, { subset: true })).map((r) => r.lesion_id)).toEqual(['IL_0000002']);
+    expect(await problemsOf(file)).toEqual(['lesion IL_0000001 has no prediction row', 'lesion IL_0000003 has no prediction row']);
+    const outside = csvFile('reader-outside.csv', [`lesion_id,MEL,NV,${OTHER_CLASSES}`, `IL_0000009,0,1,${zeros(9)}`]);
+    await expect(readPredictions(outside, TRUTH, { subset: true })).rejects.toThrow('row 1: lesion_id IL_0000009 is not a lesion of the benchmark');
+  });
+
   it('takes an image column and ids ending in .jpg, as the official scorer does', async () => {
     const file = csvFile('image-ids.csv', [
       `image,MEL,NV,${OTHER_CLASSES}`,
