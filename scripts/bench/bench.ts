@@ -1,94 +1,173 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import pMap from 'p-map';
-import { measureImage } from '../../activities/qc/measure-image.ts';
-import { QcConfig } from '../../schemas/config.ts';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../schemas/config.ts';
+import pMap from 'p-map';
+import sharp from 'sharp';
+import { measureImage } from '../../activities/qc/measure-image.ts';
+import { StorageLayout } from '../../activities/storage/layout.ts';
+import { QcConfig, loadConfig } from '../../schemas/config.ts';
 import { isTemporalReachable } from '../../worker/connection.ts';
 import { freePort, startDevServer, type DevServer } from '../dev-server.ts';
-import { runBuild } from '../run-build.ts';
 import { synthesise } from '../synth/synth.ts';
+import { Random } from '../synth/random.ts';
+import { measureBuild, type MeasuredBuild } from './build-bench.ts';
 import { benchDeidentification } from './deid-bench.ts';
+import { seededDefectCatchRates } from './qc-calibration.ts';
 import { benchNearDuplicates } from './qc-bench.ts';
+import { compareWithOfficial, PARITY_FIELDS } from './release-parity.ts';
 import { benchS3Fetch } from './s3-bench.ts';
 import { benchScheduledRebuild } from './schedule-bench.ts';
 import { latestSplitProportions, proportionLines } from './split-bench.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+
+export interface BenchOptions {
+  /** official MILK10k folders to build (e.g. the shared sample and extra lesions) */
+  milk10k: string[];
+  /** the scale-up to build beside them (`milk synth --scale`); 1 builds only the real lesions */
+  scale: number;
+  /** keep drops and builds here, and reuse drops already generated there (default: a temporary folder) */
+  work?: string;
+}
+
+/** Images a decode pass reads: the rate is per image, so a seeded sample of the same files stands for all. */
+const DECODE_SAMPLE = 6_000;
+/** Real images each seeded defect is made from. */
+const DEFECT_SAMPLE = 300;
 
 /**
- * `npm run bench`: generates centre drops from a MILK10k layout, builds them twice on a real
- * Temporal server with the embedded worker, and prints wall time, images/s and peak memory.
+ * `npm run bench`: builds the official MILK10k lesions given and a scale-up of them on a real Temporal
+ * server, each with a `milk worker` process and a client process, and prints side by side: images/s
+ * against a sharp full-decode pass over the same files in the same run, the no-change rebuild's share,
+ * peak memory per process, time per stage and its growth with size, the release's parity with the
+ * official CSVs, and the default QC thresholds against the real images and seeded defects.
  */
-export async function runBench(milk10k: string): Promise<void> {
-  const work = await mkdtemp(path.join(os.tmpdir(), 'milk-bench-'));
+export async function runBench(options: BenchOptions): Promise<void> {
+  const work = options.work ? path.resolve(options.work) : await mkdtemp(path.join(os.tmpdir(), 'milk-bench-'));
+  await mkdir(work, { recursive: true });
   let server: DevServer | undefined;
   try {
-    let started = Date.now();
-    const synth = await synthesise({ config: path.resolve(import.meta.dirname, '..', '..', 'temporal.yml'), out: path.join(work, 'drops'), seed: 1, fromMilk10k: milk10k });
-    console.log(`synth: ${synth.lesions} lesions, ${synth.images} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-    const sources = (await readdir(synth.out, { recursive: true })).filter((f) => /\.jpe?g$/i.test(f)).map((f) => path.join(synth.out, f));
+    const scales = options.scale > 1 ? [1, options.scale] : [1];
+    const drops = new Map<number, string>();
+    for (const scale of scales) drops.set(scale, await dropsFor(options.milk10k, scale, work));
+    const sources = await dropImages(drops.get(1)!);
     const deid = await benchDeidentification(sources);
     console.log(
       `de-identification of ${sources.length} centre JPEGs (all with EXIF): lossless ${deid.lossless.toFixed(0)} images/s, re-encode ${deid.reencode.toFixed(0)} images/s, ` +
         (deid.exiftool ? `exiftool -all= ${deid.exiftool.toFixed(0)} images/s (lossless/exiftool ${(deid.lossless / deid.exiftool).toFixed(1)}x)` : 'exiftool not installed'),
     );
-
     if (!process.env.TEMPORAL_ADDRESS || !(await isTemporalReachable(process.env.TEMPORAL_ADDRESS))) {
-      server = await startDevServer({ dbFile: path.join(work, 'temporal.sqlite'), port: await freePort(), uiPort: await freePort() });
+      server = await startDevServer({ dbFile: path.join(work, `temporal-${Date.now()}.sqlite`), port: await freePort(), uiPort: await freePort() });
       process.env.TEMPORAL_ADDRESS = server.address;
     }
-    const s3 = await benchS3Fetch(sources);
+    const s3 = await benchS3Fetch(sources.slice(0, 2_000));
     console.log(`S3 fetch from a local SeaweedFS of ${s3.objects} centre JPEGs: ${s3.objectsPerSecond.toFixed(0)} objects/s, ${s3.mbPerSecond.toFixed(1)} MB/s`);
     for (const n of [10_000, 100_000]) {
       const duplicates = benchNearDuplicates(n, { maxDistance: QcConfig.parse({}).duplicates.maxDistance });
       console.log(`near-duplicate search over ${n} hashes: index ${duplicates.buildMs.toFixed(0)} ms, search ${duplicates.searchMs.toFixed(0)} ms, ${duplicates.pairs} pairs`);
     }
-    const sample = (await readdir(path.join(milk10k, 'MILK10k_Training_Input'), { recursive: true })).filter((f) => f.endsWith('.jpg')).map((f) => path.join(milk10k, 'MILK10k_Training_Input', f));
-    started = Date.now();
-    await pMap(sample, async (file) => measureImage(await readFile(file)), { concurrency: 4 });
-    console.log(`QC measurement (decode, all image checks, pHash, pixel hash, concept input) of the ${sample.length} sample images: ${(sample.length / ((Date.now() - started) / 1000)).toFixed(0)} images/s`);
+    const official = (await Promise.all(options.milk10k.map((dir) => jpegsUnder(path.join(dir, 'MILK10k_Training_Input'))))).flat().sort();
+    let started = Date.now();
+    await pMap(official.slice(0, DECODE_SAMPLE), async (file) => measureImage(await readFile(file)), { concurrency: 4 });
+    console.log(`QC measurement (decode, all image checks, pHash, pixel hash, concept input) of ${Math.min(DECODE_SAMPLE, official.length)} official images: ${(Math.min(DECODE_SAMPLE, official.length) / ((Date.now() - started) / 1000)).toFixed(0)} images/s`);
 
-    const loaded = loadConfig(synth.config);
-    const walls: number[] = [];
-    for (const label of ['first build', 'rebuild, same inputs']) {
-      const peak = trackPeakRss();
-      started = Date.now();
-      const run = await runBuild(loaded, { embeddedWorker: true });
-      const seconds = (Date.now() - started) / 1000;
-      walls.push(seconds);
-      const images = run.summary.centres.reduce((n, c) => n + c.retrieve.images, 0);
-      console.log(
-        `${label}: ${seconds.toFixed(1)} s, ${(images / seconds).toFixed(1)} images/s (${images} images in, ${run.summary.release.images} released), ` +
-          `peak RSS ${(peak.stop() / 1024 / 1024).toFixed(0)} MB, stages ${run.summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`,
-      );
+    const measured = new Map<number, MeasuredBuild[]>();
+    for (const scale of scales) {
+      const configFile = drops.get(scale)!;
+      const loaded = loadConfig(configFile);
+      await rm(loaded.storageRoot, { recursive: true, force: true });
+      const files = await dropImages(configFile);
+      const decodeRate = await fullDecodeRate(files);
+      const builds: MeasuredBuild[] = [];
+      for (const label of ['first build', 'rebuild, same inputs']) {
+        const build = await measureBuild(configFile);
+        builds.push(build);
+        const rate = build.imagesIn / build.seconds;
+        console.log(
+          `x${scale} ${label}: ${build.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${build.imagesIn} images in, ${build.summary.release.lesions} lesions / ${build.summary.release.images} images released), ` +
+            `${label === 'first build' ? `ratio to a sharp full decode of the same files (${decodeRate.toFixed(0)} images/s, this run): ${(rate / decodeRate).toFixed(2)} (target >= 0.33), ` : ''}` +
+            `peak RSS worker ${mb(build.workerPeakMb)} / client ${mb(build.clientPeakMb)} (target <= 2048 MB), stages ${build.summary.timings.map((t) => `${t.stage} ${(t.ms / 1000).toFixed(1)} s`).join(', ')}`,
+        );
+      }
+      console.log(`x${scale} no-change rebuild took ${((100 * builds[1]!.seconds) / builds[0]!.seconds).toFixed(1)}% of the first build's wall time (target <= 5%)`);
+      console.log(`x${scale} exclusions of the first build: ${JSON.stringify(builds[0]!.summary.release.exclusionsByReason)}`);
+      measured.set(scale, builds);
+
+      if (scale === 1) {
+        const layout = new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
+        const parity = await compareWithOfficial(options.milk10k, layout.release, layout.benchmarkTruth);
+        console.log(
+          `release vs official CSVs (images matched by decoded pixels, ${parity.approximateImages} re-encoded upright matched by nearest thumbnail): ` +
+            `${parity.releasedLesions} of ${parity.officialLesions} lesions released, ${parity.matchedLesions} matched; equal: ` +
+            PARITY_FIELDS.map((f) => `${f} ${((100 * parity.equal[f]) / Math.max(1, parity.matchedLesions)).toFixed(1)}%`).join(', '),
+        );
+        for (const line of parity.mismatches.slice(0, 10)) console.log(`  mismatch: ${line}`);
+        const qcExcluded = Object.entries(builds[0]!.summary.release.exclusionsByReason).filter(([reason]) => /^image:(blurry|too-|odd-|low-|grayscale)/.test(reason));
+        console.log(`default QC thresholds on the ${official.length} official images: ${qcExcluded.reduce((n, [, c]) => n + c, 0)} excluded ${JSON.stringify(Object.fromEntries(qcExcluded))}`);
+        const defectFiles = new Random(7).shuffle(official).slice(0, DEFECT_SAMPLE);
+        for (const rate of await seededDefectCatchRates(defectFiles, loaded.config.qc)) {
+          console.log(`  seeded ${rate.name}: ${rate.caught}/${rate.of} caught as ${rate.check} (${((100 * rate.caught) / rate.of).toFixed(1)}%)`);
+        }
+        const proportions = await latestSplitProportions(layout.releases);
+        console.log(`benchmark split: ${proportions.benchmark} benchmark / ${proportions.train} training lesions; benchmark/training share per value (target: within 2 pp):`);
+        for (const line of proportionLines(proportions)) console.log(line);
+        const scheduled = await benchScheduledRebuild(loaded);
+        console.log(
+          `no-change scheduled rebuild (Temporal Schedule trigger to result): ${(scheduled.ms / 1000).toFixed(1)} s (target <= 10 s), ` +
+            `${((100 * scheduled.ms) / 1000 / builds[0]!.seconds).toFixed(1)}% of the first build; release reused: ${scheduled.reused}, version ${scheduled.version}`,
+        );
+      }
     }
-    console.log(`no-change rebuild took ${((100 * walls[1]!) / walls[0]!).toFixed(1)}% of the first build's wall time`);
-
-    const proportions = await latestSplitProportions(new StorageLayout(loaded.storageRoot, loaded.config.release.dir).releases);
-    console.log(`benchmark split: ${proportions.benchmark} benchmark / ${proportions.train} training lesions; benchmark/training share per value (target: within 2 pp):`);
-    for (const line of proportionLines(proportions)) console.log(line);
-
-    const scheduled = await benchScheduledRebuild(loaded);
-    console.log(
-      `no-change scheduled rebuild (Temporal Schedule trigger to result): ${(scheduled.ms / 1000).toFixed(1)} s (target <= 10 s), ` +
-        `${((100 * scheduled.ms) / 1000 / walls[0]!).toFixed(1)}% of the first build; release reused: ${scheduled.reused}, version ${scheduled.version}`,
-    );
+    if (scales.length > 1) printGrowth(measured, scales);
   } finally {
     await server?.stop();
-    await rm(work, { recursive: true, force: true });
+    if (!options.work) await rm(work, { recursive: true, force: true });
   }
 }
 
-/** Samples this process's resident set (the embedded worker runs here) every 50 ms. */
-function trackPeakRss() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-  return {
-    stop() {
-      clearInterval(timer);
-      return peak;
-    },
-  };
+/** Drops of the official folders at a scale, generated once per work folder; returns their temporal.yml. */
+async function dropsFor(milk10k: string[], scale: number, work: string): Promise<string> {
+  const out = path.join(work, `drops-x${scale}`);
+  const config = path.join(out, 'temporal.yml');
+  if (existsSync(config)) {
+    console.log(`synth x${scale}: reusing ${out}`);
+    return config;
+  }
+  const started = Date.now();
+  const synth = await synthesise({ config: path.resolve(import.meta.dirname, '..', '..', 'temporal.yml'), out, seed: 1, fromMilk10k: milk10k, scale });
+  console.log(`synth x${scale}: ${synth.lesions} lesions, ${synth.images} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return synth.config;
+}
+
+/** Images/s of a plain sharp full decode (every pixel, both cores busy) of a seeded sample of the files. */
+async function fullDecodeRate(files: readonly string[]): Promise<number> {
+  const sample = new Random(3).shuffle(files).slice(0, DECODE_SAMPLE);
+  const started = Date.now();
+  await pMap(sample, async (file) => sharp(await readFile(file)).raw().toBuffer(), { concurrency: 2 * os.availableParallelism() });
+  return sample.length / ((Date.now() - started) / 1000);
+}
+
+/** Time per stage at each scale, and how it grew relative to the image count (1.0 = linear). */
+function printGrowth(measured: Map<number, MeasuredBuild[]>, scales: number[]): void {
+  const [small, large] = [measured.get(scales[0]!)![0]!, measured.get(scales.at(-1)!)![0]!];
+  const sizeRatio = large.imagesIn / small.imagesIn;
+  console.log(`growth from ${small.imagesIn} to ${large.imagesIn} images (x${sizeRatio.toFixed(1)}); per stage: seconds small -> large, growth / size growth (<= 1 is linear or better):`);
+  for (const timing of large.summary.timings) {
+    const before = small.summary.timings.find((t) => t.stage === timing.stage)?.ms ?? 0;
+    const growth = before > 0 ? timing.ms / before / sizeRatio : NaN;
+    console.log(`  ${timing.stage}: ${(before / 1000).toFixed(1)} -> ${(timing.ms / 1000).toFixed(1)} s, ${growth.toFixed(2)}`);
+  }
+  const memory = (b: MeasuredBuild) => b.workerPeakMb ?? NaN;
+  console.log(`  worker peak RSS: ${mb(small.workerPeakMb)} -> ${mb(large.workerPeakMb)}, ${(memory(large) / memory(small) / sizeRatio).toFixed(2)} of linear`);
+}
+
+const mb = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(0)} MB`);
+
+/** The centre JPEGs of a synthesised config's drops (not what its builds wrote under the storage root). */
+async function dropImages(configFile: string): Promise<string[]> {
+  const loaded = loadConfig(configFile);
+  return (await Promise.all(loaded.config.centres.map((c) => jpegsUnder(loaded.centreFolder(c))))).flat();
+}
+
+async function jpegsUnder(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).filter((f) => /\.jpe?g$/i.test(f)).map((f) => path.join(dir, f)).sort();
 }
