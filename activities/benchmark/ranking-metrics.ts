@@ -79,3 +79,12 @@ function partialAuc(curve: readonly RocPoint[], sensitivity: number): number {
   const fpr = at.tpr === sensitivity ? at.fpr : ((at.fpr - before.fpr) / (at.tpr - before.tpr)) * (sensitivity - before.tpr) + before.fpr;
   return trapezoid([{ fpr, tpr: sensitivity }, ...curve.slice(first)]);
 }
+
+/** The ROC curve of every class, by CLASSES index; null for a class without both positives and negatives. */
+export function classRocCurves(truth: readonly number[], probabilities: readonly (readonly number[])[], classCount: number): (RocPoint[] | null)[] {
+  return Array.from({ length: classCount }, (_, k) => {
+    const positive = truth.map((t) => t === k);
+    const positives = positive.filter(Boolean).length;
+    return positives === 0 || positives === truth.length ? null : rocCurve(positive, probabilities.map((p) => p[k]!));
+  });
+}

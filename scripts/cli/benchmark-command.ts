@@ -1,10 +1,14 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ATTRIBUTE_FILES, readLesionAttributes } from '../../activities/benchmark/read-lesion-attributes.ts';
 import { formatScore } from '../../activities/benchmark/format-score.ts';
 import { readGroundTruth } from '../../activities/benchmark/read-ground-truth.ts';
 import { readPredictions } from '../../activities/benchmark/read-predictions.ts';
+import { classRocCurves } from '../../activities/benchmark/ranking-metrics.ts';
+import { scoreReportHtml } from '../../activities/benchmark/report-html.ts';
 import { buildScoreReport } from '../../activities/benchmark/score-report.ts';
+import { toCases } from '../../activities/benchmark/scoring-cases.ts';
 import { StorageLayout } from '../../activities/storage/layout.ts';
 import { CLASSES, BENCHMARK_TRUTH_FILES } from '../../schemas/release.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../schemas/config.ts';
@@ -17,6 +21,7 @@ interface ScoreOptions {
   seed: number;
   compare?: string;
   reader: { name: string; file: string }[];
+  html?: string;
   json?: boolean;
 }
 
@@ -34,6 +39,7 @@ export function benchmarkCommand(): Command {
     .option('--seed <n>', 'seed of the bootstrap and the permutations', count, 1)
     .option('--compare <predictions>', 'a second predictions CSV: the difference in macro Dice, its interval and a paired permutation p-value')
     .option('--reader <name=file>', 'a reader\'s diagnoses (one-hot or probabilities, same columns), on all or some lesions; repeat for each reader', reader, [])
+    .option('--html <file>', 'also write the report as a self-contained HTML page: headline, per-class table, confusion heat map, ROC curves, subgroups')
     .option('--json', 'print the score report as one JSON object')
     .action(async (predictionsFile: string, opts: ScoreOptions) => {
       const truth = await readGroundTruth(opts.truth ?? groundTruthFile(opts.config));
@@ -41,14 +47,19 @@ export function benchmarkCommand(): Command {
       const attributes = releaseDir ? await readLesionAttributes(releaseDir) : null;
       if (releaseDir && !attributes) console.error(`no subgroups: ${releaseDir} holds no ${ATTRIBUTE_FILES.lesions} and ${ATTRIBUTE_FILES.images}`);
       if ((opts.compare || opts.reader.length > 0) && opts.bootstrap === 0) throw new InvalidArgumentError('--compare and --reader need --bootstrap above 0: their intervals and p-values come from resamples');
+      const predictions = await readPredictions(predictionsFile, truth);
       const report = buildScoreReport({
         truth,
-        predictions: { name: predictionsFile, rows: await readPredictions(predictionsFile, truth) },
+        predictions: { name: predictionsFile, rows: predictions },
         attributes,
         compare: opts.compare ? { name: opts.compare, rows: await readPredictions(opts.compare, truth) } : undefined,
         readers: await Promise.all(opts.reader.map(async ({ name, file }) => ({ name, file, rows: await readPredictions(file, truth, { subset: true }) }))),
         bootstrap: opts.bootstrap > 0 ? { resamples: opts.bootstrap, seed: opts.seed } : null,
       });
+      if (opts.html) {
+        const cases = toCases(truth, predictions);
+        await writeFile(opts.html, scoreReportHtml(report, classRocCurves(cases.truth, cases.probabilities, CLASSES.length), `MILK10k benchmark: ${path.basename(predictionsFile)}`));
+      }
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatScore(report));
     });
   return benchmark;

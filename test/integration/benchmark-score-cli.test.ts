@@ -92,8 +92,11 @@ describe('milk benchmark score', () => {
   });
 
   it('adds bootstrap intervals, subgroups from the release, and a paired comparison with --compare', async () => {
-    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--compare', path.join(root, 'bad-at-mel.csv'), '--bootstrap', '200', '--seed', '3', '--json');
+    const html = path.join(root, 'score.html');
+    const { code, stdout } = await milkScore(path.join(root, 'predictions.csv'), '-c', config, '--compare', path.join(root, 'bad-at-mel.csv'), '--bootstrap', '200', '--seed', '3', '--json', '--html', html);
     expect(code).toBe(0);
+    // test/unit/benchmark-report-html.test.ts renders the page; here it is enough that --html wrote it.
+    expect(readFileSync(html, 'utf8')).toMatch(/<section id="headline">[\s\S]*<section id="subgroups">[\s\S]*<section id="comparison">/);
     const report = ScoreReport.parse(JSON.parse(stdout));
     expect(report.intervals).toMatchObject({ resamples: 200, seed: 3, level: 0.95 });
     expect(report.intervals!.overall!.low).toBeLessThanOrEqual(report.overall!);
