@@ -20,13 +20,15 @@ export function argMaxClass(probabilities: readonly number[]): number {
   return tied ? -1 : best;
 }
 
-export function argMaxConfusion(truth: readonly number[], probabilities: readonly (readonly number[])[], classCount: number): ArgMaxConfusion {
+/** `weights`: how many times each lesion counts (a bootstrap resample); once each when absent. */
+export function argMaxConfusion(truth: readonly number[], probabilities: readonly (readonly number[])[], classCount: number, weights?: readonly number[]): ArgMaxConfusion {
   const counts = Array.from({ length: classCount }, () => new Array<number>(classCount + 1).fill(0));
   let undecided = 0;
   truth.forEach((t, i) => {
+    const weight = weights ? weights[i]! : 1;
     const predicted = argMaxClass(probabilities[i]!);
-    if (predicted < 0) undecided++;
-    counts[t]![predicted < 0 ? classCount : predicted]!++;
+    if (predicted < 0) undecided += weight;
+    counts[t]![predicted < 0 ? classCount : predicted]! += weight;
   });
   return { counts, undecided };
 }

@@ -1,7 +1,7 @@
 import { CLASS_METRICS, type BenchmarkMetrics, type Interval, type MetricIntervals } from '../../schemas/benchmark-score.ts';
 import { CLASSES } from '../../schemas/release.ts';
-import { scoreCases } from './score.ts';
-import { pickCases, type ScoringCases } from './scoring-cases.ts';
+import { rankLesions, scoreCases } from './score.ts';
+import type { ScoringCases } from './scoring-cases.ts';
 import { seededRandom } from './seeded-random.ts';
 
 export interface BootstrapOptions {
@@ -36,13 +36,19 @@ export function percentileInterval(values: readonly number[]): Interval {
 
 /**
  * Bootstrap intervals for every official metric: lesions are resampled with replacement and each
- * resample scored in full. A resample can miss a rare class entirely; a metric then undefined in it
+ * resample scored in full (as counts of how often each lesion was drawn, which scores exactly as the
+ * drawn lesions would, without sorting each resample again). A resample can miss a rare class entirely; a metric then undefined in it
  * is left out of that metric's interval, as its macro averages leave the class out.
  */
 export function bootstrapIntervals(cases: ScoringCases, { resamples, seed }: BootstrapOptions): MetricIntervals {
   const random = seededRandom(seed);
+  const rankings = rankLesions(cases);
   const scored: BenchmarkMetrics[] = [];
-  for (let r = 0; r < resamples; r++) scored.push(scoreCases(pickCases(cases, resample(cases.truth.length, random))));
+  for (let r = 0; r < resamples; r++) {
+    const weights = new Array<number>(cases.truth.length).fill(0);
+    for (const i of resample(cases.truth.length, random)) weights[i]!++;
+    scored.push(scoreCases(cases, { weights, rankings }));
+  }
   const interval = (value: (m: BenchmarkMetrics) => number | null) => percentileInterval(scored.flatMap((m) => (value(m) === null ? [] : [value(m)!])));
   const byMetric = <T>(cell: (metric: (typeof CLASS_METRICS)[number]) => T) => Object.fromEntries(CLASS_METRICS.map((m) => [m, cell(m)]));
   return {

@@ -22,25 +22,45 @@ export interface RankingMetrics {
 /** The official scorer's `auc_sens_80` takes the part of the curve at or above this sensitivity. */
 const PARTIAL_AUC_SENSITIVITY = 0.8;
 
+/**
+ * How a ranking metric sees the lesions: whether each is a positive, its score, how many times it
+ * counts (a bootstrap resample draws a lesion 0, 1 or more times; scikit-learn's `sample_weight`),
+ * and the lesions ordered by score, highest first (sorted once, reused by every resample).
+ */
+export interface Ranking {
+  positive: readonly boolean[];
+  scores: readonly number[];
+  weights?: readonly number[];
+  order?: readonly number[];
+}
+
+/** Lesion indices by score, highest first. */
+export const byScore = (scores: readonly number[]): number[] => scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+
 /** Cumulative positive and negative counts at each distinct score, highest first, as scikit-learn's `_binary_clf_curve`. */
-function cumulativeCounts(positive: readonly boolean[], scores: readonly number[]): { threshold: number; tps: number; fps: number }[] {
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+function cumulativeCounts({ positive, scores, weights, order = byScore(scores) }: Ranking): { threshold: number; tps: number; fps: number }[] {
   const counts: { threshold: number; tps: number; fps: number }[] = [];
   let tps = 0;
   let fps = 0;
+  let group = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
-    if (positive[i]) tps++;
-    else fps++;
-    // A run of tied scores is one threshold: only its end is a point of the curve.
-    if (k === order.length - 1 || scores[order[k + 1]!] !== scores[i]) counts.push({ threshold: scores[i]!, tps, fps });
+    const weight = weights ? weights[i]! : 1;
+    if (positive[i]) tps += weight;
+    else fps += weight;
+    group += weight;
+    // A run of tied scores is one threshold: only its end is a point of the curve, and only if some lesion of it counts.
+    if (k === order.length - 1 || scores[order[k + 1]!] !== scores[i]) {
+      if (group > 0) counts.push({ threshold: scores[i]!, tps, fps });
+      group = 0;
+    }
   }
   return counts;
 }
 
 /** The ROC curve with every threshold (scikit-learn's `drop_intermediate=False`), from (0, 0); needs positives and negatives. */
 export function rocCurve(positive: readonly boolean[], scores: readonly number[]): RocPoint[] {
-  return curveOf(cumulativeCounts(positive, scores));
+  return curveOf(cumulativeCounts({ positive, scores }));
 }
 
 function curveOf(counts: readonly { threshold: number; tps: number; fps: number }[]): RocPoint[] {
@@ -49,8 +69,8 @@ function curveOf(counts: readonly { threshold: number; tps: number; fps: number 
   return [{ threshold: 1, fpr: 0, tpr: 0 }, ...counts.map((c) => ({ threshold: c.threshold, fpr: c.fps / n, tpr: c.tps / p }))];
 }
 
-export function rankingMetrics(positive: readonly boolean[], scores: readonly number[]): RankingMetrics {
-  const counts = cumulativeCounts(positive, scores);
+export function rankingMetrics(ranking: Ranking): RankingMetrics {
+  const counts = cumulativeCounts(ranking);
   const { tps: p = 0, fps: n = 0 } = counts.at(-1) ?? {};
   // Average precision needs positives only; with no negatives every threshold has precision 1.
   const ap = p === 0 ? null : counts.reduce((sum, c, k) => sum + ((c.tps - (counts[k - 1]?.tps ?? 0)) / p) * (c.tps / (c.tps + c.fps)), 0);

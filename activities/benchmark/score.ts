@@ -1,7 +1,7 @@
 import { CLASS_METRICS, type BenchmarkMetrics, type ClassMetric, type LesionTruth, type PredictionRow } from '../../schemas/benchmark-score.ts';
 import { CLASSES, type DiagnosisClass } from '../../schemas/release.ts';
 import { argMaxConfusion, balancedAccuracy } from './arg-max-confusion.ts';
-import { rankingMetrics } from './ranking-metrics.ts';
+import { byScore, rankingMetrics, type Ranking } from './ranking-metrics.ts';
 import { toCases, type ScoringCases } from './scoring-cases.ts';
 import { THRESHOLD, thresholdMetrics, type BinaryCounts } from './threshold-metrics.ts';
 
@@ -17,12 +17,12 @@ export function scoreBenchmark(truth: readonly LesionTruth[], predictions: reado
  * scores a ground truth in which a class has no lesion: that class's sensitivity, Dice and ranking
  * metrics are null (there is nothing to find), and it is left out of every macro average.
  */
-export function scoreCases(cases: ScoringCases): BenchmarkMetrics {
-  const perClass = CLASSES.map((_, k) => classMetrics(cases, k));
+export function scoreCases(cases: ScoringCases, resampled?: Resampled): BenchmarkMetrics {
+  const perClass = CLASSES.map((_, k) => classMetrics(cases, k, resampled));
   const present = perClass.filter((c) => c.lesions > 0);
   const macro = (metric: ClassMetric) => mean(present.flatMap((c) => (c.metrics[metric] === null ? [] : [c.metrics[metric]])));
   const macroAverage = Object.fromEntries(CLASS_METRICS.map((m) => [m, macro(m)])) as Record<ClassMetric, number | null>;
-  const confusion = argMaxConfusion(cases.truth, cases.probabilities, CLASSES.length);
+  const confusion = argMaxConfusion(cases.truth, cases.probabilities, CLASSES.length, resampled?.weights);
   const byClass = (metric: ClassMetric) => Object.fromEntries(CLASSES.map((c, k) => [c, perClass[k]!.metrics[metric]])) as Record<DiagnosisClass, number | null>;
   return {
     overall: macroAverage.dice,
@@ -30,12 +30,29 @@ export function scoreCases(cases: ScoringCases): BenchmarkMetrics {
     per_category: Object.fromEntries(CLASS_METRICS.map((m) => [m, byClass(m)])) as BenchmarkMetrics['per_category'],
     macro_average: macroAverage,
     aggregate: { balanced_accuracy: balancedAccuracy(confusion) },
-    lesions: cases.truth.length,
+    lesions: resampled ? resampled.weights.reduce((a, b) => a + b, 0) : cases.truth.length,
     classes: perClass.map(({ cls, lesions, predicted }) => ({ class: cls, lesions, predicted })),
     absent_classes: perClass.filter((c) => c.lesions === 0).map((c) => c.cls),
     undecided: confusion.undecided,
     confusion_matrix: { classes: [...CLASSES], predicted: [...CLASSES, 'undecided'], counts: confusion.counts },
   };
+}
+
+/**
+ * A bootstrap resample of the cases, as the number of times each lesion was drawn, with each
+ * class's ranking of the lesions (by `rankLesions`), which a resample does not change.
+ */
+export interface Resampled {
+  weights: readonly number[];
+  rankings: readonly Ranking[];
+}
+
+/** Per class, its positives, its probabilities, and the lesions by that probability, highest first. */
+export function rankLesions(cases: ScoringCases): Ranking[] {
+  return CLASSES.map((_, k) => {
+    const scores = cases.probabilities.map((p) => p[k]!);
+    return { positive: cases.truth.map((t) => t === k), scores, order: byScore(scores) };
+  });
 }
 
 /** The macro Dice alone, for statistics that rescore many resamples: the same value as `scoreCases(cases).overall`. */
@@ -47,23 +64,27 @@ export function macroDice(cases: ScoringCases): number {
   return mean(dice)!;
 }
 
-function binaryCounts(cases: ScoringCases, k: number): BinaryCounts {
-  const counts = { tp: 0, tn: 0, fp: 0, fn: 0 };
-  cases.truth.forEach((t, i) => {
+function binaryCounts(cases: ScoringCases, k: number, weights?: readonly number[]): BinaryCounts {
+  // Plain locals rather than a keyed object: the bootstrap runs this for every class of thousands of resamples.
+  let [tp, tn, fp, fn] = [0, 0, 0, 0];
+  for (let i = 0; i < cases.truth.length; i++) {
+    const weight = weights ? weights[i]! : 1;
     const predicted = cases.probabilities[i]![k]! > THRESHOLD;
-    if (t === k) counts[predicted ? 'tp' : 'fn']++;
-    else counts[predicted ? 'fp' : 'tn']++;
-  });
-  return counts;
+    if (cases.truth[i] === k) {
+      if (predicted) tp += weight;
+      else fn += weight;
+    } else if (predicted) fp += weight;
+    else tn += weight;
+  }
+  return { tp, tn, fp, fn };
 }
 
-function classMetrics(cases: ScoringCases, k: number) {
-  const counts = binaryCounts(cases, k);
+function classMetrics(cases: ScoringCases, k: number, resampled?: Resampled) {
+  const counts = binaryCounts(cases, k, resampled?.weights);
   const lesions = counts.tp + counts.fn;
   const threshold = thresholdMetrics(counts);
   const ranking = rankingMetrics(
-    cases.truth.map((t) => t === k),
-    cases.probabilities.map((p) => p[k]!),
+    resampled ? { ...resampled.rankings[k]!, weights: resampled.weights } : { positive: cases.truth.map((t) => t === k), scores: cases.probabilities.map((p) => p[k]!) },
   );
   // With no lesion of the class, sensitivity and Dice would be the official 0/0 "freebie" (1, or 0
   // after a single false positive): a number that says nothing about the class, so it is null.

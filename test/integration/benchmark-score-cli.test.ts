@@ -128,6 +128,12 @@ describe('milk benchmark score', () => {
     expect(report).toMatchObject({ aggregate: { balanced_accuracy: 2 / 4 }, macro_average: { auc: null }, absent_classes: expect.arrayContaining(['MEL']) });
   });
 
+  it('exits 1 with one line for an empty predictions file', async () => {
+    const empty = path.join(root, 'empty.csv');
+    writeFileSync(empty, '');
+    expect(await milkScore(empty, '-c', config)).toEqual({ code: 1, stdout: '', stderr: `milk: ${empty}: the file is empty\n` });
+  });
+
   it('exits 1 and lists every problem of an invalid predictions file', async () => {
     const bad = path.join(root, 'bad.csv');
     const { code, stdout, stderr } = await milkScore(bad, '-c', config);

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapIntervals, percentileInterval } from '../../activities/benchmark/bootstrap.ts';
+import path from 'node:path';
+import { bootstrapIntervals, percentileInterval, resample } from '../../activities/benchmark/bootstrap.ts';
 import { comparePaired } from '../../activities/benchmark/paired-comparison.ts';
-import { scoreCases } from '../../activities/benchmark/score.ts';
-import type { ScoringCases } from '../../activities/benchmark/scoring-cases.ts';
+import { readGroundTruth } from '../../activities/benchmark/read-ground-truth.ts';
+import { readPredictions } from '../../activities/benchmark/read-predictions.ts';
+import { rankLesions, scoreCases } from '../../activities/benchmark/score.ts';
+import { pickCases, toCases, type ScoringCases } from '../../activities/benchmark/scoring-cases.ts';
 import { seededRandom } from '../../activities/benchmark/seeded-random.ts';
 import { MetricIntervals } from '../../schemas/benchmark-score.ts';
 import { CLASSES } from '../../schemas/release.ts';
+import { PARITY_FIXTURES } from '../../scripts/benchmark-parity/parity.ts';
 
 const MEL = CLASSES.indexOf('MEL');
 const NV = CLASSES.indexOf('NV');
@@ -59,6 +63,23 @@ describe('bootstrapIntervals', () => {
     const bins = new Array<number>(10).fill(0);
     for (let i = 0; i < 10_000; i++) bins[Math.floor(random() * 10)]!++;
     for (const count of bins) expect(Math.abs(count - 1000)).toBeLessThan(100);
+  });
+});
+
+describe('scoring a resample by counts', () => {
+  it('gives exactly what scoring the drawn lesions does, ties and undrawn lesions included', async () => {
+    const folder = path.join(PARITY_FIXTURES, 'ties');
+    const truth = await readGroundTruth(path.join(folder, 'truth.csv'));
+    const cases = toCases(truth, await readPredictions(path.join(folder, 'predictions.csv'), truth));
+    const random = seededRandom(5);
+    const rankings = rankLesions(cases);
+    for (let r = 0; r < 5; r++) {
+      const drawn = resample(cases.truth.length, random);
+      const weights = new Array<number>(cases.truth.length).fill(0);
+      for (const i of drawn) weights[i]!++;
+      expect(weights.filter((w) => w === 0).length).toBeGreaterThan(50);
+      expect(scoreCases(cases, { weights, rankings })).toEqual(scoreCases(pickCases(cases, drawn)));
+    }
   });
 });
 
