@@ -5,12 +5,26 @@ import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schem
 import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { PublicIds } from '../deidentify/public-ids.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { batchShard } from '../storage/lake.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
 import { assembleEvents, qcEvents } from '../provenance/stage-events.ts';
 import { assembleCases } from './assemble-cases.ts';
 
 /** Partition of the lake tables that belong to the build as a whole rather than to one centre. */
 export const BUILD_PARTITION = '_build';
+
+/**
+ * The released images in isic_id order, one shard per concept batch, so each inference activity reads
+ * its own batch instead of every image of the build.
+ */
+async function writeConceptBatches(deps: ActivityDeps, images: z.infer<typeof CaseImage>[]): Promise<void> {
+  const { batchSize } = deps.config.concepts;
+  const sorted = [...images].sort((a, b) => (a.isic_id < b.isic_id ? -1 : 1));
+  await deps.lake.clearPartition('concept-batches', BUILD_PARTITION);
+  for (let batch = 0; batch * batchSize < sorted.length; batch++) {
+    await deps.lake.writeShard('concept-batches', BUILD_PARTITION, batchShard(batch), sorted.slice(batch * batchSize, (batch + 1) * batchSize));
+  }
+}
 
 export function assembleActivities(deps: ActivityDeps) {
   return {
@@ -39,12 +53,14 @@ export function assembleActivities(deps: ActivityDeps) {
       }
       await ids.save();
       await deps.lake.writeShard('cases', BUILD_PARTITION, 'lesions', assembled.lesions.map((l) => CaseLesion.parse(l)));
-      await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', assembled.images.map((i) => CaseImage.parse(i)));
+      const caseImages = assembled.images.map((i) => CaseImage.parse(i));
+      await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', caseImages);
       await deps.lake.writeShard('cases', BUILD_PARTITION, 'qc-flags', assembled.flags.map((f) => QcFlagRow.parse(f)));
       await deps.lake.writeShard('cases', BUILD_PARTITION, 'duplicates', assembled.duplicates.map((d) => DuplicateGroupRow.parse(d)));
       await deps.lake.clearPartition('exclusions', BUILD_PARTITION);
       await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'assemble', assembled.exclusions);
       await deps.lake.clearPartition('concepts', BUILD_PARTITION);
+      await writeConceptBatches(deps, caseImages);
       // Assemble decides afresh on every build; only decisions that changed are events.
       await recordProvenance(deps, BUILD_PARTITION, [...qcEvents(records, images, assembled.flags), ...assembleEvents(assembled)], { onlyChanges: true });
       const conceptBatchSize = deps.config.concepts.batchSize;

@@ -5,17 +5,16 @@ import type { ConceptScores } from '../../schemas/release.ts';
 import { writeFileAtomic } from '../storage/files.ts';
 import type { ConceptBatchInput, ConceptBatchResult } from '../../schemas/payloads.ts';
 import { BUILD_PARTITION } from '../assemble/activity.ts';
-import { batchShard } from '../deidentify/activity.ts';
+import { batchShard } from '../storage/lake.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
 import { conceptEvents } from '../provenance/stage-events.ts';
 
 export function conceptActivities(deps: ActivityDeps) {
   return {
-    /** Scores one batch of the build's images (in isic_id order) with the concept model. */
-    async inferConceptBatch({ batch, batchSize }: ConceptBatchInput): Promise<ConceptBatchResult> {
-      const images = (await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage)).sort((a, b) => (a.isic_id < b.isic_id ? -1 : 1));
-      const slice = images.slice(batch * batchSize, (batch + 1) * batchSize);
+    /** Scores one batch of the build's images (the batch shard assemble wrote, in isic_id order) with the concept model. */
+    async inferConceptBatch({ batch }: ConceptBatchInput): Promise<ConceptBatchResult> {
+      const slice = await deps.lake.readShard('concept-batches', BUILD_PARTITION, batchShard(batch), CaseImage);
       const model = await deps.conceptModel();
       // Scores are cached per de-identified image and model version: a rebuild scores only new images.
       const cached = await Promise.all(slice.map(async (image) => readCachedScores(deps.layout.conceptCache(image.sha256, model.version))));

@@ -4,16 +4,14 @@ import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
 import { deidentifyEvents } from '../provenance/stage-events.ts';
+import { batchShard } from '../storage/lake.ts';
 import { processImages } from './process-images.ts';
-
-export const batchShard = (batch: number) => `batch-${String(batch).padStart(5, '0')}`;
 
 export function deidentifyActivities(deps: ActivityDeps) {
   return {
-    /** De-identifies and QC-measures one batch of a centre's images (batch n of the inventory's images in key order). */
-    async processImageBatch({ centre, batch, batchSize }: ImageBatchInput): Promise<ImageBatchResult> {
-      const images = (await deps.lake.read('inventory', SourceObject, centre)).filter((o) => o.kind === 'image');
-      const slice = images.slice(batch * batchSize, (batch + 1) * batchSize);
+    /** De-identifies and QC-measures one batch of a centre's images (the batch shard retrieval wrote). */
+    async processImageBatch({ centre, batch }: ImageBatchInput): Promise<ImageBatchResult> {
+      const slice = await deps.lake.readShard('image-batches', centre, batchShard(batch), SourceObject);
       let done = 0;
       const { imagesInFlight, imageThreads } = deps.config.ingest;
       const result = await processImages(slice, deps.layout, { imagesInFlight, threads: imageThreads }, () => {

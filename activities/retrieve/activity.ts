@@ -5,6 +5,7 @@ import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
 import { retrieveEvents } from '../provenance/stage-events.ts';
+import { batchShard } from '../storage/lake.ts';
 import { openCentreSource } from './centre-source.ts';
 import { retrieveCentre } from './retrieve-centre.ts';
 import { RetrieveProgress } from './retrieve-progress.ts';
@@ -15,6 +16,18 @@ interface RetrieveHeartbeat {
 }
 
 const HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * The centre's images in key order, one shard per de-identification batch, so a batch activity reads
+ * its own images instead of the whole inventory (which would make ingest quadratic in the drop's size).
+ */
+async function writeImageBatches(deps: ActivityDeps, centre: string, objects: readonly SourceObject[]): Promise<void> {
+  const images = objects.filter((o) => o.kind === 'image');
+  const { batchSize } = deps.config.ingest;
+  for (let batch = 0; batch * batchSize < images.length; batch++) {
+    await deps.lake.writeShard('image-batches', centre, batchShard(batch), images.slice(batch * batchSize, (batch + 1) * batchSize));
+  }
+}
 
 export function retrieveActivities(deps: ActivityDeps) {
   return {
@@ -30,7 +43,7 @@ export function retrieveActivities(deps: ActivityDeps) {
       const resumed = context.info.heartbeatDetails as RetrieveHeartbeat | undefined;
       if (!resumed) {
         await progress.clear();
-        for (const table of ['records', 'images', 'exclusions', 'notes', 'changes']) await deps.lake.clearPartition(table, id);
+        for (const table of ['records', 'images', 'image-batches', 'exclusions', 'notes', 'changes']) await deps.lake.clearPartition(table, id);
         context.heartbeat({ staged: 0 } satisfies RetrieveHeartbeat); // from here on, a retry resumes
       }
       const done = resumed ? await progress.read() : [];
@@ -59,6 +72,7 @@ export function retrieveActivities(deps: ActivityDeps) {
       });
       await progress.flush();
       await deps.lake.writeShard('inventory', id, 'objects', result.objects);
+      await writeImageBatches(deps, id, result.objects);
       await deps.lake.writeShard('exclusions', id, 'retrieve', result.exclusions);
       await deps.lake.writeShard('changes', id, 'retrieve', result.changes);
       await recordProvenance(deps, id, retrieveEvents(source.description, fetchedObjects));

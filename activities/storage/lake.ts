@@ -3,6 +3,9 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { writeFileAtomic } from './files.ts';
 
+/** Shard name of batch n of a stage that works in batches (image batches, concept batches). */
+export const batchShard = (batch: number) => `batch-${String(batch).padStart(5, '0')}`;
+
 /**
  * The private lake: tables stored as JSON-lines shards, one file per (partition, shard). Parallel
  * activities each write their own shard (idempotently: same input, same shard name, same content);
