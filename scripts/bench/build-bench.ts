@@ -24,13 +24,16 @@ export async function measureBuild(configFile: string): Promise<MeasuredBuild> {
   try {
     await lineFrom(worker, /Worker polling/);
     const started = Date.now();
-    const client = spawn(process.execPath, [MILK, 'build', '--no-worker', '--json', '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The client's live progress goes to stderr: kept, and shown only if the build fails.
+    const client = spawn(process.execPath, [MILK, 'build', '--no-worker', '--json', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     const clientPeak = peakRss(client);
     let out = '';
+    let err = '';
     client.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    client.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString()).slice(-4_000)));
     const code = await new Promise<number | null>((resolve) => client.on('exit', resolve));
     const seconds = (Date.now() - started) / 1000;
-    if (code !== 0) throw new Error(`milk build exited with ${code}`);
+    if (code !== 0) throw new Error(`milk build exited with ${code}: ${err}`);
     const summary = BuildSummary.parse(JSON.parse(out.trim().split('\n').at(-1)!));
     return { seconds, imagesIn: summary.centres.reduce((n, c) => n + c.retrieve.images, 0), summary, workerPeakMb: workerPeak.mb(), clientPeakMb: clientPeak.mb() };
   } finally {
