@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assembleCases, type AssembleInput } from '../../activities/assemble/assemble-cases.ts';
+import { assembleCases, PAIR_RULE, type AssembleInput } from '../../activities/assemble/assemble-cases.ts';
+import { assembleEvents } from '../../activities/provenance/stage-events.ts';
 import { PublicIds } from '../../activities/deidentify/public-ids.ts';
 import { QcConfig } from '../../schemas/config.ts';
 import { PrivateRecord, ProcessedImage, SourceObject, type Exclusion } from '../../schemas/records.ts';
@@ -244,6 +245,9 @@ describe('assembleCases', () => {
         ['img/d-2024.jpg', 'img/d-2023.jpg'],
         ['img/d-2025.jpg', 'img/d-2023.jpg'],
       ]);
+      // The choice is in the lesion's provenance: the images passed over and the rule that chose.
+      const lesionEvent = assembleEvents(out).find((e) => e.entity.kind === 'lesion')!;
+      expect(lesionEvent.detail).toMatchObject({ notSelected: [{ key: 'img/d-2024.jpg' }, { key: 'img/d-2025.jpg' }], pairRule: PAIR_RULE });
     });
 
     it('prefers the image taken at the biopsy over an earlier one, and the sharper of two same-day images', () => {
