@@ -2,6 +2,7 @@ import { assembleActivities } from './assemble/activity.ts';
 import { conceptActivities } from './concepts/activity.ts';
 import { deidentifyActivities } from './deidentify/activity.ts';
 import type { ActivityDeps } from './deps.ts';
+import { keptAlive } from './keep-alive.ts';
 import { parseActivities } from './parse/activity.ts';
 import { planActivities } from './plan/activity.ts';
 import { qcActivities } from './qc/activity.ts';
@@ -14,13 +15,13 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...planActivities(deps),
     ...retrieveActivities(deps),
-    ...parseActivities(deps),
+    ...keptAlive(parseActivities(deps)),
     ...deidentifyActivities(deps),
-    ...assembleActivities(deps),
-    ...qcActivities(deps),
+    ...keptAlive(assembleActivities(deps)),
+    ...keptAlive(qcActivities(deps)),
     ...conceptActivities(deps),
-    ...splitActivities(deps),
-    ...releaseActivities(deps),
+    ...keptAlive(splitActivities(deps)),
+    ...keptAlive(releaseActivities(deps)),
   };
 }
 export type Activities = ReturnType<typeof createActivities>;

@@ -164,6 +164,10 @@ export type ProvenanceEvent = z.infer<typeof ProvenanceEvent>;
 export const ProvenanceShard = z.object({ execution: EventContext, events: z.array(ProvenanceDraft) });
 export type ProvenanceShard = z.infer<typeof ProvenanceShard>;
 
+/** The latest recorded content of one subject (step, entity kind and id) of a recompute-everything step, hashed. */
+export const LatestContent = z.object({ subject: z.string(), content: z.string().length(64) });
+export type LatestContent = z.infer<typeof LatestContent>;
+
 /** What `milk audit` shows of one image: each step's event, from the centre's object to every release holding it. */
 export const ImageLineage = z.object({
   centre: z.string(),

@@ -168,8 +168,11 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
 
   const lesionOf = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), `${c.record.centre}/${c.record.patientId}/${c.record.lesionId}`]));
   const deidOf = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), c.image.deidSha256]));
+  // The first candidate of each de-identified image, as a lookup: a scan per flag is quadratic at scale.
+  const candidateByDeid = new Map<string, Candidate>();
+  for (const c of candidates) if (!candidateByDeid.has(c.image.deidSha256)) candidateByDeid.set(c.image.deidSha256, c);
   for (const flag of flags) {
-    const c = candidates.find((x) => x.image.deidSha256 === flag.deidSha256);
+    const c = candidateByDeid.get(flag.deidSha256);
     if (c) flag.isicId = released.get(imageRef(c.record.centre, c.record.imageKey));
   }
   return {

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { ProvenanceDraft, ProvenanceShard, type EventContext, type ProvenanceEvent } from '../../schemas/provenance.ts';
+import { LatestContent, ProvenanceDraft, ProvenanceShard, type EventContext, type ProvenanceEvent } from '../../schemas/provenance.ts';
+import { sha256 } from '../storage/files.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { codeVersion } from './code-version.ts';
 import { PROVENANCE_TABLE, readProvenance } from './provenance-table.ts';
@@ -26,13 +27,54 @@ export async function recordProvenance(deps: ActivityDeps, partition: string, dr
   if (recordedBy.has(current)) throw new Error(`activity ${current.info.activityType} records provenance twice; pass all its events in one call`);
   recordedBy.add(current);
   const context = executionContext(deps);
-  const recorded = options.onlyChanges ? changesOnly(await readProvenance(deps.lake, partition), drafts, context) : drafts;
+  if (!options.onlyChanges) return writeEvents(deps, partition, context, drafts);
+  const { latest, fromEvents } = await latestContents(deps, partition, current.info.activityType, drafts, context);
+  const recorded = drafts.filter((draft) => latest.get(subject(draft)) !== contentHash(draft));
+  await writeEvents(deps, partition, context, recorded);
+  // After the events: a crash in between leaves the digest behind, and the retry records the same events again.
+  if (recorded.length > 0 || fromEvents) {
+    for (const draft of recorded) latest.set(subject(draft), contentHash(draft));
+    await deps.lake.writeShard(LATEST_TABLE, partition, current.info.activityType, [...latest].map(([s, content]): LatestContent => ({ subject: s, content })));
+  }
+  return recorded.length;
+}
+
+async function writeEvents(deps: ActivityDeps, partition: string, context: EventContext, events: readonly ProvenanceDraft[]): Promise<number> {
   // A retry that finds nothing to record keeps what an earlier attempt of it wrote.
-  if (recorded.length === 0) return 0;
-  const shard = ProvenanceShard.safeParse({ execution: context, events: recorded });
+  if (events.length === 0) return 0;
+  const shard = ProvenanceShard.safeParse({ execution: context, events });
   if (!shard.success) throw new Error(`invalid provenance events: ${shard.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   await deps.lake.writeShard(PROVENANCE_TABLE, partition, `${context.runId}-${context.activityId}`, [shard.data]);
-  return recorded.length;
+  return events.length;
+}
+
+/**
+ * Per subject, the hash of the latest content an activity type recorded in a partition: kept beside
+ * the events so a no-change rebuild compares against one small digest instead of reading every event
+ * of every earlier build. Built from the events where it is missing, and on a retry.
+ */
+const LATEST_TABLE = 'provenance-latest';
+
+async function latestContents(
+  deps: ActivityDeps,
+  partition: string,
+  activityType: string,
+  drafts: readonly ProvenanceDraft[],
+  execution: Pick<EventContext, 'runId' | 'activityId'>,
+): Promise<{ latest: Map<string, string>; fromEvents: boolean }> {
+  // A retry rebuilds from the events without its own earlier attempt's, whose shard it is about to replace.
+  if (Context.current().info.attempt === 1) {
+    try {
+      const rows = await deps.lake.readShard(LATEST_TABLE, partition, activityType, LatestContent);
+      return { latest: new Map(rows.map((row) => [row.subject, row.content])), fromEvents: false };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  // Only the steps this activity records: the partition also holds other activities' events.
+  const steps = new Set(drafts.map((d) => d.activity));
+  const events = (await readProvenance(deps.lake, partition)).filter((e) => steps.has(e.activity));
+  return { latest: latestOf(events, execution), fromEvents: true };
 }
 
 /**
@@ -63,15 +105,21 @@ function executionContext(deps: ActivityDeps): EventContext {
  * since the shard being written replaces it).
  */
 export function changesOnly(recorded: readonly ProvenanceEvent[], drafts: readonly ProvenanceDraft[], execution: Pick<EventContext, 'runId' | 'activityId'>): ProvenanceDraft[] {
+  const latest = latestOf(recorded, execution);
+  return drafts.filter((draft) => latest.get(subject(draft)) !== contentHash(draft));
+}
+
+/** Per subject, the content hash of its latest event, leaving out the given execution's own (earlier attempts). */
+function latestOf(recorded: readonly ProvenanceEvent[], execution: Pick<EventContext, 'runId' | 'activityId'>): Map<string, string> {
   const latest = new Map<string, { time: string; content: string }>();
   for (const event of recorded) {
     if (event.runId === execution.runId && event.activityId === execution.activityId) continue;
     const seen = latest.get(subject(event));
-    if (!seen || seen.time <= event.time) latest.set(subject(event), { time: event.time, content: content(event) });
+    if (!seen || seen.time <= event.time) latest.set(subject(event), { time: event.time, content: contentHash(event) });
   }
-  return drafts.filter((draft) => latest.get(subject(draft))?.content !== content(draft));
+  return new Map([...latest].map(([s, { content }]) => [s, content]));
 }
 
 const subject = (event: ProvenanceDraft) => `${event.activity}\u0000${event.entity.kind}\u0000${event.entity.id}`;
-/** Entity, inputs, outputs and detail in schema order, without the execution context. */
-const content = (event: ProvenanceDraft) => JSON.stringify(ProvenanceDraft.parse(event));
+/** Hash of entity, inputs, outputs and detail in schema order, without the execution context. */
+const contentHash = (event: ProvenanceDraft) => sha256(JSON.stringify(ProvenanceDraft.parse(event)));

@@ -9,7 +9,7 @@ import { BUILD_PARTITION } from '../assemble/activity.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { writeFileAtomic } from '../storage/files.ts';
 import { QC_CHECKS } from './checks.ts';
-import { qcReportHtml } from './qc-report.ts';
+import { qcReportHtml, shownImages } from './qc-report.ts';
 
 const THUMBNAIL_WIDTH = 140;
 
@@ -21,9 +21,8 @@ export function qcActivities(deps: ActivityDeps) {
       const typeOf = new Map((await deps.lake.readPartitions('records', PrivateRecord, deps.centreIds)).map((r) => [`${r.centre}\u0000${r.imageKey}`, r.imageType]));
       const flags = await deps.lake.readShard('cases', BUILD_PARTITION, 'qc-flags', QcFlagRow);
       const duplicates = await deps.lake.readShard('cases', BUILD_PARTITION, 'duplicates', DuplicateGroupRow);
-      const shown = [...new Set([...flags.map((f) => f.deidSha256), ...duplicates.flatMap((d) => d.members)])].sort();
       const thumbnails = new Map(
-        await pMap(shown, async (sha) => [sha, await sharp(await readFile(deps.layout.deidImage(sha))).resize({ width: THUMBNAIL_WIDTH }).jpeg({ quality: 70 }).toBuffer()] as const, { concurrency: 4 }),
+        await pMap(shownImages(flags, duplicates), async (sha) => [sha, await sharp(await readFile(deps.layout.deidImage(sha))).resize({ width: THUMBNAIL_WIDTH }).jpeg({ quality: 70 }).toBuffer()] as const, { concurrency: 4 }),
       );
       const html = qcReportHtml({
         title: `QC report: ${deps.config.dataset}`,

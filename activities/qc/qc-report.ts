@@ -30,9 +30,32 @@ const BINS = 24;
  * flagged image grouped by check, and duplicate groups side by side. Images are named by centre,
  * public id when released, and de-identified hash: never by a source filename.
  */
-export function qcReportHtml(input: QcReportInput): string {
+/** Thumbnails shown per check, and duplicate groups shown: a page people read, not a copy of the dataset (a scale-up flags tens of thousands). */
+export const TILES_PER_CHECK = 300;
+export const GROUPS_SHOWN = 200;
+
+function flagsByCheck(flags: readonly QcFlagRow[]): Map<string, QcFlagRow[]> {
   const byCheck = new Map<string, QcFlagRow[]>();
-  for (const flag of input.flags) byCheck.set(flag.check, [...(byCheck.get(flag.check) ?? []), flag]);
+  for (const flag of flags) {
+    const list = byCheck.get(flag.check);
+    if (list) list.push(flag);
+    else byCheck.set(flag.check, [flag]);
+  }
+  return byCheck;
+}
+
+/** The de-identified images the report shows a thumbnail of (the first TILES_PER_CHECK of each check, members of the first GROUPS_SHOWN groups). */
+export function shownImages(flags: readonly QcFlagRow[], duplicates: readonly DuplicateGroupRow[]): string[] {
+  const shown = new Set<string>();
+  for (const list of flagsByCheck(flags).values()) for (const flag of list.slice(0, TILES_PER_CHECK)) shown.add(flag.deidSha256);
+  for (const group of duplicates.slice(0, GROUPS_SHOWN)) for (const member of group.members) shown.add(member);
+  return [...shown].sort();
+}
+
+const more = (n: number, what: string) => (n > 0 ? `<p class="more">… and ${n} more ${what} (every score is in the private lake)</p>` : '');
+
+export function qcReportHtml(input: QcReportInput): string {
+  const byCheck = flagsByCheck(input.flags);
   const images = new Map(input.images.map((i) => [i.deidSha256, i]));
   const rows = input.checks.map((check) => {
     const setting = input.settings[check.name];
@@ -46,10 +69,11 @@ export function qcReportHtml(input: QcReportInput): string {
   const flagged = input.checks
     .filter((check) => byCheck.has(check.name))
     .map((check) => {
-      const tiles = byCheck.get(check.name)!.map((f) => tile(f.deidSha256, images.get(f.deidSha256), input.thumbnails, `${f.action}${f.isicId ? ` · ${f.isicId}` : ''} · score ${fmt(check.score(images.get(f.deidSha256)!.scores, f.imageType))}`));
-      return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${tiles.length})</h3><div class="tiles">${tiles.join('')}</div></section>`;
+      const all = byCheck.get(check.name)!;
+      const tiles = all.slice(0, TILES_PER_CHECK).map((f) => tile(f.deidSha256, images.get(f.deidSha256), input.thumbnails, `${f.action}${f.isicId ? ` · ${f.isicId}` : ''} · score ${fmt(check.score(images.get(f.deidSha256)!.scores, f.imageType))}`));
+      return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });
-  const duplicates = input.duplicates.map(
+  const duplicates = input.duplicates.slice(0, GROUPS_SHOWN).map(
     (group, g) =>
       `<div class="group${group.crossLesion ? ' cross' : ''}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${group.members
         .map((m) => tile(m, images.get(m), input.thumbnails, ''))
@@ -69,7 +93,7 @@ td.n{text-align:right}.hist{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0
 <table><thead><tr><th>check</th><th>score</th><th>threshold</th><th>action</th><th>excluded</th><th>warned</th></tr></thead><tbody>${rows.join('')}</tbody></table>
 <h2>Score distributions</h2><div class="hist">${histograms.join('')}</div>
 <h2>Flagged images</h2>${flagged.join('') || '<p>none</p>'}
-<h2>Duplicate groups</h2>${duplicates.join('') || '<p>none</p>'}
+<h2>Duplicate groups</h2>${duplicates.join('') || '<p>none</p>'}${more(input.duplicates.length - GROUPS_SHOWN, 'duplicate groups')}
 <script>
 addEventListener('load', () => {
   const images = [...document.querySelectorAll('img')];
