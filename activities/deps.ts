@@ -1,18 +1,21 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Centre, LoadedConfig } from '../schemas/config.ts';
 import { ConceptModel } from './concepts/concept-model.ts';
+import type { BlobStore } from './storage/blob-store.ts';
 import { Lake } from './storage/lake.ts';
-import { StorageLayout } from './storage/layout.ts';
+import type { StorageLayout } from './storage/layout.ts';
+import { openStorage } from './storage/open-store.ts';
 
 /** What activities close over: built once per worker process from its temporal.yml. */
 export class ActivityDeps {
+  readonly store: BlobStore;
   readonly layout: StorageLayout;
   readonly lake: Lake;
   private model?: Promise<ConceptModel>;
 
   constructor(readonly loaded: LoadedConfig) {
-    this.layout = new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
-    this.lake = new Lake((table) => this.layout.lakeTable(table));
+    ({ store: this.store, layout: this.layout } = openStorage(loaded));
+    this.lake = new Lake(this.store);
   }
 
   get config() {

@@ -116,6 +116,13 @@ export const ReleaseResult = z.object({
 });
 export type ReleaseResult = z.infer<typeof ReleaseResult>;
 
+/** What the build's publish step did: nothing unless `release.publishAfterBuild` and `release.publish` are set. */
+export const PublishBuildResult = z.union([
+  z.object({ published: z.literal(false) }),
+  z.object({ published: z.literal(true), version: z.string(), location: z.string(), outcome: z.enum(['published', 'already-published']), uploaded: z.number(), skipped: z.number() }),
+]);
+export type PublishBuildResult = z.infer<typeof PublishBuildResult>;
+
 export const StageTiming = z.object({ stage: z.string(), ms: z.number() });
 
 export const BuildSummary = z.object({

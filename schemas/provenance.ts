@@ -26,7 +26,7 @@ import { IMAGE_TYPES, IsicId, LesionId, Split } from './release.ts';
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex');
 
 export const EntityKind = z.enum(['object', 'record', 'image', 'lesion', 'release']);
-export const ProvenanceStage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', 'split', 'release']);
+export const ProvenanceStage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', 'split', 'release', 'publish']);
 export type ProvenanceStage = z.infer<typeof ProvenanceStage>;
 
 export const Entity = z.object({ kind: EntityKind, id: z.string().min(1) });
@@ -103,6 +103,8 @@ export type LesionAssembly = z.infer<typeof LesionAssembly>;
 export const ConceptDetail = z.object({ modelVersion: z.string(), scores: ConceptRow.shape.scores });
 export const SplitDetail = z.object({ split: Split });
 export const ReleaseDetail = z.object({ version: z.string(), contentHash: z.string(), lesionIds: z.array(LesionId), imageIds: z.array(IsicId) });
+/** where a build published its release (an s3:// URL of the publish target, no PHI) */
+export const PublishDetail = z.object({ location: z.string(), outcome: z.enum(['published', 'already-published']) });
 
 const step = <S extends ProvenanceStage, D extends z.ZodType>(stage: S, detail: D) =>
   z.object({ activity: z.literal(stage), entity: Entity, inputs: z.array(Ref), outputs: z.array(Ref), detail });
@@ -116,6 +118,7 @@ const steps = {
   concepts: step('concepts', ConceptDetail),
   split: step('split', SplitDetail),
   release: step('release', ReleaseDetail),
+  publish: step('publish', PublishDetail),
 };
 
 /** An event as a stage describes it; the recorder adds the execution context. */
@@ -128,6 +131,7 @@ export const ProvenanceDraft = z.discriminatedUnion('activity', [
   steps.concepts,
   steps.split,
   steps.release,
+  steps.publish,
 ]);
 export type ProvenanceDraft = z.infer<typeof ProvenanceDraft>;
 
@@ -153,8 +157,9 @@ export const AssembleEvent = steps.assemble.extend(EventContext.shape);
 export const ConceptsEvent = steps.concepts.extend(EventContext.shape);
 export const SplitEvent = steps.split.extend(EventContext.shape);
 export const ReleaseEvent = steps.release.extend(EventContext.shape);
+export const PublishEvent = steps.publish.extend(EventContext.shape);
 
-export const ProvenanceEvent = z.discriminatedUnion('activity', [RetrieveEvent, ParseEvent, DeidentifyEvent, QcEvent, AssembleEvent, ConceptsEvent, SplitEvent, ReleaseEvent]);
+export const ProvenanceEvent = z.discriminatedUnion('activity', [RetrieveEvent, ParseEvent, DeidentifyEvent, QcEvent, AssembleEvent, ConceptsEvent, SplitEvent, ReleaseEvent, PublishEvent]);
 export type ProvenanceEvent = z.infer<typeof ProvenanceEvent>;
 
 /**

@@ -53,6 +53,10 @@ export type PrivateRecord = z.infer<typeof PrivateRecord>;
 export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', 'split']);
 
 /** What happened to a centre's object since the previous build. */
+/** A retrieval's resume state: an object staged by an attempt, and whether that attempt transferred it. */
+export const ProgressRow = SourceObject.extend({ fetched: z.boolean() });
+export type ProgressRow = z.infer<typeof ProgressRow>;
+
 export const ObjectChange = z.object({ centre: z.string(), key: z.string(), change: z.enum(['new', 'changed', 'deleted']) });
 export type ObjectChange = z.infer<typeof ObjectChange>;
 export type Stage = z.infer<typeof Stage>;

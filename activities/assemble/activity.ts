@@ -2,16 +2,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
 import type { AssembleResult } from '../../schemas/payloads.ts';
 import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
-import { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
-import { PublicIds } from '../deidentify/public-ids.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { batchShard } from '../storage/lake.ts';
+import { PublicIds } from '../storage/public-ids.ts';
+import { batchShard, BUILD_PARTITION, tables, type LakeTable } from '../storage/tables.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
 import { assembleEvents, qcEvents } from '../provenance/stage-events.ts';
 import { assembleCases } from './assemble-cases.ts';
-
-/** Partition of the lake tables that belong to the build as a whole rather than to one centre. */
-export const BUILD_PARTITION = '_build';
 
 /**
  * The released images in isic_id order, one shard per concept batch, so each inference activity reads
@@ -20,9 +16,9 @@ export const BUILD_PARTITION = '_build';
 async function writeConceptBatches(deps: ActivityDeps, images: z.infer<typeof CaseImage>[]): Promise<void> {
   const { batchSize } = deps.config.concepts;
   const sorted = [...images].sort((a, b) => (a.isic_id < b.isic_id ? -1 : 1));
-  await deps.lake.clearPartition('concept-batches', BUILD_PARTITION);
+  await deps.lake.clearPartition(tables.conceptBatches, BUILD_PARTITION);
   for (let batch = 0; batch * batchSize < sorted.length; batch++) {
-    await deps.lake.writeShard('concept-batches', BUILD_PARTITION, batchShard(batch), sorted.slice(batch * batchSize, (batch + 1) * batchSize));
+    await deps.lake.writeShard(tables.conceptBatches, BUILD_PARTITION, batchShard(batch), sorted.slice(batch * batchSize, (batch + 1) * batchSize));
   }
 }
 
@@ -30,17 +26,17 @@ export function assembleActivities(deps: ActivityDeps) {
   return {
     /** Single writer: turns every centre's private records and processed images into public cases. */
     async assembleCases(): Promise<AssembleResult> {
-      const read = <T>(table: string, schema: z.ZodType<T>) => deps.lake.readPartitions(table, schema, deps.centreIds);
-      const exclusions = await read('exclusions', Exclusion);
-      const records = await read('records', PrivateRecord);
-      const ids = await PublicIds.open(deps.layout.idMap);
+      const read = <T>(table: LakeTable<T>) => deps.lake.readPartitions(table, deps.centreIds);
+      const exclusions = await read(tables.exclusions);
+      const records = await read(tables.records);
+      const ids = await PublicIds.open(deps.store, deps.layout.idMap);
       ids.avoid(records.flatMap((r) => [r.patientId, r.lesionId]));
-      const images = await read('images', ProcessedImage);
+      const images = await read(tables.images);
       let assembled;
       try {
         assembled = assembleCases(
           {
-            inventory: await read('inventory', SourceObject),
+            inventory: await read(tables.inventory),
             records,
             images,
             excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
@@ -52,14 +48,14 @@ export function assembleActivities(deps: ActivityDeps) {
         throw ApplicationFailure.nonRetryable(`assemble failed: ${(err as Error).message}`);
       }
       await ids.save();
-      await deps.lake.writeShard('cases', BUILD_PARTITION, 'lesions', assembled.lesions.map((l) => CaseLesion.parse(l)));
+      await deps.lake.writeShard(tables.lesions, BUILD_PARTITION, 'rows', assembled.lesions.map((l) => CaseLesion.parse(l)));
       const caseImages = assembled.images.map((i) => CaseImage.parse(i));
-      await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', caseImages);
-      await deps.lake.writeShard('cases', BUILD_PARTITION, 'qc-flags', assembled.flags.map((f) => QcFlagRow.parse(f)));
-      await deps.lake.writeShard('cases', BUILD_PARTITION, 'duplicates', assembled.duplicates.map((d) => DuplicateGroupRow.parse(d)));
-      await deps.lake.clearPartition('exclusions', BUILD_PARTITION);
-      await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'assemble', assembled.exclusions);
-      await deps.lake.clearPartition('concepts', BUILD_PARTITION);
+      await deps.lake.writeShard(tables.caseImages, BUILD_PARTITION, 'rows', caseImages);
+      await deps.lake.writeShard(tables.qcFlags, BUILD_PARTITION, 'rows', assembled.flags.map((f) => QcFlagRow.parse(f)));
+      await deps.lake.writeShard(tables.duplicates, BUILD_PARTITION, 'rows', assembled.duplicates.map((d) => DuplicateGroupRow.parse(d)));
+      await deps.lake.clearPartition(tables.exclusions, BUILD_PARTITION);
+      await deps.lake.writeShard(tables.exclusions, BUILD_PARTITION, 'assemble', assembled.exclusions);
+      await deps.lake.clearPartition(tables.concepts, BUILD_PARTITION);
       await writeConceptBatches(deps, caseImages);
       // Assemble decides afresh on every build; only decisions that changed are events.
       await recordProvenance(deps, BUILD_PARTITION, [...qcEvents(records, images, assembled.flags), ...assembleEvents(assembled)], { onlyChanges: true });

@@ -3,7 +3,7 @@ import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../
 import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { ageApprox } from '../deidentify/age-approx.ts';
-import type { PublicIds } from '../deidentify/public-ids.ts';
+import type { PublicIds } from '../storage/public-ids.ts';
 import { qcOutcome } from '../qc/checks.ts';
 import { duplicateGroups, type DuplicateGroup } from '../qc/duplicate-groups.ts';
 import { lesionFieldConflict, lesionProblems } from '../qc/metadata-checks.ts';

@@ -1,24 +1,23 @@
 import { Context } from '@temporalio/activity';
 import type { ImageBatchInput, ImageBatchResult } from '../../schemas/payloads.ts';
-import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
 import { deidentifyEvents } from '../provenance/stage-events.ts';
-import { batchShard } from '../storage/lake.ts';
+import { batchShard, tables } from '../storage/tables.ts';
 import { processImages } from './process-images.ts';
 
 export function deidentifyActivities(deps: ActivityDeps) {
   return {
     /** De-identifies and QC-measures one batch of a centre's images (the batch shard retrieval wrote). */
     async processImageBatch({ centre, batch }: ImageBatchInput): Promise<ImageBatchResult> {
-      const slice = await deps.lake.readShard('image-batches', centre, batchShard(batch), SourceObject);
+      const slice = await deps.lake.readShard(tables.imageBatches, centre, batchShard(batch));
       let done = 0;
       const { imagesInFlight, imageThreads } = deps.config.ingest;
-      const result = await processImages(slice, deps.layout, { imagesInFlight, threads: imageThreads }, () => {
+      const result = await processImages(slice, deps, { imagesInFlight, threads: imageThreads, location: deps.loaded.storage }, () => {
         Context.current().heartbeat({ images: ++done });
       });
-      await deps.lake.writeShard('images', centre, batchShard(batch), result.images);
-      await deps.lake.writeShard('exclusions', centre, `deidentify-${batchShard(batch)}`, result.exclusions);
+      await deps.lake.writeShard(tables.images, centre, batchShard(batch), result.images);
+      await deps.lake.writeShard(tables.exclusions, centre, `deidentify-${batchShard(batch)}`, result.exclusions);
       await recordProvenance(deps, centre, deidentifyEvents(workDone(result.images, result.computed), result.exclusions));
       return { images: slice.length, processed: result.images.length, excluded: result.exclusions.length };
     },

@@ -1,9 +1,13 @@
+import type { StorageLocation } from '../../schemas/config.ts';
 import { StorageLayout } from '../storage/layout.ts';
+import { openBlobStore } from '../storage/open-store.ts';
+import type { Storage } from '../storage/storage.ts';
 import { UndecodableImage } from './deidentify-image.ts';
 import { processSource, type ProcessedSource } from './process-image.ts';
 
 export interface ImageTask {
-  root: string;
+  /** where the store is (plain data: a store object does not cross threads) */
+  location: StorageLocation;
   releaseDir: string;
   sourceSha256: string;
 }
@@ -11,10 +15,18 @@ export interface ImageTask {
 /** A thread's answer: the result, or why the bytes are not an image (an error class does not cross threads). */
 export type ImageTaskResult = { processed: ProcessedSource } | { undecodable: string };
 
+/** One store per thread, opened by its first task (an S3 client keeps its connections). */
+let storage: { key: string; storage: Storage } | undefined;
+function storageOf(task: ImageTask): Storage {
+  const key = JSON.stringify([task.location, task.releaseDir]);
+  if (storage?.key !== key) storage = { key, storage: { store: openBlobStore(task.location), layout: new StorageLayout(task.releaseDir) } };
+  return storage.storage;
+}
+
 /** Runs in a pool thread (see image-pool.ts): one staged image, de-identified and measured. */
 export async function imageTask(task: ImageTask): Promise<ImageTaskResult> {
   try {
-    return { processed: await processSource(task.sourceSha256, new StorageLayout(task.root, task.releaseDir)) };
+    return { processed: await processSource(task.sourceSha256, storageOf(task)) };
   } catch (err) {
     if (err instanceof UndecodableImage) return { undecodable: err.message };
     throw err;

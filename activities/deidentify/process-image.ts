@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { ProcessedImage } from '../../schemas/records.ts';
 import { measureImage } from '../qc/measure-image.ts';
-import { exists, sha256, writeFileAtomic } from '../storage/files.ts';
-import type { StorageLayout } from '../storage/layout.ts';
+import { getRequired } from '../storage/blob-store.ts';
+import { sha256 } from '../storage/files.ts';
+import type { Storage } from '../storage/storage.ts';
 import { deidentifyImage } from './deidentify-image.ts';
 import { exifFindings } from './exif-phi.ts';
 
@@ -14,14 +14,14 @@ export type ProcessedSource = Omit<ProcessedImage, 'centre' | 'key'>;
  * concept input (content-addressed, so a retry writes the same files). Throws UndecodableImage for
  * bytes no decoder accepts.
  */
-export async function processSource(sourceSha256: string, layout: StorageLayout): Promise<ProcessedSource> {
-  const source = await readFile(layout.staged(sourceSha256));
+export async function processSource(sourceSha256: string, { store, layout }: Storage): Promise<ProcessedSource> {
+  const source = await getRequired(store, layout.staged(sourceSha256));
   const deid = await deidentifyImage(source);
   const measured = await measureImage(deid.jpeg);
   const deidSha256 = sha256(deid.jpeg);
   const target = layout.deidImage(deidSha256);
-  if (!(await exists(target))) await writeFileAtomic(target, deid.jpeg);
-  await writeFileAtomic(layout.conceptInput(deidSha256), measured.conceptInput);
+  if (!(await store.exists(target))) await store.put(target, deid.jpeg);
+  await store.put(layout.conceptInput(deidSha256), measured.conceptInput);
   return {
     sourceSha256,
     deidSha256,

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import pMap from 'p-map';
 import { ProcessedImage, type Exclusion, type SourceObject } from '../../schemas/records.ts';
-import { exists, writeFileAtomic } from '../storage/files.ts';
-import type { StorageLayout } from '../storage/layout.ts';
+import type { StorageLocation } from '../../schemas/config.ts';
+import { getText } from '../storage/blob-store.ts';
+import type { Storage } from '../storage/storage.ts';
 import { imagePool } from './image-pool.ts';
 
 /**
@@ -26,8 +26,9 @@ export interface ProcessedBatch {
  */
 export async function processImages(
   objects: readonly SourceObject[],
-  layout: StorageLayout,
-  options: { imagesInFlight: number; threads: number },
+  storage: Storage,
+  /** `location`: the store's, for the image threads to open it themselves */
+  options: { imagesInFlight: number; threads: number; location: StorageLocation },
   onImageDone: () => void,
 ): Promise<ProcessedBatch> {
   const exclusions: Exclusion[] = [];
@@ -37,9 +38,9 @@ export async function processImages(
     objects,
     async (object): Promise<ProcessedImage | undefined> => {
       try {
-        const cached = await readCached(layout, object.sha256);
+        const cached = await readCached(storage, object.sha256);
         if (cached) return { ...cached, centre: object.centre, key: object.key };
-        const result = await pool.run({ root: layout.root, releaseDir: layout.releaseDir, sourceSha256: object.sha256 });
+        const result = await pool.run({ location: options.location, releaseDir: storage.layout.release, sourceSha256: object.sha256 });
         if ('undecodable' in result) {
           exclusions.push({
             centre: object.centre, stage: 'deidentify', entity: 'image', reason: 'undecodable-image',
@@ -48,7 +49,7 @@ export async function processImages(
           return undefined;
         }
         const processed: ProcessedImage = { ...result.processed, centre: object.centre, key: object.key };
-        await writeFileAtomic(layout.processedCache(object.sha256, PROCESSING_VERSION), JSON.stringify(processed));
+        await storage.store.put(storage.layout.processedCache(object.sha256, PROCESSING_VERSION), JSON.stringify(processed));
         computed.push(processed);
         return processed;
       } finally {
@@ -61,13 +62,13 @@ export async function processImages(
 }
 
 /** The earlier result for the same source bytes, if its outputs are still all there. */
-async function readCached(layout: StorageLayout, sourceSha256: string): Promise<Omit<ProcessedImage, 'centre' | 'key'> | undefined> {
+async function readCached({ store, layout }: Storage, sourceSha256: string): Promise<Omit<ProcessedImage, 'centre' | 'key'> | undefined> {
   let cached: ProcessedImage;
   try {
-    cached = ProcessedImage.parse(JSON.parse(await readFile(layout.processedCache(sourceSha256, PROCESSING_VERSION), 'utf8')));
+    cached = ProcessedImage.parse(JSON.parse(await getText(store, layout.processedCache(sourceSha256, PROCESSING_VERSION))));
   } catch {
     return undefined;
   }
-  const complete = (await exists(layout.deidImage(cached.deidSha256))) && (await exists(layout.conceptInput(cached.deidSha256)));
+  const complete = (await store.exists(layout.deidImage(cached.deidSha256))) && (await store.exists(layout.conceptInput(cached.deidSha256)));
   return complete ? cached : undefined;
 }

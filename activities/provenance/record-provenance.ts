@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { LatestContent, ProvenanceDraft, ProvenanceShard, type EventContext, type ProvenanceEvent } from '../../schemas/provenance.ts';
+import { ProvenanceDraft, ProvenanceShard, type LatestContent, type EventContext, type ProvenanceEvent } from '../../schemas/provenance.ts';
 import { sha256 } from '../storage/files.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { codeVersion } from './code-version.ts';
-import { PROVENANCE_TABLE, readProvenance } from './provenance-table.ts';
+import { tables } from '../storage/tables.ts';
+import { readProvenance } from './provenance-table.ts';
 
 const recordedBy = new WeakSet<Context>();
 
@@ -34,7 +35,7 @@ export async function recordProvenance(deps: ActivityDeps, partition: string, dr
   // After the events: a crash in between leaves the digest behind, and the retry records the same events again.
   if (recorded.length > 0 || fromEvents) {
     for (const draft of recorded) latest.set(subject(draft), contentHash(draft));
-    await deps.lake.writeShard(LATEST_TABLE, partition, current.info.activityType, [...latest].map(([s, content]): LatestContent => ({ subject: s, content })));
+    await deps.lake.writeShard(tables.provenanceLatest, partition, current.info.activityType, [...latest].map(([s, content]): LatestContent => ({ subject: s, content })));
   }
   return recorded.length;
 }
@@ -44,7 +45,7 @@ async function writeEvents(deps: ActivityDeps, partition: string, context: Event
   if (events.length === 0) return 0;
   const shard = ProvenanceShard.safeParse({ execution: context, events });
   if (!shard.success) throw new Error(`invalid provenance events: ${shard.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  await deps.lake.writeShard(PROVENANCE_TABLE, partition, `${context.runId}-${context.activityId}`, [shard.data]);
+  await deps.lake.writeShard(tables.provenance, partition, `${context.runId}-${context.activityId}`, [shard.data]);
   return events.length;
 }
 
@@ -53,8 +54,6 @@ async function writeEvents(deps: ActivityDeps, partition: string, context: Event
  * the events so a no-change rebuild compares against one small digest instead of reading every event
  * of every earlier build. Built from the events where it is missing, and on a retry.
  */
-const LATEST_TABLE = 'provenance-latest';
-
 async function latestContents(
   deps: ActivityDeps,
   partition: string,
@@ -65,7 +64,7 @@ async function latestContents(
   // A retry rebuilds from the events without its own earlier attempt's, whose shard it is about to replace.
   if (Context.current().info.attempt === 1) {
     try {
-      const rows = await deps.lake.readShard(LATEST_TABLE, partition, activityType, LatestContent);
+      const rows = await deps.lake.readShard(tables.provenanceLatest, partition, activityType);
       return { latest: new Map(rows.map((row) => [row.subject, row.content])), fromEvents: false };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

@@ -1,6 +1,6 @@
-import { Exclusion } from '../../schemas/records.ts';
-import { BUILD_PARTITION } from '../assemble/activity.ts';
+import type { Exclusion } from '../../schemas/records.ts';
 import type { Lake } from '../storage/lake.ts';
+import { BUILD_PARTITION, tables } from '../storage/tables.ts';
 
 /**
  * Why the latest build left a centre's object out, from the private exclusions table: what an audit
@@ -8,7 +8,7 @@ import type { Lake } from '../storage/lake.ts';
  * row's image), which have no provenance beyond their exclusion.
  */
 export async function sourceExclusion(lake: Lake, centre: string, key: string): Promise<Exclusion | undefined> {
-  const exclusions = [...(await lake.read('exclusions', Exclusion, centre)), ...(await lake.read('exclusions', Exclusion, BUILD_PARTITION))];
+  const exclusions = await lake.readPartitions(tables.exclusions, [centre, BUILD_PARTITION]);
   return exclusions.find((e) => e.centre === centre && e.key === key);
 }
 

@@ -1,126 +1,164 @@
 import { stringify } from 'csv-stringify/sync';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { CaseImage, CaseLesion, ConceptRow, DuplicateGroupRow } from '../../schemas/cases.ts';
-import type { ReleaseResult } from '../../schemas/payloads.ts';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { PublishBuildResult, ReleaseResult } from '../../schemas/payloads.ts';
 import { ReleaseInfo } from '../../schemas/catalog.ts';
-import type { z } from 'zod';
-import { Exclusion, ObjectChange, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
-import { SplitRow } from '../../schemas/split.ts';
-import { deidentificationReport, deidentificationSummary } from './deidentification-report.ts';
-import { writeCroissant, writeVersionDocuments } from './release-documents.ts';
-import { phiValues } from './phi-values.ts';
-import { BUILD_PARTITION } from '../assemble/activity.ts';
+import type { Exclusion } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { csvSafe } from '../storage/csv-safe.ts';
-import { sha256, writeFileAtomic } from '../storage/files.ts';
-import { PublicIds } from '../deidentify/public-ids.ts';
+import { sha256 } from '../storage/files.ts';
+import { PublicIds } from '../storage/public-ids.ts';
+import { BUILD_PARTITION, tables, type LakeTable } from '../storage/tables.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
 import { changeReasons } from './change-reasons.ts';
+import { deidentificationReport, deidentificationSummary } from './deidentification-report.ts';
+import { manifestEntries } from './manifest.ts';
+import { phiValues } from './phi-values.ts';
+import { publishRelease } from './publish-release.ts';
 import { ReleaseCatalog } from './release-catalog.ts';
-import { catalogEntry, RELEASE_INFO_FILE, versionRelease, type VersionedRelease } from './release-version.ts';
-import { LeakFound, writeRelease } from './write-release.ts';
+import { writeCroissant, writeVersionDocuments } from './release-documents.ts';
+import { catalogEntry, RELEASE_INFO_FILE, versionRelease } from './release-version.ts';
+import {
+  keptRelease, LeakFound, markBuilt, releaseInputHash, releaseText, scanStaged, stageRelease, swapRelease, writeDeidentificationReport, writeManifest,
+  type ReleaseContent, type ReleaseState,
+} from './write-release.ts';
 
 export function releaseActivities(deps: ActivityDeps) {
+  /** The build's public cases, split and concept scores, and the private rows the release is checked against. */
+  async function readInputs() {
+    const splitOf = new Map((await deps.lake.read(tables.split, BUILD_PARTITION)).map((r) => [r.lesion_id, r.split]));
+    // A lesion without a split row is a split conflict (excluded by the split stage): it is not released.
+    const lesions = (await deps.lake.read(tables.lesions, BUILD_PARTITION)).filter((l) => splitOf.has(l.lesion_id));
+    const images = (await deps.lake.read(tables.caseImages, BUILD_PARTITION)).filter((i) => splitOf.has(i.lesion_id));
+    const concepts = new Map((await deps.lake.read(tables.concepts, BUILD_PARTITION)).map((r) => [r.isic_id, r.scores]));
+    const exclusions = await deps.lake.readPartitions(tables.exclusions, [...deps.centreIds, BUILD_PARTITION]);
+    const readCentres = <T>(table: LakeTable<T>) => deps.lake.readPartitions(table, deps.centreIds);
+    const records = await readCentres(tables.records);
+    const processed = await readCentres(tables.images);
+    const { release } = deps.config;
+    const content: ReleaseContent = {
+      lesions,
+      benchmark: new Set([...splitOf].filter(([, split]) => split === 'benchmark').map(([id]) => id)),
+      images,
+      concepts,
+      exclusions: exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason })),
+      duplicates: (await deps.lake.read(tables.duplicates, BUILD_PARTITION)).flatMap((group, g) =>
+        group.isicIds.map((isic_id) => ({ duplicate_group: g + 1, isic_id, kind: group.kind, max_distance: group.maxDistance, cross_lesion: group.crossLesion })),
+      ),
+      attribution: release.attribution,
+      license: release.license,
+      rights: { license: release.license, licenseUrl: release.licenseUrl, attribution: release.attribution, supplier: release.supplier },
+    };
+    return {
+      content,
+      exclusions,
+      records,
+      processed,
+      changes: await readCentres(tables.changes),
+      phi: phiValues(deps.config.centres, records, await readCentres(tables.inventory), processed),
+    };
+  }
+
+  const readReleaseInfo = async () => ReleaseInfo.parse(JSON.parse(await releaseText(deps, RELEASE_INFO_FILE)));
+
   return {
     /**
-     * Single writer: writes the release folder from the build's public cases, split and concept
-     * scores; versions it against the private catalog (no change, no new version) and records a new
-     * version there once the release is in place.
+     * Single writer: writes the release from the build's public cases, split and concept scores, in
+     * the steps of write-release.ts; versions it against the private catalog (no change, no new
+     * version) and records a new version there once the release is in place.
      */
     async writeRelease(): Promise<ReleaseResult> {
-      const splitOf = new Map((await deps.lake.read('split', SplitRow, BUILD_PARTITION)).map((r) => [r.lesion_id, r.split]));
-      // A lesion without a split row is a split conflict (excluded by the split stage): it is not released.
-      const lesions = (await deps.lake.readShard('cases', BUILD_PARTITION, 'lesions', CaseLesion)).filter((l) => splitOf.has(l.lesion_id));
-      const images = (await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage)).filter((i) => splitOf.has(i.lesion_id));
-      const concepts = new Map((await deps.lake.read('concepts', ConceptRow, BUILD_PARTITION)).map((r) => [r.isic_id, r.scores]));
-      const exclusions = await deps.lake.readPartitions('exclusions', Exclusion, [...deps.centreIds, BUILD_PARTITION]);
-      const centres = deps.centreIds;
-      const readCentres = <T>(table: string, schema: z.ZodType<T>) => deps.lake.readPartitions(table, schema, centres);
-      const records = await readCentres('records', PrivateRecord);
-      const processed = await readCentres('images', ProcessedImage);
-      const phi = phiValues(deps.config.centres, records, await readCentres('inventory', SourceObject), processed);
+      const inputs = await readInputs();
+      const { content, exclusions, records, processed } = inputs;
       const { release } = deps.config;
       const conceptModel = (await deps.conceptModel()).version;
-      const catalog = new ReleaseCatalog(deps.layout.releases);
+      const catalog = new ReleaseCatalog(deps);
       const latest = await catalog.latest();
-      const previous = latest ? await catalog.read(latest.version) : undefined;
-      const reasons = changeReasons({
-        previous: new Set(previous?.snapshot.lesions.map((l) => l.lesion_id)),
-        current: new Set(lesions.map((l) => l.lesion_id)),
-        everReleased: await everReleased(catalog),
-        lesionKeyOf: (await PublicIds.open(deps.layout.idMap)).lesionKeys(),
-        records,
-        exclusions,
-        changes: await readCentres('changes', ObjectChange),
-      });
-      const { workflowExecution } = Context.current().info;
-      const deidentification = deidentificationSummary(centres, records, processed);
-      let versioned: VersionedRelease | undefined;
-      const written = await writeRelease(
-        {
-          lesions,
-          benchmark: new Set([...splitOf].filter(([, split]) => split === 'benchmark').map(([id]) => id)),
-          images,
-          concepts,
-          exclusions: exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason })),
-          duplicates: (await deps.lake.readShard('cases', BUILD_PARTITION, 'duplicates', DuplicateGroupRow)).flatMap((group, g) =>
-            group.isicIds.map((isic_id) => ({ duplicate_group: g + 1, isic_id, kind: group.kind, max_distance: group.maxDistance, cross_lesion: group.crossLesion })),
-          ),
-          attribution: release.attribution,
-          license: release.license,
-          rights: { license: release.license, licenseUrl: release.licenseUrl, attribution: release.attribution, supplier: release.supplier },
-        },
-        deps.layout,
-        phi,
-        {
-          report: (scan) => deidentificationReport(deidentification, scan),
-          inputs: { name: release.name },
-          stillCurrent: async (dir) => (await readReleaseInfo(dir)).version === latest?.version,
-          describe: async (staging, released) => {
-            versioned = await versionRelease(catalog, previous, release.name, released, conceptModel, reasons);
-            await writeVersionDocuments(staging, released, versioned, release, deidentification);
-          },
-          index: (staging, entries) => writeCroissant(staging, entries, versioned!.info, release),
-          commit: async (manifest) => {
-            if (versioned?.decision.kind !== 'new') return;
-            const entry = catalogEntry(versioned, sha256(manifest), { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', createdAt: new Date().toISOString() });
-            await catalog.record(entry, { snapshot: versioned.snapshot, changes: versioned.changes, manifest, reasons: versioned.reasons });
-            const { version, contentHash } = versioned.info;
-            const detail = { version, contentHash, lesionIds: lesions.map((l) => l.lesion_id).sort(), imageIds: images.map((i) => i.isic_id).sort() };
-            await recordProvenance(deps, BUILD_PARTITION, [{ activity: 'release', entity: { kind: 'release', id: version }, inputs: [], outputs: [{ role: 'manifest', sha256: entry.manifestSha256 }], detail }], { onlyChanges: true });
-          },
-        },
-      ).catch((err: unknown) => {
-        if (err instanceof LeakFound) throw ApplicationFailure.nonRetryable(err.message);
-        throw err;
-      });
-      if (!written.reused) await writeFileAtomic(path.join(deps.layout.private, 'reports', 'exclusions.csv'), exclusionsReport(exclusions));
+      const inputHash = releaseInputHash(content, inputs.phi, { name: release.name });
+      const deidentification = deidentificationSummary(deps.centreIds, records, processed);
+
+      // 0. keep: an identical earlier build whose version is still the latest is the release.
+      let state: Pick<ReleaseState, 'manifestSha256' | 'scan'> | undefined = await keptRelease(deps, inputHash);
+      if (state && (await readReleaseInfo()).version !== latest?.version) state = undefined;
+      const reused = state !== undefined;
+      let newVersion = false;
+      if (!state) {
+        // 1. stage the data; 2. describe it (version, changes, datasheet)
+        const previous = latest ? await catalog.read(latest.version) : undefined;
+        const reasons = changeReasons({
+          previous: new Set(previous?.snapshot.lesions.map((l) => l.lesion_id)),
+          current: new Set(content.lesions.map((l) => l.lesion_id)),
+          everReleased: await everReleased(catalog),
+          lesionKeyOf: (await PublicIds.open(deps.store, deps.layout.idMap)).lesionKeys(),
+          records,
+          exclusions,
+          changes: inputs.changes,
+        });
+        const staged = await stageRelease(deps, content);
+        const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons);
+        await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification);
+        // 3. scan every byte for PHI (a hit quarantines the release and fails the build)
+        const scan = await scanStaged(deps, staged, inputs.phi).catch((err: unknown) => {
+          throw err instanceof LeakFound ? ApplicationFailure.nonRetryable(err.message) : err;
+        });
+        await writeDeidentificationReport(staged, deidentificationReport(deidentification, scan));
+        // 4. index: every file hashed once; Croissant lists them, the manifest adds Croissant's own
+        const entries = await manifestEntries(staged.dir);
+        const indexed = await writeCroissant(staged.dir, entries, versioned.info, release);
+        const manifest = await writeManifest(staged, [...entries, ...(await manifestEntries(staged.dir, indexed))]);
+        // 5. swap it in; 6. commit the version to the catalog, then mark the release built
+        await swapRelease(deps, staged);
+        newVersion = versioned.decision.kind === 'new';
+        if (newVersion) {
+          const { workflowExecution } = Context.current().info;
+          const entry = catalogEntry(versioned, sha256(manifest), { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', createdAt: new Date().toISOString() });
+          await catalog.record(entry, { snapshot: versioned.snapshot, changes: versioned.changes, manifest, reasons: versioned.reasons });
+          const { version, contentHash } = versioned.info;
+          const detail = { version, contentHash, lesionIds: content.lesions.map((l) => l.lesion_id).sort(), imageIds: content.images.map((i) => i.isic_id).sort() };
+          await recordProvenance(deps, BUILD_PARTITION, [{ activity: 'release', entity: { kind: 'release', id: version }, inputs: [], outputs: [{ role: 'manifest', sha256: entry.manifestSha256 }], detail }], { onlyChanges: true });
+        }
+        state = { manifestSha256: sha256(manifest), scan };
+        await markBuilt(deps, { inputHash, ...state });
+        await deps.store.put(deps.layout.privateReport('exclusions.csv'), exclusionsReport(exclusions));
+      }
       const exclusionsByReason: Record<string, number> = {};
       for (const e of exclusions) exclusionsByReason[`${e.entity}:${e.reason}`] = (exclusionsByReason[`${e.entity}:${e.reason}`] ?? 0) + 1;
-      const info = await readReleaseInfo(written.path);
+      const info = await readReleaseInfo();
       return {
-        path: written.path,
-        manifestSha256: written.manifestSha256,
+        path: deps.store.where(deps.layout.release),
+        manifestSha256: state.manifestSha256,
         version: info.version,
         previousVersion: info.previousVersion,
-        newVersion: versioned?.decision.kind === 'new',
+        newVersion,
         contentHash: info.contentHash,
-        lesions: lesions.length,
-        images: images.length,
+        lesions: content.lesions.length,
+        images: content.images.length,
         exclusionsByReason,
-        reused: written.reused,
+        reused,
         conceptModel,
-        leakScan: { filesScanned: written.scan.filesScanned, phiValuesSearched: written.scan.valuesSearched, hits: written.scan.hits.length, patternWarnings: written.scan.patternWarnings.length },
+        leakScan: { filesScanned: state.scan.filesScanned, phiValuesSearched: state.scan.valuesSearched, hits: state.scan.hits.length, patternWarnings: state.scan.patternWarnings.length },
       };
     },
-  };
-}
 
-/** The RELEASE.json of a release folder. */
-async function readReleaseInfo(dir: string): Promise<ReleaseInfo> {
-  return ReleaseInfo.parse(JSON.parse(await readFile(path.join(dir, RELEASE_INFO_FILE), 'utf8')));
+    /**
+     * Uploads the release in the store to `release.publish` when the config asks for it
+     * (`release.publishAfterBuild`), as publish-release.ts does for `milk release publish`, and records it.
+     */
+    async publishBuiltRelease(): Promise<PublishBuildResult> {
+      const { publish, publishAfterBuild } = deps.config.release;
+      if (!publish || !publishAfterBuild) return { published: false };
+      const local = await deps.store.localFolder(deps.layout.release);
+      try {
+        const result = await publishRelease({ releaseDir: local.dir, target: publish, signal: Context.current().cancellationSignal, onProgress: () => Context.current().heartbeat() });
+        const manifest = await releaseText(deps, 'MANIFEST.sha256');
+        await recordProvenance(deps, BUILD_PARTITION, [
+          { activity: 'publish', entity: { kind: 'release', id: result.version }, inputs: [{ role: 'manifest', sha256: sha256(manifest) }], outputs: [], detail: { location: result.location, outcome: result.outcome } },
+        ], { onlyChanges: true });
+        return { published: true, version: result.version, location: result.location, outcome: result.outcome, uploaded: result.uploaded, skipped: result.skipped };
+      } finally {
+        await local.release();
+      }
+    },
+  };
 }
 
 /** Every lesion id that any recorded version released. */

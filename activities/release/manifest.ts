@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BlobStore } from '../storage/blob-store.ts';
 import { sha256 } from '../storage/files.ts';
 
 export const MANIFEST = 'MANIFEST.sha256';
@@ -35,16 +36,12 @@ export function manifestText(entries: readonly ManifestEntry[]): string {
 }
 
 /**
- * A cheap fingerprint of a release folder as it sits on disk: every file's path, size and
- * modification time (no content read), so a kept release can be checked for hand edits in a blink.
+ * A cheap fingerprint of a release as it sits in the store: every file's key, size and version
+ * (modification time or ETag; no content read), so a kept release can be checked for hand edits in a blink.
  */
-export async function releaseFingerprint(dir: string): Promise<string> {
-  const files = await releaseFiles(dir);
-  const lines = await Promise.all(files.map(async (f) => {
-    const info = await stat(path.join(dir, f));
-    return `${f}\u0000${info.size}\u0000${info.mtimeMs}`;
-  }));
-  return sha256(lines.join('\n'));
+export async function releaseFingerprint(store: BlobStore, prefix: string): Promise<string> {
+  const entries = await store.list(`${prefix}/`);
+  return sha256(entries.map((e) => `${e.key}\u0000${e.size}\u0000${e.version}`).join('\n'));
 }
 
 /** Every file of a release, '/'-separated and sorted. */

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import semver from 'semver';
 import type { z } from 'zod';
 import { CatalogEntry, CatalogIndex, RecordedReasons, Snapshot, type ChangeReason, type RecordedRelease } from '../../schemas/catalog.ts';
-import { writeFileAtomic } from '../storage/files.ts';
+import { getText } from '../storage/blob-store.ts';
+import type { Storage } from '../storage/storage.ts';
 import { CHANGES_FILE } from './changes-file.ts';
 import { MANIFEST } from './manifest.ts';
 
@@ -22,16 +21,25 @@ export interface VersionFiles {
 }
 
 /**
- * The private catalog of release versions (`StorageLayout.releases`): `index.json` lists them, and
+ * The private catalog of release versions (`StorageLayout.catalog`): `index.json` lists them, and
  * `<version>/` holds each one's snapshot, reasons, CHANGES.md and manifest. Versions are named by
  * number, `latest` or `previous` (the one before latest).
  */
 export class ReleaseCatalog {
-  constructor(readonly dir: string) {}
+  constructor(private readonly storage: Storage) {}
+
+  /** where the catalog is, for messages */
+  get where(): string {
+    return this.storage.store.where(this.storage.layout.catalog(''));
+  }
+
+  private key(...parts: string[]): string {
+    return this.storage.layout.catalog(parts.join('/'));
+  }
 
   /** Every recorded version, oldest first. */
   async versions(): Promise<CatalogEntry[]> {
-    const index = await this.readJson(path.join(this.dir, INDEX), CatalogIndex).catch((err: NodeJS.ErrnoException) => {
+    const index = await this.readJson(this.key(INDEX), CatalogIndex).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return { versions: [] };
       throw err;
     });
@@ -46,7 +54,7 @@ export class ReleaseCatalog {
   async resolve(ref: string): Promise<CatalogEntry> {
     const versions = await this.versions();
     const known = versions.map((v) => v.version).join(', ');
-    if (versions.length === 0) throw new Error(`release version ${ref} not found: no release version is recorded yet in ${this.dir}`);
+    if (versions.length === 0) throw new Error(`release version ${ref} not found: no release version is recorded yet in ${this.where}`);
     if (ref === 'latest') return versions.at(-1)!;
     if (ref === 'previous') {
       if (versions.length < 2) throw new Error(`release version previous not found: the catalog holds only ${known}`);
@@ -61,12 +69,12 @@ export class ReleaseCatalog {
   /** A version's index entry and snapshot. */
   async read(ref: string): Promise<RecordedRelease> {
     const entry = await this.resolve(ref);
-    return { entry, snapshot: await this.readJson(path.join(this.dir, entry.version, SNAPSHOT), Snapshot) };
+    return { entry, snapshot: await this.readJson(this.key(entry.version, SNAPSHOT), Snapshot) };
   }
 
   /** A version's CHANGES.md, to put back into a release that an unchanged rebuild rewrote. */
   async changes(ref: string): Promise<string> {
-    return readFile(path.join(this.dir, (await this.resolve(ref)).version, CHANGES_FILE), 'utf8');
+    return getText(this.storage.store, this.key((await this.resolve(ref)).version, CHANGES_FILE));
   }
 
   /**
@@ -78,7 +86,7 @@ export class ReleaseCatalog {
     const between = (await this.versions()).filter((v) => semver.gt(v.version, from) && semver.lte(v.version, to));
     const reasons = new Map<string, ChangeReason>();
     for (const version of between) {
-      const recorded = await this.readJson(path.join(this.dir, version.version, REASONS), RecordedReasons);
+      const recorded = await this.readJson(this.key(version.version, REASONS), RecordedReasons);
       for (const [id, reason] of Object.entries(recorded)) reasons.set(id, reason);
     }
     return reasons;
@@ -101,16 +109,17 @@ export class ReleaseCatalog {
     if ((latest?.version ?? null) !== entry.previousVersion || (latest && !semver.gt(entry.version, latest.version))) {
       throw new Error(`release version ${entry.version} (after ${entry.previousVersion ?? 'none'}) does not follow the latest recorded version ${latest?.version ?? '(none)'}`);
     }
-    const folder = path.join(this.dir, entry.version);
-    await writeFileAtomic(path.join(folder, SNAPSHOT), JSON.stringify(Snapshot.parse(files.snapshot)));
-    await writeFileAtomic(path.join(folder, REASONS), JSON.stringify(RecordedReasons.parse(files.reasons)));
-    await writeFileAtomic(path.join(folder, CHANGES_FILE), files.changes);
-    await writeFileAtomic(path.join(folder, MANIFEST), files.manifest);
-    await writeFileAtomic(path.join(this.dir, INDEX), `${JSON.stringify(CatalogIndex.parse({ versions: [...versions, entry] }), null, 2)}\n`);
+    const { store } = this.storage;
+    await store.put(this.key(entry.version, SNAPSHOT), JSON.stringify(Snapshot.parse(files.snapshot)));
+    await store.put(this.key(entry.version, REASONS), JSON.stringify(RecordedReasons.parse(files.reasons)));
+    await store.put(this.key(entry.version, CHANGES_FILE), files.changes);
+    await store.put(this.key(entry.version, MANIFEST), files.manifest);
+    await store.put(this.key(INDEX), `${JSON.stringify(CatalogIndex.parse({ versions: [...versions, entry] }), null, 2)}\n`);
   }
 
-  private async readJson<T>(file: string, schema: z.ZodType<T>): Promise<T> {
-    const text = await readFile(file, 'utf8');
+  private async readJson<T>(key: string, schema: z.ZodType<T>): Promise<T> {
+    const file = this.storage.store.where(key);
+    const text = await getText(this.storage.store, key);
     let json: unknown;
     try {
       json = JSON.parse(text);

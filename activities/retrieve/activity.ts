@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { CentreInput, RetrieveResult } from '../../schemas/payloads.ts';
-import { SourceObject } from '../../schemas/records.ts';
+import type { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
 import { retrieveEvents } from '../provenance/stage-events.ts';
-import { batchShard } from '../storage/lake.ts';
+import { batchShard, CENTRE_DERIVED_TABLES, tables } from '../storage/tables.ts';
 import { openCentreSource } from './centre-source.ts';
 import { retrieveCentre } from './retrieve-centre.ts';
 import { RetrieveProgress } from './retrieve-progress.ts';
@@ -25,7 +24,7 @@ async function writeImageBatches(deps: ActivityDeps, centre: string, objects: re
   const images = objects.filter((o) => o.kind === 'image');
   const { batchSize } = deps.config.ingest;
   for (let batch = 0; batch * batchSize < images.length; batch++) {
-    await deps.lake.writeShard('image-batches', centre, batchShard(batch), images.slice(batch * batchSize, (batch + 1) * batchSize));
+    await deps.lake.writeShard(tables.imageBatches, centre, batchShard(batch), images.slice(batch * batchSize, (batch + 1) * batchSize));
   }
 }
 
@@ -39,11 +38,11 @@ export function retrieveActivities(deps: ActivityDeps) {
     async retrieveCentre({ centre: id }: CentreInput): Promise<RetrieveResult> {
       const centre = deps.centre(id);
       const context = Context.current();
-      const progress = new RetrieveProgress(path.join(deps.layout.lakeTable('retrieve-progress'), id, 'staged.jsonl'));
+      const progress = new RetrieveProgress(deps.lake, id);
       const resumed = context.info.heartbeatDetails as RetrieveHeartbeat | undefined;
       if (!resumed) {
         await progress.clear();
-        for (const table of ['records', 'images', 'image-batches', 'exclusions', 'notes', 'changes']) await deps.lake.clearPartition(table, id);
+        for (const table of CENTRE_DERIVED_TABLES) await deps.lake.clearPartition(table, id);
         context.heartbeat({ staged: 0 } satisfies RetrieveHeartbeat); // from here on, a retry resumes
       }
       const done = resumed ? await progress.read() : [];
@@ -51,11 +50,11 @@ export function retrieveActivities(deps: ActivityDeps) {
       let beat = 0;
       const fetchedObjects: SourceObject[] = done.filter((d) => d.fetched);
       const source = openCentreSource(centre, deps.loaded);
-      const result = await retrieveCentre(centre, source, deps.layout, {
+      const result = await retrieveCentre(centre, source, deps, {
         maxObjectBytes: deps.config.ingest.maxObjectBytes,
         fetchesInFlight: deps.config.ingest.fetchesInFlight,
         // The inventory is only replaced when a retrieval completes, so it is the previous build's.
-        previous: await deps.lake.read('inventory', SourceObject, id),
+        previous: await deps.lake.read(tables.inventory, id),
         done,
         onStaged(object, fetched) {
           staged++;
@@ -71,10 +70,10 @@ export function retrieveActivities(deps: ActivityDeps) {
         },
       });
       await progress.flush();
-      await deps.lake.writeShard('inventory', id, 'objects', result.objects);
+      await deps.lake.writeShard(tables.inventory, id, 'objects', result.objects);
       await writeImageBatches(deps, id, result.objects);
-      await deps.lake.writeShard('exclusions', id, 'retrieve', result.exclusions);
-      await deps.lake.writeShard('changes', id, 'retrieve', result.changes);
+      await deps.lake.writeShard(tables.exclusions, id, 'retrieve', result.exclusions);
+      await deps.lake.writeShard(tables.changes, id, 'retrieve', result.changes);
       await recordProvenance(deps, id, retrieveEvents(source.description, fetchedObjects));
       const fetchedBefore = done.filter((d) => d.fetched).length;
       await progress.clear();

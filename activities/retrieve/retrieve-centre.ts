@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import pMap from 'p-map';
 import type { Centre } from '../../schemas/config.ts';
 import type { Exclusion, ObjectChange, SourceObject } from '../../schemas/records.ts';
-import { exists } from '../storage/files.ts';
-import type { StorageLayout } from '../storage/layout.ts';
+import type { Storage } from '../storage/storage.ts';
 import type { CentreSource, ListedObject } from './centre-source.ts';
 import { classifyObject } from './classify-object.ts';
 import { safeStagingName } from './object-key.ts';
@@ -48,7 +45,7 @@ export interface RetrievedCentre {
  * staging or read ambiguously, empty and oversized objects, and keys that differ only by case become
  * exclusions; so does an object that cannot be fetched after the client's retries.
  */
-export async function retrieveCentre(centre: Centre, source: CentreSource, layout: StorageLayout, options: RetrieveOptions): Promise<RetrievedCentre> {
+export async function retrieveCentre(centre: Centre, source: CentreSource, storage: Storage, options: RetrieveOptions): Promise<RetrievedCentre> {
   const listed = await source.list();
   const exclusions: Exclusion[] = [];
   const exclude = (object: ListedObject, reason: string, detail: string) =>
@@ -75,11 +72,11 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, layou
       const reusable = [done.get(object.key), before].find(same);
       let sha256: string;
       let fetched = false;
-      if (reusable && (await exists(layout.staged(reusable.sha256)))) {
+      if (reusable && (await storage.store.exists(storage.layout.staged(reusable.sha256)))) {
         sha256 = reusable.sha256;
       } else {
         try {
-          sha256 = await fetchInto(source, object, layout);
+          sha256 = await fetchInto(source, object, storage);
         } catch (err) {
           counts.failed++;
           return void exclude(object, 'fetch-failed', (err as Error).message);
@@ -109,18 +106,17 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, layou
   return { objects, exclusions: exclusions.sort(byKey), changes: changes.sort(byKey), counts, bytes: objects.reduce((n, o) => n + o.size, 0) };
 }
 
-/** Streams into a fresh file under staging/incoming, then moves it to its content address. */
-async function fetchInto(source: CentreSource, object: ListedObject, layout: StorageLayout): Promise<string> {
-  const incoming = path.join(layout.private, 'staging', 'incoming', randomBytes(8).toString('hex'));
-  const { sha256 } = await source.fetch(object, incoming);
-  const target = layout.staged(sha256);
-  if (await exists(target)) {
+/** Streams into a fresh scratch file, then moves it to its content address in the store. */
+async function fetchInto(source: CentreSource, object: ListedObject, { store, layout }: Storage): Promise<string> {
+  const incoming = await store.scratchFile();
+  try {
+    const { sha256 } = await source.fetch(object, incoming);
+    const target = layout.staged(sha256);
+    if (!(await store.exists(target))) await store.putFile(incoming, target);
+    return sha256;
+  } finally {
     await rm(incoming, { force: true });
-  } else {
-    await mkdir(path.dirname(target), { recursive: true });
-    await rename(incoming, target);
   }
-  return sha256;
 }
 
 const byKey = <T extends { key?: string }>(a: T, b: T) => ((a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0);

@@ -1,52 +1,49 @@
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
-import { z } from 'zod';
-import { SourceObject } from '../../schemas/records.ts';
+import { randomBytes } from 'node:crypto';
+import type { ProgressRow } from '../../schemas/records.ts';
+import type { Lake } from '../storage/lake.ts';
+import { tables } from '../storage/tables.ts';
 
-export const ProgressRow = SourceObject.extend({ fetched: z.boolean() });
-export type ProgressRow = z.infer<typeof ProgressRow>;
+/** Staged objects are recorded in parts of up to this many rows, or sooner when a write is awaited. */
+const PART_ROWS = 200;
 
 /**
- * A retrieval's resume state: one line appended per staged object, as soon as it is staged, so a
- * crash loses at most the objects in flight. Private (it holds source keys); never a payload.
+ * A retrieval's resume state in the lake (`retrieve-progress`, the centre's partition): the staged
+ * objects are written in parts as they are staged (an object store has no append), so a crash loses
+ * at most the objects in flight and an unwritten part. Private (it holds source keys); never a payload.
  */
 export class RetrieveProgress {
-  private pending = Promise.resolve();
+  private buffered: ProgressRow[] = [];
+  private written = Promise.resolve();
+  private part = 0;
+  /** parts of different attempts never share a name */
+  private readonly attempt = randomBytes(4).toString('hex');
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly lake: Lake, private readonly centre: string) {}
 
-  /** The rows an earlier attempt recorded; a line cut short by the crash is ignored. */
-  async read(): Promise<ProgressRow[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return text.split('\n').flatMap((line) => {
-      try {
-        return line ? [ProgressRow.parse(JSON.parse(line))] : [];
-      } catch {
-        return [];
-      }
-    });
+  /** The rows earlier attempts recorded. */
+  read(): Promise<ProgressRow[]> {
+    return this.lake.read(tables.retrieveProgress, this.centre);
   }
 
+  /** Records a staged object; resolves once it is stored (rows are written a part at a time). */
   append(row: ProgressRow): Promise<void> {
-    this.pending = this.pending.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      await appendFile(this.file, `${JSON.stringify(row)}\n`);
-    });
-    return this.pending;
+    this.buffered.push(row);
+    return this.buffered.length >= PART_ROWS ? this.flush() : this.written;
   }
 
-  async flush(): Promise<void> {
-    await this.pending;
+  /** Writes what is buffered; resolves when every row appended so far is stored. */
+  flush(): Promise<void> {
+    const rows = this.buffered;
+    this.buffered = [];
+    if (rows.length > 0) {
+      const shard = `${this.attempt}-${String(this.part++).padStart(6, '0')}`;
+      this.written = this.written.then(() => this.lake.writeShard(tables.retrieveProgress, this.centre, shard, rows));
+    }
+    return this.written;
   }
 
   async clear(): Promise<void> {
-    await this.pending;
-    await rm(this.file, { force: true });
+    await this.flush();
+    await this.lake.clearPartition(tables.retrieveProgress, this.centre);
   }
 }

@@ -1,11 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { CaseImage, CaseLesion } from '../../schemas/cases.ts';
 import type { SplitResult } from '../../schemas/payloads.ts';
-import { Exclusion, PrivateRecord } from '../../schemas/records.ts';
-import { PublicIds } from '../deidentify/public-ids.ts';
+import type { Exclusion } from '../../schemas/records.ts';
+import { PublicIds } from '../storage/public-ids.ts';
 import { conflictExclusions } from './conflict-exclusions.ts';
 import type { SplitCandidate, SplitState } from '../../schemas/split.ts';
-import { BUILD_PARTITION } from '../assemble/activity.ts';
+import { BUILD_PARTITION, tables } from '../storage/tables.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
 import { assignSplit } from './assign-split.ts';
@@ -16,9 +15,9 @@ import { splitProportions } from './split-proportions.ts';
 export function splitActivities(deps: ActivityDeps) {
   /** Exclusions for lesions no side can take, read against this build's private records and earlier exclusions. */
   const conflictsOf = async (ids: readonly string[]): Promise<Exclusion[]> => {
-    const lesionKeys = (await PublicIds.open(deps.layout.idMap)).lesionKeys();
-    const records = await deps.lake.readPartitions('records', PrivateRecord, deps.centreIds);
-    return conflictExclusions(ids, lesionKeys, records, await deps.lake.readPartitions('exclusions', Exclusion, [...deps.centreIds, BUILD_PARTITION]));
+    const lesionKeys = (await PublicIds.open(deps.store, deps.layout.idMap)).lesionKeys();
+    const records = await deps.lake.readPartitions(tables.records, deps.centreIds);
+    return conflictExclusions(ids, lesionKeys, records, await deps.lake.readPartitions(tables.exclusions, [...deps.centreIds, BUILD_PARTITION]));
   };
   return {
     /**
@@ -27,20 +26,20 @@ export function splitActivities(deps: ActivityDeps) {
      * new lesions that would link the two sides become `split-conflict` exclusions.
      */
     async assignBenchmarkSplit(): Promise<SplitResult> {
-      const lesions = await deps.lake.readShard('cases', BUILD_PARTITION, 'lesions', CaseLesion);
-      const images = await deps.lake.readShard('cases', BUILD_PARTITION, 'images', CaseImage);
+      const lesions = await deps.lake.read(tables.lesions, BUILD_PARTITION);
+      const images = await deps.lake.read(tables.caseImages, BUILD_PARTITION);
       const duplicatesOf = duplicateKeys(images);
       let candidates: SplitCandidate[];
       let previous: SplitState;
       try {
-        const patientOf = await patientKeys(deps.layout.idMap);
+        const patientOf = await patientKeys(deps.store, deps.layout.idMap);
         candidates = lesions.map((l) => {
           const patient = patientOf.get(l.lesion_id);
-          if (patient === undefined) throw new Error(`lesion ${l.lesion_id} of cases/${BUILD_PARTITION}/lesions is not in the public id map`);
+          if (patient === undefined) throw new Error(`lesion ${l.lesion_id} of the assembled lesions is not in the public id map`);
           const { lesion_id, diagnosis_class, centre, skin_tone_class } = l;
           return { lesion_id, diagnosis_class, centre, skin_tone_class, groupKeys: [patient, ...(duplicatesOf.get(lesion_id) ?? [])] };
         });
-        previous = await readSplitState(deps.layout.splitState);
+        previous = await readSplitState(deps.store, deps.layout.splitState);
       } catch (err) {
         // No retry repairs a broken id map or state file; the messages name files and public ids only.
         throw ApplicationFailure.nonRetryable(`benchmark split failed: ${(err as Error).message}`);
@@ -48,9 +47,9 @@ export function splitActivities(deps: ActivityDeps) {
       const { assignments, state, report } = assignSplit({ lesions: candidates, previous, benchmark: deps.config.benchmark });
 
       const conflicts = report.conflicts.length === 0 ? [] : await conflictsOf(report.conflicts);
-      await deps.lake.writeShard('split', BUILD_PARTITION, 'assignments', assignments);
-      await deps.lake.writeShard('exclusions', BUILD_PARTITION, 'split', conflicts);
-      await writeSplitState(deps.layout.splitState, state);
+      await deps.lake.writeShard(tables.split, BUILD_PARTITION, 'assignments', assignments);
+      await deps.lake.writeShard(tables.exclusions, BUILD_PARTITION, 'split', conflicts);
+      await writeSplitState(deps.store, deps.layout.splitState, state);
       // Only decisions are events: a lesion keeps its side, so a rebuild records just the new ones.
       await recordProvenance(
         deps,

@@ -1,13 +1,14 @@
 import type { PublicImage } from '../../schemas/release.ts';
-import { PublicIds } from '../deidentify/public-ids.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { PublicIds } from '../storage/public-ids.ts';
 
 /**
  * Public lesion id -> the key of its patient. The id map's lesion keys are `centre/patientId/lesionId`,
  * so the patient key is the lesion key without its last part. These keys hold local ids: they must
  * never leave the split activity (not in its result, its errors or any file outside `private/`).
  */
-export async function patientKeys(idMapFile: string): Promise<Map<string, string>> {
-  const lesionKeys = (await PublicIds.open(idMapFile)).lesionKeys();
+export async function patientKeys(store: BlobStore, idMapKey: string): Promise<Map<string, string>> {
+  const lesionKeys = (await PublicIds.open(store, idMapKey)).lesionKeys();
   return new Map([...lesionKeys].map(([lesionId, lesionKey]) => [lesionId, `patient\u0000${lesionKey.slice(0, lesionKey.lastIndexOf('/'))}`]));
 }
 

@@ -1,16 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { SplitState } from '../../schemas/split.ts';
-import { writeFileAtomic } from '../storage/files.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 
 /** The frozen split of the previous build, or an empty one before the first. */
-export async function readSplitState(file: string): Promise<SplitState> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { assignments: {} };
-    throw err;
-  }
+export async function readSplitState(store: BlobStore, key: string): Promise<SplitState> {
+  const file = store.where(key);
+  const bytes = await store.get(key);
+  if (bytes === undefined) return { assignments: {} };
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -26,6 +22,6 @@ export async function readSplitState(file: string): Promise<SplitState> {
 }
 
 /** Atomically, so a crash never leaves a half-written state that would unfreeze lesions. */
-export async function writeSplitState(file: string, state: SplitState): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`);
+export async function writeSplitState(store: BlobStore, key: string, state: SplitState): Promise<void> {
+  await store.put(key, `${JSON.stringify(state, null, 1)}\n`);
 }

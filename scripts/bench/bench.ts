@@ -5,7 +5,7 @@ import path from 'node:path';
 import pMap from 'p-map';
 import sharp from 'sharp';
 import { measureImage } from '../../activities/qc/measure-image.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { openStorage } from '../../activities/storage/open-store.ts';
 import { QcConfig, loadConfig } from '../../schemas/config.ts';
 import { isTemporalReachable } from '../../worker/connection.ts';
 import { freePort, startDevServer, type DevServer } from '../dev-server.ts';
@@ -93,8 +93,9 @@ export async function runBench(options: BenchOptions): Promise<void> {
       measured.set(scale, builds);
 
       if (scale === 1) {
-        const layout = new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
-        const parity = await compareWithOfficial(options.milk10k, layout.release, layout.benchmarkTruth);
+        // the bench builds into a folder root
+        const storage = openStorage(loaded);
+        const parity = await compareWithOfficial(options.milk10k, storage.store.where(storage.layout.release), storage.store.where(storage.layout.benchmarkTruth('')));
         console.log(
           `release vs official CSVs (images matched by decoded pixels, ${parity.approximateImages} re-encoded upright matched by nearest thumbnail): ` +
             `${parity.releasedLesions} of ${parity.officialLesions} lesions released, ${parity.matchedLesions} matched; equal: ` +
@@ -107,7 +108,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
         for (const rate of await seededDefectCatchRates(defectFiles, loaded.config.qc)) {
           console.log(`  seeded ${rate.name}: ${rate.caught}/${rate.of} caught as ${rate.check} (${((100 * rate.caught) / rate.of).toFixed(1)}%)`);
         }
-        const proportions = await latestSplitProportions(layout.releases);
+        const proportions = await latestSplitProportions(storage);
         console.log(`benchmark split: ${proportions.benchmark} benchmark / ${proportions.train} training lesions; benchmark/training share per value (target: within 2 pp):`);
         for (const line of proportionLines(proportions)) console.log(line);
         const scheduled = await benchScheduledRebuild(loaded);

@@ -1,10 +1,11 @@
 import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
+import type { Storage } from '../../activities/storage/storage.ts';
 import { splitProportions } from '../../activities/split/split-proportions.ts';
 import type { SplitProportions } from '../../schemas/split.ts';
 
 /** The benchmark-vs-training proportions of class, centre and skin tone of the latest recorded release. */
-export async function latestSplitProportions(catalogDir: string): Promise<SplitProportions> {
-  const { snapshot } = await new ReleaseCatalog(catalogDir).read('latest');
+export async function latestSplitProportions(storage: Storage): Promise<SplitProportions> {
+  const { snapshot } = await new ReleaseCatalog(storage).read('latest');
   return splitProportions(snapshot.lesions, snapshot.lesions.map((l) => ({ lesion_id: l.lesion_id, split: l.split })));
 }
 

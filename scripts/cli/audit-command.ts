@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Command } from 'commander';
 import { formatSourceExclusion, sourceExclusion } from '../../activities/provenance/source-exclusion.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
@@ -7,7 +6,7 @@ import { formatLineage } from '../../activities/provenance/format-lineage.ts';
 import { lineage } from '../../activities/provenance/lineage.ts';
 import { readProvenance } from '../../activities/provenance/provenance-table.ts';
 import { Lake } from '../../activities/storage/lake.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { openStorage } from '../../activities/storage/open-store.ts';
 
 /**
  * `milk audit <id> [key]`: the whole lineage of a case from the private provenance events, for an
@@ -38,13 +37,12 @@ export function auditCommand(): Command {
 export async function auditLineage(loaded: LoadedConfig, query: AuditQuery): Promise<Lineage> {
   const found = lineage(await readProvenance(lakeOf(loaded)), query);
   // The message never repeats a source key: errors may end up in logs.
-  if (!found) throw new Error(`no provenance recorded for ${query.kind === 'source' ? `that key of centre ${query.centre}` : query.id} under ${path.join(loaded.storageRoot, 'private')}`);
+  if (!found) throw new Error(`no provenance recorded for ${query.kind === 'source' ? `that key of centre ${query.centre}` : query.id} under ${loaded.storageRoot}`);
   return found;
 }
 
 function lakeOf(loaded: LoadedConfig): Lake {
-  const layout = new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
-  return new Lake((table) => layout.lakeTable(table));
+  return new Lake(openStorage(loaded).store);
 }
 
 /** Reads the command line's `<id> [key]` as a lesion id, an image id or a centre and key. */

@@ -9,7 +9,7 @@ import { classRocCurves } from '../../activities/benchmark/ranking-metrics.ts';
 import { scoreReportHtml } from '../../activities/benchmark/report-html.ts';
 import { buildScoreReport } from '../../activities/benchmark/score-report.ts';
 import { toCases } from '../../activities/benchmark/scoring-cases.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { openStorage } from '../../activities/storage/open-store.ts';
 import { CLASSES, BENCHMARK_TRUTH_FILES } from '../../schemas/release.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../schemas/config.ts';
 
@@ -42,10 +42,11 @@ export function benchmarkCommand(): Command {
     .option('--html <file>', 'also write the report as a self-contained HTML page: headline, per-class table, confusion heat map, ROC curves, subgroups')
     .option('--json', 'print the score report as one JSON object')
     .action(async (predictionsFile: string, opts: ScoreOptions) => {
-      const truth = await readGroundTruth(opts.truth ?? groundTruthFile(opts.config));
-      const releaseDir = opts.release ?? (opts.truth ? undefined : releaseFolder(opts.config));
-      const attributes = releaseDir ? await readLesionAttributes(releaseDir) : null;
-      if (releaseDir && !attributes) console.error(`no subgroups: ${releaseDir} holds no ${ATTRIBUTE_FILES.lesions} and ${ATTRIBUTE_FILES.images}`);
+      const stored = opts.truth && opts.release ? undefined : await storedBenchmark(opts.config);
+      const truth = await readGroundTruth(opts.truth ?? path.join(stored!.truth.dir, BENCHMARK_TRUTH_FILES.groundTruth)).finally(() => stored?.truth.release());
+      const releaseDir = opts.release ?? (opts.truth ? undefined : stored!.release.dir);
+      const attributes = releaseDir ? await readLesionAttributes(releaseDir).finally(() => stored?.release.release()) : null;
+      if (releaseDir && !attributes) console.error(`no subgroups: ${opts.release ?? stored!.where} holds no ${ATTRIBUTE_FILES.lesions} and ${ATTRIBUTE_FILES.images}`);
       if ((opts.compare || opts.reader.length > 0) && opts.bootstrap === 0) throw new InvalidArgumentError('--compare and --reader need --bootstrap above 0: their intervals and p-values come from resamples');
       const predictions = await readPredictions(predictionsFile, truth);
       const report = buildScoreReport({
@@ -78,16 +79,13 @@ function reader(text: string, readers: { name: string; file: string }[]): { name
   return [...readers, { name: match[1]!, file: match[2]! }];
 }
 
-function layoutOf(configFile: string): StorageLayout {
-  const loaded = loadConfig(configFile);
-  return new StorageLayout(loaded.storageRoot, loaded.config.release.dir);
-}
-
-/** The ground truth the release wrote under the config's storage root. */
-function groundTruthFile(configFile: string): string {
-  return path.join(layoutOf(configFile).benchmarkTruth, BENCHMARK_TRUTH_FILES.groundTruth);
-}
-
-function releaseFolder(configFile: string): string {
-  return layoutOf(configFile).release;
+/** The ground truth the release wrote under the config's storage root, and the release's attribute files, as local folders. */
+async function storedBenchmark(configFile: string) {
+  const { store, layout } = openStorage(loadConfig(configFile));
+  const attributeFiles = new Set(Object.values(ATTRIBUTE_FILES).map((f) => f.split(path.sep).join('/')));
+  return {
+    truth: await store.localFolder(layout.benchmarkTruth('')),
+    release: await store.localFolder(layout.release, (file) => attributeFiles.has(file)),
+    where: store.where(layout.release),
+  };
 }

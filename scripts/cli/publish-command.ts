@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { publishRelease, type PublishProgress, type PublishResult } from '../../activities/release/publish-release.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { openStorage } from '../../activities/storage/open-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, PublishTarget, type LoadedConfig } from '../../schemas/config.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
 
@@ -21,8 +21,9 @@ export function publishCommand(): Command {
     .option('--json', 'print the result as one JSON object')
     .action(async (opts: PublishCommandOptions) => {
       const loaded = loadConfig(opts.config);
-      const releaseDir = new StorageLayout(loaded.storageRoot, loaded.config.release.dir).release;
-      const result = await publishRelease({ releaseDir, target: publishTarget(loaded, opts), onProgress: progressPrinter() });
+      const { store, layout } = openStorage(loaded);
+      const local = await store.localFolder(layout.release);
+      const result = await publishRelease({ releaseDir: local.dir, target: publishTarget(loaded, opts), onProgress: progressPrinter() }).finally(() => local.release());
       console.log(opts.json ? JSON.stringify(result) : describeResult(result));
     });
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
 import { diffReleases, entryLine, groupDiff } from '../../activities/release/release-diff.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { openStorage } from '../../activities/storage/open-store.ts';
 import type { DiffEntry } from '../../schemas/catalog.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../schemas/config.ts';
 import { publishCommand } from './publish-command.ts';
@@ -41,7 +41,7 @@ export function releaseCommand(): Command {
 
 function catalogOf(configFile: string): ReleaseCatalog {
   const loaded = loadConfig(configFile);
-  return new ReleaseCatalog(new StorageLayout(loaded.storageRoot, loaded.config.release.dir).releases);
+  return new ReleaseCatalog(openStorage(loaded));
 }
 
 /** A summary line per reason, then the entries of each reason. */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { groundTruthCsv } from '../../activities/release/release-csvs.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { folderStorage } from '../helpers/folder-storage.ts';
 import { ScoreReport } from '../../schemas/benchmark-score.ts';
 import { BENCHMARK_TRUTH_FILES, CLASSES } from '../../schemas/release.ts';
 import { REPO_CONFIG_FILE } from '../helpers/config.ts';
@@ -23,13 +23,14 @@ beforeAll(async () => {
   config = path.join(root, 'temporal.yml');
   writeFileSync(config, stringifyYaml({ ...parseYaml(readFileSync(REPO_CONFIG_FILE, 'utf8')), storage: { root: path.join(root, 'data') } }));
   // The benchmark's private ground truth as the release writes it: MEL, MEL, NV, NV.
-  const truthDir = new StorageLayout(path.join(root, 'data'), 'release').benchmarkTruth;
+  const storage = folderStorage(path.join(root, 'data'));
+  const truthDir = storage.store.where(storage.layout.benchmarkTruth(''));
   mkdirSync(truthDir, { recursive: true });
   const lesions = ['Melanoma Invasive', 'Melanoma in situ', 'Nevus', 'Nevus'].map((d, i) => lesion(`IL_000000${i + 1}`, d));
   writeFileSync(path.join(truthDir, BENCHMARK_TRUTH_FILES.groundTruth), groundTruthCsv({ lesions }));
   // The release's description of the same lesions, for subgroups: lesions 3 and 4 from another centre.
   const described = lesions.map((l, i) => (i >= 2 ? { ...l, centre: 'brisbane' } : l));
-  await writeBenchmarkRelease(new StorageLayout(path.join(root, 'data'), 'release').release, described, described.map((l, i) => image(`ISIC_000000${i + 1}`, l.lesion_id, 'dermoscopic')));
+  await writeBenchmarkRelease(storage.store.where(storage.layout.release), described, described.map((l, i) => image(`ISIC_000000${i + 1}`, l.lesion_id, 'dermoscopic')));
   // Lesion 2 (MEL) is predicted DF; MEL probabilities 0.8, 0.3 | 0.3, 0.1; NV 0.2, 0.2 | 0.7, 0.9.
   writeFileSync(path.join(root, 'predictions.csv'), [
     `lesion_id,MEL,NV,${OTHER_CLASSES}`,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProvenance } from '../../activities/provenance/provenance-table.ts';
 import { ActivityDeps } from '../../activities/deps.ts';
-import { ProcessedImage } from '../../schemas/records.ts';
+import { tables } from '../../activities/storage/tables.ts';
 import { runBuild } from '../../scripts/run-build.ts';
 import { auditLineage } from '../../scripts/cli/audit-command.ts';
 import { buildFixture } from '../helpers/build-fixture.ts';
@@ -47,14 +47,14 @@ describe('provenance events and milk audit on a real build', () => {
       dermoscopic: expected.find((t) => t.image_type === 'dermoscopic')!.isicId,
     });
 
-    const processed = await deps.lake.read('images', ProcessedImage);
+    const processed = await deps.lake.read(tables.images);
     for (const image of lineage.images) {
       const truthRow = expected.find((t) => t.isicId === image.isicId)!;
       const measured = processed.find((p) => p.centre === truthRow.centre && p.key === truthRow.file)!;
       // de-identification: from the bytes the centre sent to the JPEG in work/, with what it removed
       expect(image.deidentification?.inputs[0]?.sha256).toBe(truthRow.sha256);
       const deidSha = image.deidentification!.outputs[0]!.sha256!;
-      expect(fileSha256(deps.layout.deidImage(deidSha))).toBe(deidSha);
+      expect(fileSha256(deps.store.where(deps.layout.deidImage(deidSha)))).toBe(deidSha);
       expect(image.deidentification?.detail).toMatchObject({ removedSegments: expect.arrayContaining(['APP1:Exif']), removedExifTags: expect.arrayContaining(['Image.Artist']) });
       // the metadata row the image came from
       expect(image.record?.detail).toMatchObject({ centre: truthRow.centre, imageKey: truthRow.file });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { folderStorage } from '../helpers/folder-storage.ts';
 import { DiffEntry } from '../../schemas/catalog.ts';
 import { REPO_CONFIG_FILE } from '../helpers/config.ts';
 import { recordBuild } from '../helpers/release-versions.ts';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(os.tmpdir(), 'milk-release-cli-'));
   config = path.join(root, 'temporal.yml');
   writeFileSync(config, stringifyYaml({ ...parseYaml(readFileSync(REPO_CONFIG_FILE, 'utf8')), storage: { root: path.join(root, 'data') } }));
-  const catalog = new ReleaseCatalog(new StorageLayout(path.join(root, 'data'), 'release').releases);
+  const catalog = new ReleaseCatalog(folderStorage(path.join(root, 'data')));
   await recordBuild(catalog, baseSnapshot());
   const second = withLesionFields(withLesion(withoutLesion(baseSnapshot(), 'IL_0000100'), 'IL_0000400', 7), 'IL_0000300', { sex: 'male' });
   await recordBuild(catalog, second, { IL_0000100: { reason: 'excluded-by-qc', detail: 'QC check blurry' }, IL_0000400: { reason: 'new-at-centre' } });

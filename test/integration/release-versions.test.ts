@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
 import { runBuild, type BuildRun } from '../../scripts/run-build.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
+import { folderStorage } from '../helpers/folder-storage.ts';
 import { BuiltRelease } from '../helpers/release-reader.ts';
 import type { SynthKeyRow } from '../../scripts/synth/write-centre-drop.ts';
 
@@ -122,7 +123,7 @@ describe('release versions and the frozen benchmark over successive rebuilds', (
     expect(readFileSync(path.join(release.dir, 'CHANGES.md'), 'utf8')).toMatch(new RegExp(`diagnosis-corrected[\\s\\S]*${correctedId}`));
     expect(splits().get(correctedId)).toBe('train');
 
-    const catalog = new ReleaseCatalog(path.join(fixture.loaded.storageRoot, 'private', 'releases'));
+    const catalog = new ReleaseCatalog(folderStorage(fixture.loaded.storageRoot));
     expect((await catalog.versions()).map((v) => [v.version, v.bump])).toEqual([
       ['1.0.0', 'initial'],
       ['1.1.0', 'minor'],

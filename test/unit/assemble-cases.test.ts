@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleCases, PAIR_RULE, type AssembleInput } from '../../activities/assemble/assemble-cases.ts';
 import { assembleEvents } from '../../activities/provenance/stage-events.ts';
-import { PublicIds } from '../../activities/deidentify/public-ids.ts';
+import { FolderStore } from '../../activities/storage/folder-store.ts';
+import { PublicIds } from '../../activities/storage/public-ids.ts';
 import { QcConfig } from '../../schemas/config.ts';
 import { PrivateRecord, ProcessedImage, SourceObject, type Exclusion } from '../../schemas/records.ts';
 import { PublicImage, PublicLesion } from '../../schemas/release.ts';
@@ -98,7 +99,7 @@ let dir: string;
 let ids: PublicIds;
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'milk-assemble-'));
-  ids = await PublicIds.open(path.join(dir, 'public-ids.json'));
+  ids = await PublicIds.open(new FolderStore(dir), 'public-ids.json');
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -180,7 +181,7 @@ describe('assembleCases', () => {
     const input = build([...pair('L-1'), ...pair('L-2')]);
     const first = assembleCases(input, ids);
     await ids.save();
-    const again = assembleCases(input, await PublicIds.open(path.join(dir, 'public-ids.json')));
+    const again = assembleCases(input, await PublicIds.open(new FolderStore(dir), 'public-ids.json'));
     expect(again.lesions).toEqual(first.lesions);
     expect(again.images).toEqual(first.images);
   });

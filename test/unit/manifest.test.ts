@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MANIFEST, manifestOf } from '../../activities/release/manifest.ts';
-import { writeRelease } from '../../activities/release/write-release.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { MANIFEST, manifestEntries, manifestOf } from '../../activities/release/manifest.ts';
+import { keptRelease, markBuilt, releaseInputHash, scanStaged, stageRelease, swapRelease, writeDeidentificationReport, writeManifest } from '../../activities/release/write-release.ts';
+import type { Storage } from '../../activities/storage/storage.ts';
+import { folderStorage } from '../helpers/folder-storage.ts';
 import { fixture, type Fixture } from '../helpers/release-fixture.ts';
 
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
@@ -95,26 +96,41 @@ describe('manifestOf', () => {
   });
 });
 
-describe('writeRelease', () => {
-  /** Stores one small de-identified JPEG per image under the layout, and points the image rows at it. */
-  async function withImages(layout: StorageLayout, content: Fixture): Promise<Fixture> {
+describe('the release steps', () => {
+  /** Stores one small de-identified JPEG per image, and points the image rows at it. */
+  async function withImages(storage: Storage, content: Fixture): Promise<Fixture> {
     const images = [];
     for (const [n, image] of content.images.entries()) {
       const jpeg = await sharp({ create: { width: 40 + n, height: 30, channels: 3, background: { r: 20 * n, g: 100, b: 150 } } })
         .jpeg()
         .toBuffer();
       const digest = sha256(jpeg);
-      mkdirSync(path.dirname(layout.deidImage(digest)), { recursive: true });
-      writeFileSync(layout.deidImage(digest), jpeg);
+      await storage.store.put(storage.layout.deidImage(digest), jpeg);
       images.push({ ...image, sha256: digest, width: 40 + n, height: 30 });
     }
     return { ...content, images };
   }
 
+  /** The steps in the release activity's order, without its documents; `commit` runs where it records the version. */
+  async function writeRelease(content: Fixture, storage: Storage, commit: (manifest: string) => Promise<void> = async () => {}) {
+    const inputHash = releaseInputHash(content, [], undefined);
+    const kept = await keptRelease(storage, inputHash);
+    const where = storage.store.where(storage.layout.release);
+    if (kept) return { path: where, manifestSha256: kept.manifestSha256, reused: true };
+    const staged = await stageRelease(storage, content);
+    const scan = await scanStaged(storage, staged, []);
+    await writeDeidentificationReport(staged, {});
+    const manifest = await writeManifest(staged, await manifestEntries(staged.dir));
+    await swapRelease(storage, staged);
+    await commit(manifest);
+    await markBuilt(storage, { inputHash, manifestSha256: sha256(manifest), scan });
+    return { path: where, manifestSha256: sha256(manifest), reused: false };
+  }
+
   it.skipIf(!hasSha256sum)('writes the official layout and a manifest that sha256sum -c verifies', async () => {
-    const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
-    const content = await withImages(layout, fixture());
-    const written = await writeRelease(content, layout, [], { report: () => ({}) });
+    const storage = folderStorage(path.join(tmp, 'data'));
+    const content = await withImages(storage, fixture());
+    const written = await writeRelease(content, storage);
 
     expect(written.path).toBe(path.join(tmp, 'data', 'release'));
     const files = filesUnder(written.path).sort();
@@ -131,7 +147,7 @@ describe('writeRelease', () => {
     for (const name of ['MILK10k_Training_GroundTruth.csv', 'MILK10k_Training_Supplement.csv']) {
       expect(readFileSync(path.join(written.path, name), 'utf8')).not.toContain(heldOut[0]);
     }
-    const truth = readFileSync(path.join(layout.benchmarkTruth, 'MILK10k_Test_GroundTruth.csv'), 'utf8');
+    const truth = readFileSync(storage.store.where(storage.layout.benchmarkTruth('MILK10k_Test_GroundTruth.csv')), 'utf8');
     expect(truth.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(heldOut);
     // the released JPEG is the de-identified file plus the rights XMP, nothing else
     const one = content.images.find((i) => !content.benchmark.has(i.lesion_id))!;
@@ -148,31 +164,31 @@ describe('writeRelease', () => {
   });
 
   it('commits a release again when the previous attempt stopped between putting it in place and committing it', async () => {
-    const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
-    const content = await withImages(layout, fixture());
+    const storage = folderStorage(path.join(tmp, 'data'));
+    const content = await withImages(storage, fixture());
     const commits: string[] = [];
-    const crash = writeRelease(content, layout, [], { report: () => ({}), commit: async () => { throw new Error('worker killed'); } });
+    const crash = writeRelease(content, storage, async () => { throw new Error('worker killed'); });
     await expect(crash).rejects.toThrow('worker killed');
     // The release is in place, but not marked as built: the retry writes it again and commits it.
-    const retry = await writeRelease(content, layout, [], { report: () => ({}), commit: async (manifest) => void commits.push(manifest) });
+    const retry = await writeRelease(content, storage, async (manifest) => void commits.push(manifest));
     expect(retry.reused).toBe(false);
     expect(commits).toEqual([readFileSync(path.join(retry.path, MANIFEST), 'utf8')]);
-    const again = await writeRelease(content, layout, [], { report: () => ({}), commit: async (manifest) => void commits.push(manifest) });
+    const again = await writeRelease(content, storage, async (manifest) => void commits.push(manifest));
     expect(again.reused).toBe(true);
     expect(commits).toHaveLength(1);
   });
 
   it('gives the same manifest when the same content is written again, and replaces the previous release whole', async () => {
-    const layout = new StorageLayout(path.join(tmp, 'data'), 'release');
-    const content = await withImages(layout, fixture());
-    const first = await writeRelease(content, layout, [], { report: () => ({}) });
+    const storage = folderStorage(path.join(tmp, 'data'));
+    const content = await withImages(storage, fixture());
+    const first = await writeRelease(content, storage);
     writeFileSync(path.join(first.path, 'stale.txt'), 'left over from an older build');
 
-    const second = await writeRelease(content, layout, [], { report: () => ({}) });
+    const second = await writeRelease(content, storage);
     expect(second.manifestSha256).toBe(first.manifestSha256);
     expect(second.reused).toBe(false); // the folder no longer matched its manifest
     expect(existsSync(path.join(second.path, 'stale.txt'))).toBe(false);
-    const third = await writeRelease(content, layout, [], { report: () => ({}) });
+    const third = await writeRelease(content, storage);
     expect(third.reused).toBe(true); // untouched and built from the same inputs: kept as it is
     // no staging or previous folders are left beside the release
     expect(readdirSync(path.join(tmp, 'data')).filter((d) => d.startsWith('release'))).toEqual(['release']);

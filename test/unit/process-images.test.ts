@@ -6,24 +6,26 @@ import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processImages } from '../../activities/deidentify/process-images.ts';
 import { metadataSegments } from '../../activities/deidentify/jpeg-segments.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import type { Storage } from '../../activities/storage/storage.ts';
+import { folderStorage } from '../helpers/folder-storage.ts';
 import { ProcessedImage, type SourceObject } from '../../schemas/records.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 let tmp: string;
-let layout: StorageLayout;
+let storage: Storage;
+const file = (key: string) => storage.store.where(key);
 beforeEach(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'milk-process-'));
-  layout = new StorageLayout(tmp, 'release');
+  storage = folderStorage(tmp);
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Stages `bytes` the way retrieve does (content-addressed) and returns its inventory row. */
 function stage(key: string, bytes: Buffer): SourceObject {
   const digest = sha256(bytes);
-  mkdirSync(path.dirname(layout.staged(digest)), { recursive: true });
-  writeFileSync(layout.staged(digest), bytes);
+  mkdirSync(path.dirname(file(storage.layout.staged(digest))), { recursive: true });
+  writeFileSync(file(storage.layout.staged(digest)), bytes);
   return { centre: 'vienna', key, size: bytes.length, sha256: digest, etag: 'e', kind: 'image' };
 }
 
@@ -42,7 +44,7 @@ describe('processImages', () => {
       stage('bilder/c.png', await sharp({ create: { width: 300, height: 200, channels: 3, background: '#406080' } }).png().toBuffer()),
     ];
     let done = 0;
-    const batch = await processImages(objects, layout, { imagesInFlight: 2, threads: 2 }, () => done++);
+    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location: { kind: 'folder', root: tmp } }, () => done++);
 
     expect(done).toBe(3);
     expect(batch.images.map((i) => i.key).sort()).toEqual(['bilder/a.jpg', 'bilder/c.png']);
@@ -55,10 +57,10 @@ describe('processImages', () => {
       const source = objects.find((o) => o.key === image.key)!;
       expect(image.sourceSha256).toBe(source.sha256);
       // the de-identified JPEG is stored content-addressed, outside private/
-      const written = readFileSync(layout.deidImage(image.deidSha256));
+      const written = readFileSync(file(storage.layout.deidImage(image.deidSha256)));
       expect(sha256(written)).toBe(image.deidSha256);
       expect(written.length).toBe(image.deidBytes);
-      expect(layout.deidImage(image.deidSha256).startsWith(layout.private)).toBe(false);
+      expect(storage.layout.deidImage(image.deidSha256).startsWith('private/')).toBe(false);
       expect(metadataSegments(written)).toEqual([]);
     }
     const a = batch.images.find((i) => i.key === 'bilder/a.jpg')!;
@@ -69,8 +71,9 @@ describe('processImages', () => {
 
   it('gives the same result when a batch is retried, from its cache', async () => {
     const objects = [stage('x.jpg', await jpeg('#806040')), stage('y.jpg', await jpeg('#204060', 8))];
-    const first = await processImages(objects, layout, { imagesInFlight: 2, threads: 2 }, () => {});
-    const again = await processImages(objects, layout, { imagesInFlight: 1, threads: 1 }, () => {});
+    const location = { kind: 'folder', root: tmp } as const;
+    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location }, () => {});
+    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, location }, () => {});
     expect({ images: again.images, exclusions: again.exclusions }).toEqual({ images: first.images, exclusions: first.exclusions });
     expect(first.computed).toHaveLength(2);
     expect(again.computed).toEqual([]); // nothing decoded again

@@ -2,20 +2,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PublicIds } from '../../activities/deidentify/public-ids.ts';
+import { FolderStore } from '../../activities/storage/folder-store.ts';
+import { PublicIds } from '../../activities/storage/public-ids.ts';
 import { IsicId, LesionId } from '../../schemas/release.ts';
 
 let dir: string;
 let file: string;
+let store: FolderStore;
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'milk-ids-'));
   file = path.join(dir, 'private', 'public-ids.json');
+  store = new FolderStore(dir);
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('PublicIds', () => {
   it('issues ids in the ISIC formats', async () => {
-    const ids = await PublicIds.open(file);
+    const ids = await PublicIds.open(store, 'private/public-ids.json');
     for (let i = 0; i < 50; i++) {
       expect(ids.lesion(`vienna/L-${i}`)).toMatch(/^IL_\d{7}$/);
       expect(ids.image(`vienna/${i.toString(16).padStart(64, '0')}`)).toMatch(/^ISIC_\d{7}$/);
@@ -25,23 +28,23 @@ describe('PublicIds', () => {
   });
 
   it('gives the same source key the same id, within a run and after save + reopen', async () => {
-    const first = await PublicIds.open(file);
+    const first = await PublicIds.open(store, 'private/public-ids.json');
     const lesion = first.lesion('vienna/L-17');
     const image = first.image('vienna/abc');
     expect(first.lesion('vienna/L-17')).toBe(lesion);
     expect(first.image('vienna/abc')).toBe(image);
     await first.save();
 
-    const reopened = await PublicIds.open(file);
+    const reopened = await PublicIds.open(store, 'private/public-ids.json');
     expect(reopened.lesion('vienna/L-17')).toBe(lesion);
     expect(reopened.image('vienna/abc')).toBe(image);
   });
 
   it('gives different source keys different ids, also across reopen', async () => {
-    const first = await PublicIds.open(file);
+    const first = await PublicIds.open(store, 'private/public-ids.json');
     const lesions = Array.from({ length: 200 }, (_, i) => first.lesion(`vienna/L-${i}`));
     await first.save();
-    const reopened = await PublicIds.open(file);
+    const reopened = await PublicIds.open(store, 'private/public-ids.json');
     const more = Array.from({ length: 200 }, (_, i) => reopened.lesion(`barcelona/L-${i}`));
     expect(new Set([...lesions, ...more]).size).toBe(400);
     // the same local lesion id at two centres is two lesions
@@ -49,14 +52,14 @@ describe('PublicIds', () => {
   });
 
   it('derives nothing from the source key: an independent map issues other ids', async () => {
-    const a = await PublicIds.open(path.join(dir, 'a.json'));
-    const b = await PublicIds.open(path.join(dir, 'b.json'));
+    const a = await PublicIds.open(store, 'a.json');
+    const b = await PublicIds.open(store, 'b.json');
     const keys = ['vienna/L-1', 'vienna/L-2', 'vienna/L-3', 'vienna/L-4'];
     expect(keys.map((k) => a.lesion(k))).not.toEqual(keys.map((k) => b.lesion(k)));
   });
 
   it('keeps source keys out of the ids but persists the private map to its own file', async () => {
-    const ids = await PublicIds.open(file);
+    const ids = await PublicIds.open(store, 'private/public-ids.json');
     const id = ids.lesion('vienna/Müller-L17');
     expect(id).not.toContain('Müller');
     await ids.save();
@@ -64,10 +67,10 @@ describe('PublicIds', () => {
   });
 
   it('refuses a corrupt id map instead of silently issuing new ids', async () => {
-    const ids = await PublicIds.open(file);
+    const ids = await PublicIds.open(store, 'private/public-ids.json');
     ids.lesion('vienna/L-1');
     await ids.save();
     writeFileSync(file, '{"lesions": {"vienna/L-1": ');
-    await expect(PublicIds.open(file)).rejects.toThrow(/public id map/);
+    await expect(PublicIds.open(store, 'private/public-ids.json')).rejects.toThrow(/public id map/);
   });
 });

@@ -4,21 +4,23 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
 import { CatalogIndex } from '../../schemas/catalog.ts';
-import { StorageLayout } from '../../activities/storage/layout.ts';
+import { folderStorage } from '../helpers/folder-storage.ts';
 import { recordBuild } from '../helpers/release-versions.ts';
 import { baseSnapshot, withLesion, withLesionFields, withoutLesion } from '../helpers/snapshot-fixture.ts';
 
 let root: string;
 let catalog: ReleaseCatalog;
+let catalogDir: string;
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'milk-catalog-'));
-  catalog = new ReleaseCatalog(new StorageLayout(root, 'release').releases);
+  catalog = new ReleaseCatalog(folderStorage(root));
+  catalogDir = path.join(root, 'private', 'releases');
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 describe('ReleaseCatalog', () => {
   it('keeps its versions under private/releases/', () => {
-    expect(catalog.dir).toBe(path.join(root, 'private', 'releases'));
+    expect(catalog.where).toBe(path.join(root, 'private', 'releases'));
   });
 
   it('records versions in order and reads each back by number, latest and previous', async () => {
@@ -35,15 +37,15 @@ describe('ReleaseCatalog', () => {
     expect((await catalog.read('previous')).snapshot).toEqual(first);
     expect((await catalog.read('v1.0.0')).entry.version).toBe('1.0.0');
     expect(await catalog.changes('1.1.0')).toContain('# MILK10k 1.1.0');
-    expect(readFileSync(path.join(catalog.dir, '1.1.0', 'MANIFEST.sha256'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}MILK10k_Training_Metadata.csv\n$/);
-    CatalogIndex.parse(JSON.parse(readFileSync(path.join(catalog.dir, 'index.json'), 'utf8')));
+    expect(readFileSync(path.join(catalogDir, '1.1.0', 'MANIFEST.sha256'), 'utf8')).toMatch(/^[0-9a-f]{64} {2}MILK10k_Training_Metadata.csv\n$/);
+    CatalogIndex.parse(JSON.parse(readFileSync(path.join(catalogDir, 'index.json'), 'utf8')));
   });
 
   it('makes no new version for a rebuild with the same content', async () => {
     await recordBuild(catalog, baseSnapshot());
-    const index = readFileSync(path.join(catalog.dir, 'index.json'), 'utf8');
+    const index = readFileSync(path.join(catalogDir, 'index.json'), 'utf8');
     expect(await recordBuild(catalog, { ...baseSnapshot(), lesions: baseSnapshot().lesions.reverse() })).toMatchObject({ kind: 'unchanged', version: '1.0.0' });
-    expect(readFileSync(path.join(catalog.dir, 'index.json'), 'utf8')).toBe(index);
+    expect(readFileSync(path.join(catalogDir, 'index.json'), 'utf8')).toBe(index);
   });
 
   it('orders versions by semantic version, not as text', async () => {
@@ -79,7 +81,7 @@ describe('ReleaseCatalog', () => {
 
   it('names a damaged index file and what is wrong in it', async () => {
     await recordBuild(catalog, baseSnapshot());
-    const file = path.join(catalog.dir, 'index.json');
+    const file = path.join(catalogDir, 'index.json');
     writeFileSync(file, JSON.stringify({ versions: [{ version: 'one' }] }));
     await expect(catalog.versions()).rejects.toThrow(new RegExp(`${file} is not valid: versions\\.0\\.version: a semantic version`));
     writeFileSync(file, '{');

@@ -12,7 +12,7 @@ import {
   rightsXmpPacket,
   rightsXmpSegment,
   type RightsMetadata,
-} from '../../activities/deidentify/rights-xmp.ts';
+} from '../../activities/release/rights-xmp.ts';
 import { stripJpeg, verifyClean } from '../../activities/deidentify/strip-jpeg.ts';
 import { buildExifApp1, insertApp1 } from '../../scripts/synth/exif.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';

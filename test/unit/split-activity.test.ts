@@ -2,18 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BUILD_PARTITION } from '../../activities/assemble/activity.ts';
+import { BUILD_PARTITION, tables } from '../../activities/storage/tables.ts';
 import { ActivityDeps } from '../../activities/deps.ts';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { SplitResult } from '../../schemas/payloads.ts';
 import { readProvenance } from '../../activities/provenance/provenance-table.ts';
 import { splitActivities } from '../../activities/split/activity.ts';
-import { writeFileAtomic } from '../../activities/storage/files.ts';
 import { BenchmarkConfig } from '../../schemas/config.ts';
-import { Exclusion } from '../../schemas/records.ts';
 import type { PublicImage, PublicLesion } from '../../schemas/release.ts';
 import type { PrivateRecord } from '../../schemas/records.ts';
-import { SplitRow, SplitState } from '../../schemas/split.ts';
+import { SplitState } from '../../schemas/split.ts';
 import { repoConfig } from '../helpers/config.ts';
 import { image, lesion } from '../helpers/release-fixture.ts';
 
@@ -32,7 +30,7 @@ let deps: ActivityDeps;
 beforeEach(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'milk-split-'));
   const loaded = repoConfig();
-  deps = new ActivityDeps({ ...loaded, storageRoot: root, config: { ...loaded.config, benchmark: BenchmarkConfig.parse({ fraction: 0.25 }) } });
+  deps = new ActivityDeps({ ...loaded, storageRoot: root, storage: { kind: 'folder', root }, config: { ...loaded.config, benchmark: BenchmarkConfig.parse({ fraction: 0.25 }) } });
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -50,8 +48,8 @@ async function assembled(ids: number[], duplicates: Duplicates = { 'clinical: cl
   const images: PublicImage[] = ids.flatMap((i) =>
     (['clinical: close-up', 'dermoscopic'] as const).map((type, t) => image(`ISIC_${5_100_000 + 2 * i + t}`, lesionId(i), type, { duplicate_group: groupOf.get(`${type}/${i}`) ?? null })),
   );
-  await deps.lake.writeShard('cases', BUILD_PARTITION, 'lesions', lesions);
-  await deps.lake.writeShard('cases', BUILD_PARTITION, 'images', images);
+  await deps.lake.writeShard(tables.lesions, BUILD_PARTITION, 'rows', lesions);
+  await deps.lake.writeShard(tables.caseImages, BUILD_PARTITION, 'rows', images);
   // the centres' private records behind them: one row per image, as parse writes them
   for (const c of ['vienna', 'barcelona']) {
     const records: PrivateRecord[] = ids.filter((i) => centre(i) === c).flatMap((i) => {
@@ -60,10 +58,10 @@ async function assembled(ids: number[], duplicates: Duplicates = { 'clinical: cl
         centre: c, metadataKey: 'export.csv', row: 2 * i + t + 1, imageKey: `bilder/${localLesionId}-${t}.jpg`, patientId, lesionId: localLesionId, imageType, diagnosis: DIAGNOSES[i % DIAGNOSES.length]!, manipulation: 'instrument only' as const,
       }));
     });
-    await deps.lake.writeShard('records', c, 'parse', records);
+    await deps.lake.writeShard(tables.records, c, 'parse', records);
   }
   const everSeen = Array.from({ length: 100 }, (_, i) => i);
-  await writeFileAtomic(deps.layout.idMap, JSON.stringify({ lesions: Object.fromEntries(everSeen.map((i) => [privateKey(i), lesionId(i)])), images: {} }));
+  await deps.store.put(deps.layout.idMap, JSON.stringify({ lesions: Object.fromEntries(everSeen.map((i) => [privateKey(i), lesionId(i)])), images: {} }));
 }
 
 let runs = 0;
@@ -75,7 +73,7 @@ const run = (): Promise<SplitResult> => {
 };
 /** The split decisions provenance holds, latest last. */
 const splitEvents = async () => (await readProvenance(deps.lake, BUILD_PARTITION)).filter((e) => e.activity === 'split');
-const rows = async () => new Map((await deps.lake.readShard('split', BUILD_PARTITION, 'assignments', SplitRow)).map((r) => [r.lesion_id, r.split]));
+const rows = async () => new Map((await deps.lake.readShard(tables.split, BUILD_PARTITION, 'assignments')).map((r) => [r.lesion_id, r.split]));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 /** Every private value the id map holds: patient ids, local lesion ids, whole keys. */
 const privateValues = (ids: number[]) => ids.flatMap((i) => [privateKey(i), ...privateKey(i).split('/').slice(1)]);
@@ -95,12 +93,12 @@ describe('assignBenchmarkSplit', () => {
     });
     const side = await rows();
     expect(side.size).toBe(40);
-    const state = SplitState.parse(JSON.parse(readFileSync(deps.layout.splitState, 'utf8')));
+    const state = SplitState.parse(JSON.parse(readFileSync(deps.store.where(deps.layout.splitState), 'utf8')));
     expect(new Map(Object.entries(state.assignments))).toEqual(side);
     for (const i of range(0, 40)) if (i % 4 === 1) expect(side.get(lesionId(i)), `patient of lesion ${i}`).toBe(side.get(lesionId(i - 1)));
     expect(side.get(lesionId(10))).toBe(side.get(lesionId(30)));
 
-    const written = JSON.stringify(result) + readFileSync(deps.layout.splitState, 'utf8') + JSON.stringify([...side]);
+    const written = JSON.stringify(result) + readFileSync(deps.store.where(deps.layout.splitState), 'utf8') + JSON.stringify([...side]);
     for (const value of privateValues(range(0, 40))) expect(written).not.toContain(value);
   });
 
@@ -133,7 +131,7 @@ describe('assignBenchmarkSplit', () => {
     expect(result.benchmark + result.train).toBe(44);
     expect((await splitEvents()).slice(40).map((e) => e.entity.id).sort()).toEqual(range(42, 50).map(lesionId).sort());
 
-    const exclusions = await deps.lake.readShard('exclusions', BUILD_PARTITION, 'split', Exclusion);
+    const exclusions = await deps.lake.readShard(tables.exclusions, BUILD_PARTITION, 'split');
     // each conflict lesion, and each of its images with the source key and row it came from
     expect(exclusions.map(({ centre, stage, entity, reason, key, row }) => ({ centre, stage, entity, reason, key, row }))).toEqual(
       [40, 41].flatMap((i) => [
@@ -147,16 +145,16 @@ describe('assignBenchmarkSplit', () => {
 
   it('fails without retry on a lesion the id map does not know, naming the public id only', async () => {
     await assembled(range(0, 5));
-    writeFileSync(deps.layout.idMap, JSON.stringify({ lesions: { [privateKey(0)]: lesionId(0) }, images: {} }));
+    writeFileSync(deps.store.where(deps.layout.idMap), JSON.stringify({ lesions: { [privateKey(0)]: lesionId(0) }, images: {} }));
     const error = await run().catch((err: Error & { nonRetryable?: boolean }) => err);
     expect(error).toMatchObject({ nonRetryable: true });
-    expect((error as Error).message).toContain(`lesion ${lesionId(1)} of cases/_build/lesions is not in the public id map`);
+    expect((error as Error).message).toContain(`lesion ${lesionId(1)} of the assembled lesions is not in the public id map`);
     for (const value of privateValues(range(0, 5))) expect((error as Error).message).not.toContain(value);
   });
 
   it('names the state file when it is not a split state', async () => {
     await assembled(range(0, 5));
-    await writeFileAtomic(deps.layout.splitState, JSON.stringify({ assignments: { [lesionId(0)]: 'test' } }));
-    await expect(run()).rejects.toThrow(`split state ${deps.layout.splitState} is invalid at assignments.${lesionId(0)}`);
+    await deps.store.put(deps.layout.splitState, JSON.stringify({ assignments: { [lesionId(0)]: 'test' } }));
+    await expect(run()).rejects.toThrow(`split state ${deps.store.where(deps.layout.splitState)} is invalid at assignments.${lesionId(0)}`);
   });
 });

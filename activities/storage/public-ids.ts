@@ -1,7 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from '../storage/files.ts';
+import type { BlobStore } from './blob-store.ts';
 
 const IdMapFile = z.object({
   lesions: z.record(z.string(), z.string()),
@@ -16,18 +15,20 @@ export class PublicIds {
   private readonly issued: Set<string>;
   private readonly avoided = new Set<string>();
 
-  private constructor(private readonly file: string, private readonly map: z.infer<typeof IdMapFile>) {
+  private constructor(private readonly store: BlobStore, private readonly key: string, private readonly map: z.infer<typeof IdMapFile>) {
     this.issued = new Set([...Object.values(map.lesions), ...Object.values(map.images)]);
   }
 
-  static async open(file: string): Promise<PublicIds> {
+  /** The map at `key` (StorageLayout.idMap), or an empty one before the first build. */
+  static async open(store: BlobStore, key: string): Promise<PublicIds> {
+    const bytes = await store.get(key);
+    if (bytes === undefined) return new PublicIds(store, key, { lesions: {}, images: {} });
     try {
-      return new PublicIds(file, IdMapFile.parse(JSON.parse(await readFile(file, 'utf8'))));
+      return new PublicIds(store, key, IdMapFile.parse(JSON.parse(bytes.toString('utf8'))));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new PublicIds(file, { lesions: {}, images: {} });
       // JSON's messages quote the text around the fault, which holds local ids: name the kind of fault only.
-      const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof z.ZodError ? err.issues[0]?.message : 'not valid JSON');
-      throw new Error(`public id map ${file} is unreadable: ${reason}`);
+      const reason = err instanceof z.ZodError ? err.issues[0]?.message : 'not valid JSON';
+      throw new Error(`public id map ${store.where(key)} is unreadable: ${reason}`);
     }
   }
 
@@ -52,7 +53,7 @@ export class PublicIds {
   }
 
   async save(): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(this.map));
+    await this.store.put(this.key, JSON.stringify(this.map));
   }
 
   private fresh(prefix: string): string {
