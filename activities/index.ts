@@ -10,18 +10,30 @@ import { releaseActivities } from './release/activity.ts';
 import { retrieveActivities } from './retrieve/activity.ts';
 import { splitActivities } from './split/activity.ts';
 
-/** Every activity of the pipeline, closed over the worker's dependencies. */
+/**
+ * Every activity of the pipeline, closed over the worker's dependencies, grouped by the task queue
+ * that runs it: a worker registers only its queue's group, and each workflow proxy is typed with one
+ * group, so an activity called on the wrong queue fails to compile rather than at run time.
+ */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...planActivities(deps),
-    ...retrieveActivities(deps),
-    ...keptAlive(parseActivities(deps)),
-    ...deidentifyActivities(deps),
-    ...keptAlive(assembleActivities(deps)),
-    ...keptAlive(qcActivities(deps)),
-    ...conceptActivities(deps),
-    ...keptAlive(splitActivities(deps)),
-    ...keptAlive(releaseActivities(deps)),
+    /** storage, the lake and the single writers */
+    io: {
+      ...planActivities(deps),
+      ...retrieveActivities(deps),
+      ...keptAlive(parseActivities(deps)),
+      ...keptAlive(assembleActivities(deps)),
+      ...keptAlive(splitActivities(deps)),
+      ...keptAlive(qcActivities(deps)),
+      ...keptAlive(releaseActivities(deps)),
+    },
+    /** image de-identification and QC measurement: every core of the machine */
+    cpu: deidentifyActivities(deps),
+    /** the concept model: where the accelerator is */
+    inference: conceptActivities(deps),
   };
 }
-export type Activities = ReturnType<typeof createActivities>;
+export type ActivityGroups = ReturnType<typeof createActivities>;
+export type IoActivities = ActivityGroups['io'];
+export type CpuActivities = ActivityGroups['cpu'];
+export type InferenceActivities = ActivityGroups['inference'];

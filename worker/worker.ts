@@ -1,18 +1,16 @@
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type State, type WorkflowBundleOption } from '@temporalio/worker';
 import { ActivityDeps } from '../activities/deps.ts';
 import { createActivities } from '../activities/index.ts';
 import type { LoadedConfig } from '../schemas/config.ts';
+import { WORKER_QUEUES, type ActivityQueue, type WorkerQueue } from '../schemas/temporal-config.ts';
+import { connectionOptions } from './connection.ts';
+import { failFastOnShutdown } from './fail-fast-on-shutdown.ts';
 import { dataConverterFromEnvironment } from './payload-codec.ts';
 
-const WORKFLOWS = path.resolve(import.meta.dirname, '..', 'workflows', 'index.ts');
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle is built once per process; every worker of the process shares it. */
-function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS, logger: quietBundlerLogger });
-  return bundle;
-}
+export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, '..', 'workflows', 'index.ts');
+/** How long running activities may take to finish once a shutdown begins, before they are cancelled. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
 
 const quietBundlerLogger = {
   log() {},
@@ -27,50 +25,108 @@ const quietBundlerLogger = {
   },
 };
 
+/** Bundles the workflows as `Worker.create` would: what `milk worker bundle` writes, so a production worker skips it at start. */
+export async function bundleWorkflows(): Promise<string> {
+  return (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger })).code;
+}
+
+let inProcessBundle: Promise<{ code: string }> | undefined;
+/** Without a prebuilt bundle, the workflows are bundled once per process; every worker of the process shares it. */
+function workflowBundle(codePath: string | undefined): Promise<WorkflowBundleOption> {
+  if (codePath) return Promise.resolve({ codePath });
+  inProcessBundle ??= bundleWorkflows().then((code) => ({ code }));
+  return inProcessBundle;
+}
+
+export interface WorkerOptions {
+  /** the task queues this process polls; all four by default */
+  queues?: readonly WorkerQueue[];
+  /** concurrent activities per activity queue, instead of temporal.yml's maxConcurrentActivities */
+  slots?: Partial<Record<ActivityQueue, number>>;
+  /** a bundle `milk worker bundle` wrote; without it the workflows are bundled at start */
+  workflowBundle?: string;
+  /** after a shutdown begins, how long running activities may take before they are cancelled */
+  shutdownGraceMs?: number;
+}
+
 export interface RunningWorker {
-  /** resolves when every queue's worker has stopped */
+  queues: readonly WorkerQueue[];
+  /** each polled queue's Worker state; RUNNING while it polls */
+  states(): Partial<Record<WorkerQueue, State>>;
+  /** resolves when every queue's worker has stopped (rejects with the first failure) */
   done: Promise<void>;
+  /** stops polling, lets running activities finish within the grace time, then waits for `done` */
   shutdown(): Promise<void>;
 }
 
 /**
- * The embedded worker: one process polling the workflow queue and the io, cpu and inference
- * activity queues, each with the concurrency temporal.yml gives it.
+ * One process polling some or all of the task queues on one connection: the workflow queue, and
+ * each activity queue with its own group of activities and the concurrency temporal.yml (or
+ * `options.slots`) gives it. A process with only `cpu` registers only the cpu group, so it can be
+ * deployed on its own machines.
  */
-export async function startWorker(loaded: LoadedConfig): Promise<RunningWorker> {
+export async function startWorker(loaded: LoadedConfig, options: WorkerOptions = {}): Promise<RunningWorker> {
   installQuietRuntime();
+  const queues = WORKER_QUEUES.filter((q) => (options.queues ?? WORKER_QUEUES).includes(q));
+  if (queues.length === 0) throw new Error('a worker needs at least one task queue');
   const dataConverter = dataConverterFromEnvironment(); // before connecting, so a bad key fails fast
   const { temporal } = loaded.config;
-  const connection = await NativeConnection.connect({ address: temporal.address });
-  const activities = createActivities(new ActivityDeps(loaded));
-  const queues = temporal.taskQueues;
-  const workers = await Promise.all([
-    Worker.create({
-      connection,
-      namespace: temporal.namespace,
-      taskQueue: queues.workflow.name,
-      workflowBundle: await workflowBundle(),
-      dataConverter,
-      maxConcurrentWorkflowTaskExecutions: 10,
-    }),
-    ...(['io', 'cpu', 'inference'] as const).map((queue) =>
-      Worker.create({
-        connection,
-        namespace: temporal.namespace,
-        taskQueue: queues[queue].name,
-        activities,
-        dataConverter,
-        maxConcurrentActivityTaskExecutions: queues[queue].maxConcurrentActivities,
-      }),
-    ),
-  ]);
-  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+  const shutdownGraceTime = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  const bundle = queues.includes('workflow') ? await workflowBundle(options.workflowBundle) : undefined;
+  const connection = await NativeConnection.connect(connectionOptions(loaded));
+  const groups = queues.some((q) => q !== 'workflow') ? createActivities(new ActivityDeps(loaded)) : undefined;
+  let workers: Worker[];
+  try {
+    workers = await Promise.all(
+      queues.map((queue) =>
+        queue === 'workflow'
+          ? Worker.create({
+              connection,
+              namespace: temporal.namespace,
+              taskQueue: temporal.taskQueues.workflow.name,
+              workflowBundle: bundle,
+              dataConverter,
+              shutdownGraceTime,
+              maxConcurrentWorkflowTaskExecutions: 10,
+            })
+          : Worker.create({
+              connection,
+              namespace: temporal.namespace,
+              taskQueue: temporal.taskQueues[queue].name,
+              activities: failFastOnShutdown(groups![queue]),
+              dataConverter,
+              shutdownGraceTime,
+              maxConcurrentActivityTaskExecutions: options.slots?.[queue] ?? temporal.taskQueues[queue].maxConcurrentActivities,
+            }),
+      ),
+    );
+  } catch (err) {
     await connection.close();
+    throw err;
+  }
+  const stopAll = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  // One queue's worker failing stops the others, so the process ends rather than half-serving.
+  const runs = workers.map(async (w) => {
+    try {
+      await w.run();
+    } catch (err) {
+      stopAll();
+      throw err;
+    }
+  });
+  const done = Promise.allSettled(runs).then(async (results) => {
+    await connection.close();
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
   return {
+    queues,
+    states: () => Object.fromEntries(queues.map((q, i) => [q, workers[i]!.getState()])),
     done,
     async shutdown() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      stopAll();
       await done;
     },
   };

@@ -1,5 +1,5 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type { CpuActivities, InferenceActivities, IoActivities } from '../activities/index.ts';
 
 export interface TaskQueues {
   io: string;
@@ -11,12 +11,12 @@ export interface TaskQueues {
 
 const retry: ActivityOptions['retry'] = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 };
 
-/** One activity proxy per task queue, each with the timeouts its kind of work needs. */
+/** One activity proxy per task queue, each with the timeouts its kind of work needs and typed with that queue's activities only. */
 export function activityProxies(queues: TaskQueues) {
   const heartbeatTimeout = `${queues.heartbeatTimeoutSeconds ?? 60}s`;
   return {
-    io: proxyActivities<Activities>({ taskQueue: queues.io, startToCloseTimeout: '15m', heartbeatTimeout, retry }),
-    cpu: proxyActivities<Activities>({ taskQueue: queues.cpu, startToCloseTimeout: '10m', heartbeatTimeout, retry }),
-    inference: proxyActivities<Activities>({ taskQueue: queues.inference, startToCloseTimeout: '10m', heartbeatTimeout, retry }),
+    io: proxyActivities<IoActivities>({ taskQueue: queues.io, startToCloseTimeout: '15m', heartbeatTimeout, retry }),
+    cpu: proxyActivities<CpuActivities>({ taskQueue: queues.cpu, startToCloseTimeout: '10m', heartbeatTimeout, retry }),
+    inference: proxyActivities<InferenceActivities>({ taskQueue: queues.inference, startToCloseTimeout: '10m', heartbeatTimeout, retry }),
   };
 }

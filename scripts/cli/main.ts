@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
-import { isTemporalReachable } from '../../worker/connection.ts';
+import { describeOptionIssues, WorkerProcessOptions } from '../../schemas/worker-process.ts';
+import { checkTemporal, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
 import type { BuildOptions, BuildRun } from '../run-build.ts';
 import { ProgressLine } from '../progress/progress-line.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
@@ -17,6 +18,8 @@ const PROJECT = path.resolve(import.meta.dirname, '..', '..');
 // The heavy parts (Temporal worker, sharp, servers) load only for the commands that use them, so
 // `milk audit`, `milk release ...` and `--help` start fast.
 const startWorker = async (...args: Parameters<typeof import('../../worker/worker.ts').startWorker>) => (await import('../../worker/worker.ts')).startWorker(...args);
+const bundleWorkflows = async () => (await import('../../worker/worker.ts')).bundleWorkflows();
+const serveHealth = async (...args: Parameters<typeof import('../../worker/health-server.ts').serveHealth>) => (await import('../../worker/health-server.ts')).serveHealth(...args);
 const startDevServer = async (...args: Parameters<typeof import('../dev-server.ts').startDevServer>) => (await import('../dev-server.ts')).startDevServer(...args);
 const startS3Server = async (...args: Parameters<typeof import('../s3-server.ts').startS3Server>) => (await import('../s3-server.ts')).startS3Server(...args);
 const runBuild = async (...args: Parameters<typeof import('../run-build.ts').runBuild>) => (await import('../run-build.ts')).runBuild(...args);
@@ -46,16 +49,63 @@ program
     await stopOnSignal(() => server.stop());
   });
 
-program
+const workerCommand = program
   .command('worker')
-  .description('run the worker: polls the workflow, io, cpu and inference task queues of temporal.yml')
+  .description('run a worker: polls the task queues of temporal.yml (all four, or --queues) until SIGTERM or Ctrl-C, then stops gracefully')
+  .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
+  .option('--queues <list>', 'task queues to poll, a comma list of workflow, io, cpu, inference (default: all)')
+  .option('--io-slots <n>', 'concurrent io activities (default: temporal.yml)')
+  .option('--cpu-slots <n>', 'concurrent cpu activities (default: temporal.yml)')
+  .option('--inference-slots <n>', 'concurrent inference activities (default: temporal.yml)')
+  .option('--workflow-bundle <file>', 'workflow bundle written by `milk worker bundle` (default: bundle the workflows at start)')
+  .option('--shutdown-grace <duration>', 'on SIGTERM or Ctrl-C, how long running activities may take before they are cancelled, e.g. 30s, 2m (default 30s)')
+  .option('--health-port <port>', 'serve GET /healthz on this port: 200 while every queue polls, 503 otherwise')
+  .action(async (opts: Record<string, unknown>) => {
+    const parsed = WorkerProcessOptions.safeParse(opts);
+    if (!parsed.success) throw new Error(describeOptionIssues(parsed.error));
+    const { config, queues, ioSlots, cpuSlots, inferenceSlots, workflowBundle, shutdownGrace, healthPort } = parsed.data;
+    if (workflowBundle !== undefined && !existsSync(workflowBundle)) throw new Error(`--workflow-bundle: no file ${path.resolve(workflowBundle)} (write one with \`milk worker bundle --out FILE\`)`);
+    const loaded = loadConfig(config);
+    await requireTemporal(loaded);
+    const worker = await startWorker(loaded, {
+      queues,
+      slots: { io: ioSlots, cpu: cpuSlots, inference: inferenceSlots },
+      workflowBundle: workflowBundle && path.resolve(workflowBundle),
+      shutdownGraceMs: shutdownGrace,
+    });
+    const health = healthPort === undefined ? undefined : await serveHealth(worker, healthPort);
+    const names = worker.queues.map((q) => loaded.config.temporal.taskQueues[q].name);
+    console.log(`Worker polling ${names.join(', ')} on ${loaded.config.temporal.address}${health ? `, health on port ${healthPort} (/healthz)` : ''}. SIGTERM or Ctrl-C stops it.`);
+    try {
+      await Promise.race([worker.done, stopOnSignal(() => worker.shutdown())]);
+    } finally {
+      health?.close();
+    }
+  });
+
+workerCommand
+  .command('bundle')
+  .description('bundle the workflows once, for `milk worker --workflow-bundle FILE` (a production worker then starts without bundling)')
+  .requiredOption('--out <file>', 'where to write the bundle')
+  .action(async (opts: { out: string }) => {
+    const out = path.resolve(opts.out);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, await bundleWorkflows());
+    console.log(`Wrote the workflow bundle to ${out}`);
+  });
+
+program
+  .command('health')
+  .description('check that the Temporal frontend of temporal.yml answers (with its TLS and API key) and serves its namespace; exit 0 or 1, one line')
   .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
   .action(async (opts: { config: string }) => {
     const loaded = loadConfig(opts.config);
-    await requireTemporal(loaded);
-    const worker = await startWorker(loaded);
-    console.log(`Worker polling ${Object.values(loaded.config.temporal.taskQueues).map((q) => q.name).join(', ')} on ${loaded.config.temporal.address}. Ctrl-C stops it.`);
-    await Promise.race([worker.done, stopOnSignal(() => worker.shutdown())]);
+    const { address, namespace } = loaded.config.temporal;
+    const options = connectionOptions(loaded);
+    await checkTemporal(options, namespace).catch((err: Error) => {
+      throw new Error(`Temporal at ${address} (namespace ${namespace}) is not healthy: ${err.message}`);
+    });
+    console.log(`ok: Temporal at ${address} answers and serves namespace ${namespace}${options.tls ? ' over TLS' : ''}`);
   });
 
 program
@@ -119,7 +169,7 @@ program
           await synthesise({ ...synthOptions, out });
         }
       }
-      if (!(await isTemporalReachable(loaded.config.temporal.address))) {
+      if (!(await isTemporalReachable(connectionOptions(loaded)))) {
         const [host, port] = loaded.config.temporal.address.split(':');
         if (host !== 'localhost' && host !== '127.0.0.1') throw new Error(`no Temporal server answers at ${loaded.config.temporal.address}`);
         console.log(`Starting a Temporal dev server on ${loaded.config.temporal.address} ...`);
@@ -179,9 +229,9 @@ function progressPrinter(loaded: LoadedConfig): Pick<BuildOptions, 'onProgress' 
 }
 
 async function requireTemporal(loaded: LoadedConfig): Promise<void> {
-  if (!(await isTemporalReachable(loaded.config.temporal.address))) {
-    throw new Error(`no Temporal server answers at ${loaded.config.temporal.address}: start one with \`milk dev-server\` or set TEMPORAL_ADDRESS`);
-  }
+  await checkTemporal(connectionOptions(loaded)).catch((err: Error) => {
+    throw new Error(`no Temporal server answers at ${loaded.config.temporal.address} (${err.message}): start one with \`milk dev-server\` or set TEMPORAL_ADDRESS`);
+  });
 }
 
 function stopOnSignal(stop: () => Promise<void>): Promise<void> {
