@@ -31,6 +31,15 @@ const S3Source = z.strictObject({
 export const PublishTarget = S3Source.omit({ type: true });
 export type PublishTarget = z.infer<typeof PublishTarget>;
 
+/** Where the pipeline keeps its state: a local (or mounted) folder, or an S3 prefix every worker machine reaches. */
+export const StorageLocation = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('folder'), root: z.string().min(1) }),
+  PublishTarget.extend({ kind: z.literal('s3') }),
+]);
+export type StorageLocation = z.infer<typeof StorageLocation>;
+
+const S3_ROOT = /^s3:\/\/([^/]+)\/?(.*)$/;
+
 export const CentreSource = z.discriminatedUnion('type', [FolderSource, S3Source]);
 export type CentreSource = z.infer<typeof CentreSource>;
 export type S3Source = z.infer<typeof S3Source>;
@@ -85,7 +94,12 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 export const MilkConfig = z.strictObject({
   dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),
   temporal: TemporalConfig,
-  storage: z.strictObject({ root: z.string().default('data').describe('relative to the config file') }).default({ root: 'data' }),
+  storage: z
+    .strictObject({
+      root: z.string().min(1).default('data').describe('a folder relative to the config file, or s3://bucket/prefix shared by every worker machine'),
+      s3: PublishTarget.omit({ bucket: true, prefix: true }).optional().describe('how to reach an s3:// root: endpoint, region, path style, credentials'),
+    })
+    .default({ root: 'data' }),
   ingest: z
     .strictObject({
       batchSize: z.number().int().positive().default(50),
@@ -117,6 +131,7 @@ export const MilkConfig = z.strictObject({
     licenseUrl: z.string().url().optional().describe('licence deed, embedded in every image as xmpRights:WebStatement'),
     supplier: z.string().min(1).default('ISIC Archive').describe('embedded in every image as photoshop:Source'),
     publish: PublishTarget.optional().describe('where `milk release publish` uploads a release'),
+    publishAfterBuild: z.boolean().default(false).describe('publish to release.publish as the last step of every build (an activity: retried, recorded in provenance)'),
   }),
   benchmark: BenchmarkConfig.default(BenchmarkConfig.parse({})),
   schedules: z
@@ -133,6 +148,8 @@ export interface LoadedConfig {
   file: string;
   /** sha256 of the validated config (without temporal, schedules and publish), so a worker can refuse a build planned from a different one. */
   hash: string;
+  storage: StorageLocation;
+  /** the storage root as the user gave it, resolved: a folder path, or the s3:// URL */
   storageRoot: string;
   modelPath: string;
   /** the folder of a folder source, resolved against the config file */
@@ -154,12 +171,14 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   if (process.env.TEMPORAL_ADDRESS) config.temporal.address = process.env.TEMPORAL_ADDRESS;
   const base = path.dirname(path.resolve(file));
   const projectRoot = path.resolve(import.meta.dirname, '..');
-  const storageRoot = path.resolve(base, config.storage.root);
+  const storage = storageLocation(config.storage, base, file);
+  const storageRoot = storage.kind === 'folder' ? storage.root : `s3://${storage.bucket}/${storage.prefix}`;
   return {
     config,
     file: path.resolve(file),
     // Only what a build's output depends on: how to reach Temporal, when to rebuild and where to publish do not.
-    hash: createHash('sha256').update(JSON.stringify({ ...config, temporal: undefined, schedules: undefined, release: { ...config.release, publish: undefined } })).digest('hex'),
+    hash: createHash('sha256').update(JSON.stringify({ ...config, temporal: undefined, schedules: undefined, release: { ...config.release, publish: undefined, publishAfterBuild: undefined } })).digest('hex'),
+    storage,
     storageRoot,
     // The bundled model lives in the project; a config may name its own model relative to itself.
     modelPath: path.isAbsolute(config.concepts.model)
@@ -171,6 +190,17 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
       return path.resolve(base, centre.source.path);
     },
   };
+}
+
+/** `storage.root` resolved: a folder against the config file's folder, or an s3:// URL with `storage.s3`'s connection. */
+function storageLocation(storage: MilkConfig['storage'], base: string, file: string): StorageLocation {
+  const s3 = S3_ROOT.exec(storage.root);
+  if (!s3) {
+    if (storage.s3) throw new ConfigError(`${file}: storage.s3 is set but storage.root ${storage.root} is not an s3:// URL`);
+    return { kind: 'folder', root: path.resolve(base, storage.root) };
+  }
+  const prefix = s3[2] === '' || s3[2]!.endsWith('/') ? s3[2]! : `${s3[2]}/`;
+  return StorageLocation.parse({ kind: 's3', bucket: s3[1], prefix, ...(storage.s3 ?? {}) });
 }
 
 export function loadConfig(file: string): LoadedConfig {
