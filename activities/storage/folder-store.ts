@@ -78,6 +78,7 @@ export class FolderStore implements BlobStore {
 
   async replaceFolder(dir: string, prefix: string): Promise<void> {
     const target = this.where(prefix.replace(/\/$/, ''));
+    await mkdir(path.dirname(target), { recursive: true });
     const previous = `${target}.previous-${randomBytes(4).toString('hex')}`;
     await rename(target, previous).catch((err: unknown) => {
       if (!isMissing(err)) throw err;
