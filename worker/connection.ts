@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { ConfigError, type LoadedConfig } from '../schemas/config.ts';
 import { dataConverterFromEnvironment } from './payload-codec.ts';
+import { tlsProblem } from './tls-problem.ts';
 
 /** How to reach the frontend, the same for every client and worker: `Connection` and `NativeConnection` both take it. */
 export interface TemporalConnectionOptions {
@@ -42,9 +43,19 @@ export function connectionOptions(loaded: LoadedConfig, env: NodeJS.ProcessEnv =
   return options;
 }
 
+/** Connects a gRPC client; a TLS failure names its cause, where the client itself only says it missed its deadline. */
+async function connect(options: TemporalConnectionOptions, connectTimeout: string): Promise<Connection> {
+  try {
+    return await Connection.connect({ ...options, connectTimeout });
+  } catch (err) {
+    const problem = options.tls && (await tlsProblem(options.address, options.tls));
+    throw problem ? new Error(`${(err as Error).message}: TLS to ${options.address} failed: ${problem}`) : err;
+  }
+}
+
 /** A client for the config's Temporal frontend and namespace. Close its connection when done. */
 export async function connectClient(loaded: LoadedConfig): Promise<Client> {
-  const connection = await Connection.connect({ ...connectionOptions(loaded), connectTimeout: '5s' });
+  const connection = await connect(connectionOptions(loaded), '5s');
   return new Client({ connection, namespace: loaded.config.temporal.namespace, dataConverter: dataConverterFromEnvironment() });
 }
 
@@ -53,7 +64,7 @@ export async function connectClient(loaded: LoadedConfig): Promise<Client> {
  * also proves an API key is accepted); throws the reason otherwise.
  */
 export async function checkTemporal(options: TemporalConnectionOptions, namespace?: string): Promise<void> {
-  const connection = await Connection.connect({ ...options, connectTimeout: '2s' });
+  const connection = await connect(options, '2s');
   try {
     await connection.healthService.check({});
     if (namespace) await connection.workflowService.describeNamespace({ namespace });
