@@ -133,6 +133,8 @@ export const BuildSummary = z.object({
   qcReport: QcReportResult,
   concepts: z.object({ images: z.number() }),
   release: ReleaseResult,
+  /** absent in builds from before the publish step */
+  publish: PublishBuildResult.optional(),
   timings: z.array(StageTiming),
 });
 export type BuildSummary = z.infer<typeof BuildSummary>;

@@ -1,4 +1,4 @@
-import { defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { BuildInput, BuildProgress, BuildSummary } from '../schemas/payloads.ts';
 import { activityProxies, type TaskQueues } from './activity-options.ts';
 import { ingestCentre } from './ingest-centre.ts';
@@ -15,7 +15,8 @@ const CONCEPT_WINDOW = 4;
 /**
  * Builds a release: plans from the worker's config, ingests every centre in a child workflow (ids
  * derived from this one, so they are stable across retries), assembles cases in a single writer,
- * holds out the frozen benchmark split, writes the QC report, scores concepts in batches on the inference queue, and writes the release.
+ * holds out the frozen benchmark split, writes the QC report, scores concepts in batches on the inference queue, writes the release,
+ * and publishes it when the config says so (`release.publishAfterBuild`).
  */
 export async function buildRelease(input: BuildReleaseInput): Promise<BuildSummary> {
   const { io, inference } = activityProxies(input.queues);
@@ -57,6 +58,8 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
     }),
   );
   const release = await timed('release', () => io.writeRelease());
+  // Builds started before the publish step replay without it.
+  const publish = patched('publish-after-build') ? await timed('publish', () => io.publishBuiltRelease()) : undefined;
   progress.stage = 'done';
-  return { dataset: plan.dataset, centres, assemble, split, qcReport, concepts: { images: conceptImages }, release, timings };
+  return { dataset: plan.dataset, centres, assemble, split, qcReport, concepts: { images: conceptImages }, release, publish, timings };
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AssembleResult } from '../../schemas/payloads.ts';
 import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { idKey } from '../storage/id-key.ts';
 import { PublicIds } from '../storage/public-ids.ts';
 import { batchShard, BUILD_PARTITION, tables, type LakeTable } from '../storage/tables.ts';
 import { recordProvenance } from '../provenance/record-provenance.ts';
@@ -29,7 +30,7 @@ export function assembleActivities(deps: ActivityDeps) {
       const read = <T>(table: LakeTable<T>) => deps.lake.readPartitions(table, deps.centreIds);
       const exclusions = await read(tables.exclusions);
       const records = await read(tables.records);
-      const ids = await PublicIds.open(deps.store, deps.layout.idMap);
+      const ids = await PublicIds.open(deps.store, deps.layout.idMap, await idKey(deps));
       ids.avoid(records.flatMap((r) => [r.patientId, r.lesionId]));
       const images = await read(tables.images);
       let assembled;

@@ -24,6 +24,10 @@ export class StorageLayout {
   get idMap(): string {
     return 'private/public-ids.json';
   }
+  /** The secret public ids are keyed with (id-key.ts), unless MILK_ID_KEY gives it. */
+  get idKey(): string {
+    return 'private/id-key';
+  }
   /** A source image's de-identification and QC result, by source sha256 and processing version (private: it holds EXIF findings). */
   processedCache(sourceSha256: string, version: number): string {
     return `private/cache/processed-v${version}/${sourceSha256.slice(0, 2)}/${sourceSha256}.json`;

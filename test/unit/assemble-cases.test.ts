@@ -99,7 +99,7 @@ let dir: string;
 let ids: PublicIds;
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'milk-assemble-'));
-  ids = await PublicIds.open(new FolderStore(dir), 'public-ids.json');
+  ids = await PublicIds.open(new FolderStore(dir), 'public-ids.json', Buffer.from('a test id key of at least thirty-two characters'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -181,7 +181,7 @@ describe('assembleCases', () => {
     const input = build([...pair('L-1'), ...pair('L-2')]);
     const first = assembleCases(input, ids);
     await ids.save();
-    const again = assembleCases(input, await PublicIds.open(new FolderStore(dir), 'public-ids.json'));
+    const again = assembleCases(input, await PublicIds.open(new FolderStore(dir), 'public-ids.json', Buffer.from('a test id key of at least thirty-two characters')));
     expect(again.lesions).toEqual(first.lesions);
     expect(again.images).toEqual(first.images);
   });
