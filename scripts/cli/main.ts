@@ -81,6 +81,9 @@ const workerCommand = program
     } finally {
       health?.close();
     }
+    // Activities cancelled at the end of the grace time may still be working (and holding image
+    // threads); the worker has stopped, so their work is abandoned, and must not keep the process up.
+    process.exit(0);
   });
 
 workerCommand
