@@ -58,7 +58,7 @@ const QcCheckSetting = z.strictObject({
 });
 
 export const QcConfig = z.strictObject({
-  /** per check (see activities/qc/checks.ts for names, scores and defaults): threshold and action */
+  /** per check (see schemas/qc-checks.ts for names, scores and defaults): threshold and action */
   checks: z.record(z.string(), QcCheckSetting).default({}),
   duplicates: z
     .strictObject({

@@ -6,8 +6,8 @@ import type { ActivityDeps } from '../deps.ts';
 import { idKey } from '../storage/id-key.ts';
 import { PublicIds } from '../storage/public-ids.ts';
 import { batchShard, BUILD_PARTITION, tables, type LakeTable } from '../storage/tables.ts';
-import { recordProvenance } from '../provenance/record-provenance.ts';
-import { assembleEvents, qcEvents } from '../provenance/stage-events.ts';
+import { recordProvenance } from '../storage/provenance/record-provenance.ts';
+import { assembleEvents, qcEvents } from './provenance-events.ts';
 import { assembleCases } from './assemble-cases.ts';
 
 /**

@@ -2,11 +2,11 @@ import type { QcConfig } from '../../schemas/config.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
-import { ageApprox } from '../deidentify/age-approx.ts';
+import { ageApprox } from '../../schemas/age-approx.ts';
 import type { PublicIds } from '../storage/public-ids.ts';
-import { qcOutcome } from '../qc/checks.ts';
-import { duplicateGroups, type DuplicateGroup } from '../qc/duplicate-groups.ts';
-import { lesionFieldConflict, lesionProblems } from '../qc/metadata-checks.ts';
+import { qcOutcome } from '../../schemas/qc-checks.ts';
+import { duplicateGroups, type DuplicateGroup } from './duplicate-groups.ts';
+import { lesionFieldConflict, lesionProblems } from './metadata-checks.ts';
 
 export interface AssembleInput {
   inventory: readonly SourceObject[];

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { CsvError } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { FileProblem } from '../../schemas/benchmark-score.ts';
-import { readTable, type RawTable } from '../parse/read-table.ts';
+import { readTable, type RawTable } from '../storage/read-table.ts';
 
 export interface KeyedCsv<T> {
   header: string[];

@@ -1,6 +1,6 @@
 import { CLASS_METRICS, type Interval, type PairedComparison, type ReaderStudy, type ScoreReport, type Subgroup } from '../../schemas/benchmark-score.ts';
 import { CLASSES } from '../../schemas/release.ts';
-import { escapeHtml as esc } from '../report/escape-html.ts';
+import { escapeHtml as esc } from '../storage/html/escape-html.ts';
 import type { RocPoint } from './ranking-metrics.ts';
 
 /**

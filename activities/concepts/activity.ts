@@ -5,8 +5,8 @@ import type { ConceptBatchInput, ConceptBatchResult } from '../../schemas/payloa
 import { getText, type BlobStore } from '../storage/blob-store.ts';
 import { batchShard, BUILD_PARTITION, tables } from '../storage/tables.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
-import { conceptEvents } from '../provenance/stage-events.ts';
+import { recordProvenance, workDone } from '../storage/provenance/record-provenance.ts';
+import { conceptEvents } from './provenance-events.ts';
 
 export function conceptActivities(deps: ActivityDeps) {
   return {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
+import { CONCEPT_INPUT_SIDE } from '../../schemas/concept-input.ts';
 import { CONCEPT_COLUMNS, type ConceptScores } from '../../schemas/release.ts';
-import { CONCEPT_INPUT_SIDE } from '../qc/measure-image.ts';
 import { sha256 } from '../storage/files.ts';
 
 const SIDE = CONCEPT_INPUT_SIDE;

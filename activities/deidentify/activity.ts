@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { ImageBatchInput, ImageBatchResult } from '../../schemas/payloads.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { recordProvenance, workDone } from '../provenance/record-provenance.ts';
-import { deidentifyEvents } from '../provenance/stage-events.ts';
+import { recordProvenance, workDone } from '../storage/provenance/record-provenance.ts';
+import { deidentifyEvents } from './provenance-events.ts';
 import { batchShard, tables } from '../storage/tables.ts';
 import { processImages } from './process-images.ts';
 

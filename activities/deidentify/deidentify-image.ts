@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { metadataSegments } from './jpeg-segments.ts';
-import { needsPixelTransform, stripJpeg, verifyClean } from './strip-jpeg.ts';
+import { metadataSegments } from '../storage/jpeg/jpeg-segments.ts';
+import { needsPixelTransform, stripJpeg, verifyClean } from '../storage/jpeg/strip-jpeg.ts';
 
 export interface DeidentifiedImage {
   jpeg: Buffer;

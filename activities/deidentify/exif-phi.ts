@@ -1,6 +1,6 @@
 import exifReader from 'exif-reader';
 import { format } from 'date-fns';
-import { readJpegSegments } from './jpeg-segments.ts';
+import { readJpegSegments } from '../storage/jpeg/jpeg-segments.ts';
 import type { ExifFindings } from '../../schemas/records.ts';
 
 /** EXIF tags whose text can identify a patient, a clinician or a device. */

@@ -1,5 +1,5 @@
 import type { ProcessedImage } from '../../schemas/records.ts';
-import { measureImage } from '../qc/measure-image.ts';
+import { measureImage } from './measure-image.ts';
 import { getRequired } from '../storage/blob-store.ts';
 import { sha256 } from '../storage/files.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -5,8 +5,8 @@ import type { Exclusion, SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { getRequired } from '../storage/blob-store.ts';
 import { tables } from '../storage/tables.ts';
-import { recordProvenance } from '../provenance/record-provenance.ts';
-import { parseEvents } from '../provenance/stage-events.ts';
+import { recordProvenance } from '../storage/provenance/record-provenance.ts';
+import { parseEvents } from './provenance-events.ts';
 import { parseCentreMetadata, type MetadataFile, type ParsedMetadata } from './parse-metadata.ts';
 
 export function parseActivities(deps: ActivityDeps) {

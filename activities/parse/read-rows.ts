@@ -1,6 +1,6 @@
 import type { Dialect } from '../../schemas/dialect.ts';
 import { jsonCells, parseJson } from './read-json.ts';
-import { readTable } from './read-table.ts';
+import { readTable } from '../storage/read-table.ts';
 
 /** One metadata row as read from a file, before harmonisation: its cells by column name, or why it cannot be used. */
 export type SourceRow = { row: number; cells: Map<string, string> } | { row: number; malformed: string };

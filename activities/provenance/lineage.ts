@@ -1,5 +1,5 @@
 import type { AssembledImage, AuditQuery, ImageLineage, LesionAssemblyEvent, LesionLineage, Lineage, ProvenanceEvent, ProvenanceStage } from '../../schemas/provenance.ts';
-import { sourceId } from './stage-events.ts';
+import { sourceId } from '../storage/provenance/event-parts.ts';
 
 type EventOf<S extends ProvenanceStage> = Extract<ProvenanceEvent, { activity: S }>;
 

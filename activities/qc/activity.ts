@@ -4,7 +4,7 @@ import type { QcReportResult } from '../../schemas/payloads.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { getRequired } from '../storage/blob-store.ts';
 import { BUILD_PARTITION, tables } from '../storage/tables.ts';
-import { QC_CHECKS } from './checks.ts';
+import { QC_CHECKS } from '../../schemas/qc-checks.ts';
 import { qcReportHtml, shownImages } from './qc-report.ts';
 
 const THUMBNAIL_WIDTH = 140;

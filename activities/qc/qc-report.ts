@@ -1,8 +1,8 @@
 import type { DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { QcScores } from '../../schemas/records.ts';
-import { barChartSvg, binCounts } from '../report/bar-chart.ts';
-import { escapeHtml as esc } from '../report/escape-html.ts';
-import type { QcCheck, QcCheckSetting } from './checks.ts';
+import { barChartSvg, binCounts } from '../storage/html/bar-chart.ts';
+import { escapeHtml as esc } from '../storage/html/escape-html.ts';
+import type { QcCheck, QcCheckSetting } from '../../schemas/qc-checks.ts';
 
 export interface ReportImage {
   deidSha256: string;

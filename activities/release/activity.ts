@@ -8,7 +8,7 @@ import { csvSafe } from '../storage/csv-safe.ts';
 import { sha256 } from '../storage/files.ts';
 import { PublicIds } from '../storage/public-ids.ts';
 import { BUILD_PARTITION, tables, type LakeTable } from '../storage/tables.ts';
-import { recordProvenance } from '../provenance/record-provenance.ts';
+import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { changeReasons } from './change-reasons.ts';
 import { deidentificationReport, deidentificationSummary } from './deidentification-report.ts';
 import { manifestEntries } from './manifest.ts';

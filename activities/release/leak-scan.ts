@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { readJpegSegments } from '../deidentify/jpeg-segments.ts';
+import { readJpegSegments } from '../storage/jpeg/jpeg-segments.ts';
 import { MIN_SCANNABLE, type PhiKind, type PhiValue } from './phi-values.ts';
 
 /** Where a PHI value was found: never the value itself, which would leak it again into logs. */

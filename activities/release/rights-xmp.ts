@@ -2,7 +2,7 @@
  * The rights metadata a released image carries, ISIC-Archive style, as one XMP APP1 segment —
  * and the allowlist check that proves a released image carries nothing else in its XMP.
  */
-import { readJpegSegments } from '../deidentify/jpeg-segments.ts';
+import { readJpegSegments } from '../storage/jpeg/jpeg-segments.ts';
 
 export interface RightsMetadata {
   /** Public image id, e.g. 'ISIC_0652620'. */

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BENCHMARK_TRUTH_FILES, SPLIT_FILES, SPLITS, type PublicImage, type Split } from '../../schemas/release.ts';
-import { verifyClean } from '../deidentify/strip-jpeg.ts';
+import { verifyClean } from '../storage/jpeg/strip-jpeg.ts';
 import { getRequired, getText } from '../storage/blob-store.ts';
 import { sha256 } from '../storage/files.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -6,7 +6,7 @@ import { conflictExclusions } from './conflict-exclusions.ts';
 import type { SplitCandidate, SplitState } from '../../schemas/split.ts';
 import { BUILD_PARTITION, tables } from '../storage/tables.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { recordProvenance } from '../provenance/record-provenance.ts';
+import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { assignSplit } from './assign-split.ts';
 import { duplicateKeys, patientKeys } from './group-keys.ts';
 import { readSplitState, writeSplitState } from './split-state.ts';

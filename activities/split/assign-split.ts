@@ -1,6 +1,6 @@
 import type { BenchmarkConfig } from '../../schemas/config.ts';
 import type { Split, SplitCandidate, SplitOutcome, SplitState, StraddlingGroup } from '../../schemas/split.ts';
-import { groupDuplicates } from '../qc/near-duplicates.ts';
+import { groupDuplicates } from '../storage/group-duplicates.ts';
 import { drawBenchmarkGroups } from './stratified-draw.ts';
 
 export interface SplitInput {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pMap from 'p-map';
 import sharp from 'sharp';
-import { measureImage } from '../../activities/qc/measure-image.ts';
+import { measureImage } from '../../activities/deidentify/measure-image.ts';
 import { openStorage } from '../../activities/storage/open-store.ts';
 import { QcConfig, loadConfig } from '../../schemas/config.ts';
 import { isTemporalReachable } from '../../worker/connection.ts';

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { stripJpeg, verifyClean } from '../../activities/deidentify/strip-jpeg.ts';
+import { stripJpeg, verifyClean } from '../../activities/storage/jpeg/strip-jpeg.ts';
 
 export interface DeidBenchResult {
   /** images per second */

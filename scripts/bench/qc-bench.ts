@@ -19,10 +19,11 @@ import { pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import pMap from 'p-map';
 import sharp from 'sharp';
-import { cleanvisionFlags, imageStatistics, type CleanvisionCheck, type ImageStatistics, type RawImage } from '../../activities/qc/image-statistics.ts';
-import { perceptualHash } from '../../activities/qc/measure-image.ts';
-import { modalityScore } from '../../activities/qc/modality.ts';
-import { findNearDuplicates, groupDuplicates, popcount32, prepareNearDuplicateSearch } from '../../activities/qc/near-duplicates.ts';
+import { cleanvisionFlags, imageStatistics, type CleanvisionCheck, type ImageStatistics, type RawImage } from '../../activities/deidentify/image-statistics.ts';
+import { perceptualHash } from '../../activities/deidentify/measure-image.ts';
+import { modalityScore } from '../../activities/deidentify/modality.ts';
+import { findNearDuplicates, popcount32, prepareNearDuplicateSearch } from '../../activities/assemble/near-duplicates.ts';
+import { groupDuplicates } from '../../activities/storage/group-duplicates.ts';
 import { Random } from '../synth/random.ts';
 
 /** Width of the thumbnail the image checks run on. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import pMap from 'p-map';
 import sharp, { type Sharp } from 'sharp';
-import { qcOutcome } from '../../activities/qc/checks.ts';
-import { measureImage } from '../../activities/qc/measure-image.ts';
+import { qcOutcome } from '../../schemas/qc-checks.ts';
+import { measureImage } from '../../activities/deidentify/measure-image.ts';
 import type { QcConfig } from '../../schemas/config.ts';
 
 /** The defects the default thresholds must still catch, each made from a real image, and the check meant to catch it. */

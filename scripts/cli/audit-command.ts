@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schema
 import { AuditQuery, type Lineage } from '../../schemas/provenance.ts';
 import { formatLineage } from '../../activities/provenance/format-lineage.ts';
 import { lineage } from '../../activities/provenance/lineage.ts';
-import { readProvenance } from '../../activities/provenance/provenance-table.ts';
+import { readProvenance } from '../../activities/storage/provenance/provenance-table.ts';
 import { Lake } from '../../activities/storage/lake.ts';
 import { openStorage } from '../../activities/storage/open-store.ts';
 

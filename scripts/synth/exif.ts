@@ -2,7 +2,7 @@
  * Builds camera-style EXIF (Exif 2.3 over TIFF 6.0) so synthetic centre drops
  * carry the same PHI-bearing metadata real clinical photographs do.
  */
-import { readJpegSegments, type JpegSegment } from '../../activities/deidentify/jpeg-segments.ts';
+import { readJpegSegments, type JpegSegment } from '../../activities/storage/jpeg/jpeg-segments.ts';
 
 export interface CameraExif {
   make: string;

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import { runBuild, type BuildRun } from '../../scripts/run-build.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
 import { BuiltRelease, fileSha256 } from '../helpers/release-reader.ts';

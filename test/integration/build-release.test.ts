@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import { connectClient } from '../../worker/connection.ts';
 import { runBuild } from '../../scripts/run-build.ts';
 import { buildFixture } from '../helpers/build-fixture.ts';

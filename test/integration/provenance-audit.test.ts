@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readProvenance } from '../../activities/provenance/provenance-table.ts';
+import { readProvenance } from '../../activities/storage/provenance/provenance-table.ts';
 import { ActivityDeps } from '../../activities/deps.ts';
 import { tables } from '../../activities/storage/tables.ts';
 import { runBuild } from '../../scripts/run-build.ts';

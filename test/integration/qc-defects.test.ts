@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { measureImage } from '../../activities/qc/measure-image.ts';
+import { measureImage } from '../../activities/deidentify/measure-image.ts';
 import { runBuild, type BuildRun } from '../../scripts/run-build.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
 import { CHROMIUM, renderedDom } from '../helpers/chromium.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageApprox } from '../../activities/deidentify/age-approx.ts';
+import { ageApprox } from '../../schemas/age-approx.ts';
 
 describe('ageApprox (ISIC convention: nearest 5 years, 85 meaning 85 or older)', () => {
   it.each([

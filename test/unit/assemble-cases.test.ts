@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assembleCases, PAIR_RULE, type AssembleInput } from '../../activities/assemble/assemble-cases.ts';
-import { assembleEvents } from '../../activities/provenance/stage-events.ts';
+import { assembleEvents } from '../../activities/assemble/provenance-events.ts';
 import { FolderStore } from '../../activities/storage/folder-store.ts';
 import { PublicIds } from '../../activities/storage/public-ids.ts';
 import { QcConfig } from '../../schemas/config.ts';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { deidentifyImage, UndecodableImage } from '../../activities/deidentify/deidentify-image.ts';
-import { bytesAfterEoi, metadataSegments, readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { bytesAfterEoi, metadataSegments, readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
 
 const W = 96;

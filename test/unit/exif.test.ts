@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import sharp from 'sharp';
 import { buildExifApp1, insertApp1, type CameraExif } from '../../scripts/synth/exif.ts';
-import { readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 
 const image = () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#a06040' } });
 

@@ -1,6 +1,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLEANVISION_DEFAULTS, cleanvisionFlags, imageStatistics, type ImageStatistics, type RawImage } from '../../activities/qc/image-statistics.ts';
+import { cleanvisionFlags, imageStatistics, type ImageStatistics, type RawImage } from '../../activities/deidentify/image-statistics.ts';
+import { CLEANVISION_DEFAULTS } from '../../schemas/qc-checks.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
 
 /** Decodes to interleaved 8-bit pixels as sharp's `.raw()` gives them. */

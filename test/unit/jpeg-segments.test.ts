@@ -5,7 +5,7 @@ import {
   metadataSegments,
   readJpegSegments,
   type JpegSegment,
-} from '../../activities/deidentify/jpeg-segments.ts';
+} from '../../activities/storage/jpeg/jpeg-segments.ts';
 
 const image = () => sharp({ create: { width: 64, height: 48, channels: 3, background: '#a06040' } });
 const baseline = () => image().jpeg().toBuffer();

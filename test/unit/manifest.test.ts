@@ -1,4 +1,4 @@
-import { stripJpeg } from '../../activities/deidentify/strip-jpeg.ts';
+import { stripJpeg } from '../../activities/storage/jpeg/strip-jpeg.ts';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

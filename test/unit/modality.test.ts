@@ -3,8 +3,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RawImage } from '../../activities/qc/image-statistics.ts';
-import { MODALITY_MODEL, modalityFeatures, modalityScore, scoreFeatures } from '../../activities/qc/modality.ts';
+import type { RawImage } from '../../activities/deidentify/image-statistics.ts';
+import { MODALITY_MODEL, modalityFeatures, modalityScore, scoreFeatures } from '../../activities/deidentify/modality.ts';
 import { sampleAvailable, sampleFile, sampleImages } from '../helpers/sample.ts';
 
 const W = 128;

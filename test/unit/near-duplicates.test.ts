@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   findNearDuplicates,
-  groupDuplicates,
   hammingDistance,
   parseHash64,
   popcount32,
   prepareNearDuplicateSearch,
   type DuplicatePair,
-} from '../../activities/qc/near-duplicates.ts';
+} from '../../activities/assemble/near-duplicates.ts';
+import { groupDuplicates } from '../../activities/storage/group-duplicates.ts';
 import { mulberry32, randomHashes } from '../../scripts/bench/qc-bench.ts';
 
 /**

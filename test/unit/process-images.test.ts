@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processImages } from '../../activities/deidentify/process-images.ts';
-import { metadataSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { metadataSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import type { Storage } from '../../activities/storage/storage.ts';
 import { folderStorage } from '../helpers/folder-storage.ts';
 import { ProcessedImage, type SourceObject } from '../../schemas/records.ts';

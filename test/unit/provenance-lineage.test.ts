@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatLineage } from '../../activities/provenance/format-lineage.ts';
 import { lineage } from '../../activities/provenance/lineage.ts';
-import { changesOnly } from '../../activities/provenance/record-provenance.ts';
-import { deidentifyEvents, parseEvents, qcEvents, retrieveEvents } from '../../activities/provenance/stage-events.ts';
+import { changesOnly } from '../../activities/storage/provenance/record-provenance.ts';
+import { qcEvents } from '../../activities/assemble/provenance-events.ts';
+import { deidentifyEvents } from '../../activities/deidentify/provenance-events.ts';
+import { parseEvents } from '../../activities/parse/provenance-events.ts';
+import { retrieveEvents } from '../../activities/retrieve/provenance-events.ts';
 import { sha256 } from '../../activities/storage/files.ts';
 import type { AssembledImage, ProvenanceDraft, ProvenanceEvent } from '../../schemas/provenance.ts';
 import type { PrivateRecord, ProcessedImage, QcScores, SourceObject } from '../../schemas/records.ts';

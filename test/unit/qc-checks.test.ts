@@ -3,10 +3,10 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QC_CHECKS, qcOutcome } from '../../activities/qc/checks.ts';
-import { duplicateGroups } from '../../activities/qc/duplicate-groups.ts';
-import { measureImage, type MeasuredImage } from '../../activities/qc/measure-image.ts';
-import { hammingDistance } from '../../activities/qc/near-duplicates.ts';
+import { QC_CHECKS, qcOutcome } from '../../schemas/qc-checks.ts';
+import { duplicateGroups } from '../../activities/assemble/duplicate-groups.ts';
+import { measureImage, type MeasuredImage } from '../../activities/deidentify/measure-image.ts';
+import { hammingDistance } from '../../activities/assemble/near-duplicates.ts';
 import { QcConfig } from '../../schemas/config.ts';
 import { SAMPLE_DIR, sampleAvailable, sampleFile } from '../helpers/sample.ts';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
+import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import {
   ALLOWED_XMP_PROPERTIES,
   disallowedXmpProperties,
@@ -13,7 +13,7 @@ import {
   rightsXmpSegment,
   type RightsMetadata,
 } from '../../activities/release/rights-xmp.ts';
-import { stripJpeg, verifyClean } from '../../activities/deidentify/strip-jpeg.ts';
+import { stripJpeg, verifyClean } from '../../activities/storage/jpeg/strip-jpeg.ts';
 import { buildExifApp1, insertApp1 } from '../../scripts/synth/exif.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
 

@@ -6,7 +6,7 @@ import { BUILD_PARTITION, tables } from '../../activities/storage/tables.ts';
 import { ActivityDeps } from '../../activities/deps.ts';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { SplitResult } from '../../schemas/payloads.ts';
-import { readProvenance } from '../../activities/provenance/provenance-table.ts';
+import { readProvenance } from '../../activities/storage/provenance/provenance-table.ts';
 import { splitActivities } from '../../activities/split/activity.ts';
 import { BenchmarkConfig } from '../../schemas/config.ts';
 import type { PublicImage, PublicLesion } from '../../schemas/release.ts';

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readJpegSegments } from '../../activities/deidentify/jpeg-segments.ts';
-import { needsPixelTransform, stripJpeg, UnsupportedJpeg, verifyClean } from '../../activities/deidentify/strip-jpeg.ts';
+import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
+import { needsPixelTransform, stripJpeg, UnsupportedJpeg, verifyClean } from '../../activities/storage/jpeg/strip-jpeg.ts';
 import { buildExifApp1, insertApp1, type CameraExif } from '../../scripts/synth/exif.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
 

@@ -1,4 +1,5 @@
-import { findNearDuplicates, groupDuplicates } from './near-duplicates.ts';
+import { groupDuplicates } from '../storage/group-duplicates.ts';
+import { findNearDuplicates } from './near-duplicates.ts';
 
 export interface HashedImage {
   /** any stable unique id of the image */

@@ -1,5 +1,4 @@
-import type { QcScores } from '../../schemas/records.ts';
-import { CLEANVISION_DEFAULTS } from './image-statistics.ts';
+import type { QcScores } from './records.ts';
 
 export type QcAction = 'exclude' | 'warn' | 'off';
 
@@ -15,13 +14,45 @@ export interface QcCheck {
   action: QcAction;
 }
 
+export interface CleanvisionThresholds {
+  /** issue when `dark` (99th brightness percentile) < this */
+  dark: number;
+  /** issue when `light` (1 − 5th brightness percentile) < this */
+  light: number;
+  /** issue when `lowInformation` (min(1, 0.1 × entropy bits)) < this */
+  lowInformation: number;
+  /** issue when `oddAspectRatio` (min(w/h, h/w)) < this */
+  oddAspectRatio: number;
+  /** issue when `grayscale` (fraction of neutral pixels) ≥ this */
+  grayscale: number;
+  /** issue when `colourCast` (ΔE*ab of the mean chromaticity) > this; undefined disables the check */
+  colourCast?: number;
+}
+
+/**
+ * cleanvision's default thresholds (`ImagePropertyIssueManager.get_default_params`):
+ * dark 0.32, light 0.05, odd_aspect_ratio 0.35, low_information 0.3 (with normalizing_factor 0.1).
+ * (cleanvision's blurry default — threshold 0.29, normalizing_factor 0.01, color_threshold 0.18 —
+ * applies to a different blur measure and is not used here.) `grayscale` 0.99 is ours: cleanvision
+ * has no threshold (mode `L` or not); 0.99 rather than 1 tolerates a few coloured pixels such as a
+ * burnt-in scale bar or logo on an otherwise neutral image. `colourCast` has no default.
+ */
+export const CLEANVISION_DEFAULTS: Readonly<CleanvisionThresholds> = Object.freeze({
+  dark: 0.32,
+  light: 0.05,
+  lowInformation: 0.3,
+  oddAspectRatio: 0.35,
+  grayscale: 0.99,
+});
+
 const below = (score: number, threshold: number) => score < threshold;
 const atLeast = (score: number, threshold: number) => score >= threshold;
 
 /**
  * Every image check, with its default threshold and action (both overridable per check in
  * temporal.yml under qc.checks). Where cleanvision (github.com/cleanlab/cleanvision) has the check,
- * its published score definition and default threshold are used (see image-statistics.ts).
+ * its published score definition and default threshold are used (see
+ * activities/deidentify/image-statistics.ts).
  */
 export const QC_CHECKS: readonly QcCheck[] = [
   { name: 'too-small', describe: 'shorter side in pixels', score: (s) => Math.min(s.width, s.height), fails: below, threshold: 150, action: 'exclude' },

@@ -1,5 +1,5 @@
 import type { PrivateRecord } from '../../schemas/records.ts';
-import { ageApprox } from '../deidentify/age-approx.ts';
+import { ageApprox } from '../../schemas/age-approx.ts';
 
 export interface LesionProblem {
   reason: string;

@@ -1,6 +1,6 @@
 /**
  * Near-duplicate search over 64-bit perceptual hashes (the 16-hex-digit `phash` of
- * `measure-image.ts`) without comparing all pairs: multi-index hashing (Norouzi, Punjani & Fleet,
+ * `deidentify/measure-image.ts`) without comparing all pairs: multi-index hashing (Norouzi, Punjani & Fleet,
  * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012).
  *
  * The 64 bits are cut into m disjoint chunks and every chunk gets its own hash table (chunk value →
@@ -124,56 +124,6 @@ export function prepareNearDuplicateSearch(items: readonly HashedItem[], maxDist
       return pairs;
     },
   };
-}
-
-/**
- * Connected components of the graph the pairs form (union-find), i.e. duplicate groups: each
- * group sorted, groups ordered by their first id. Only ids that occur in some pair appear. Note
- * that grouping is transitive: A~B and B~C puts A and C together even if A and C are far apart.
- */
-export function groupDuplicates(pairs: readonly { a: string; b: string }[]): string[][] {
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const parent: number[] = [];
-  const size: number[] = [];
-  const node = (id: string): number => {
-    let k = index.get(id);
-    if (k === undefined) {
-      k = ids.length;
-      index.set(id, k);
-      ids.push(id);
-      parent.push(k);
-      size.push(1);
-    }
-    return k;
-  };
-  const find = (k: number): number => {
-    let root = k;
-    while (parent[root] !== root) root = parent[root]!;
-    while (parent[k] !== root) {
-      const next = parent[k]!;
-      parent[k] = root;
-      k = next;
-    }
-    return root;
-  };
-  for (const { a, b } of pairs) {
-    let x = find(node(a));
-    let y = find(node(b));
-    if (x === y) continue;
-    if (size[x]! < size[y]!) [x, y] = [y, x];
-    parent[y] = x;
-    size[x]! += size[y]!;
-  }
-  const groups = new Map<number, string[]>();
-  for (let k = 0; k < ids.length; k++) {
-    const root = find(k);
-    let group = groups.get(root);
-    if (!group) groups.set(root, (group = []));
-    group.push(ids[k]!);
-  }
-  const byCodeUnits = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  return [...groups.values()].map((g) => g.sort(byCodeUnits)).sort((g, h) => byCodeUnits(g[0]!, h[0]!));
 }
 
 function bruteForce(hi: Uint32Array, lo: Uint32Array, d: number, out: [number, number, number][]): void {

@@ -1,55 +1,7 @@
-import type { ProvenanceDraft, AssembledImage, ImageExclusion, LesionAssembly } from '../../schemas/provenance.ts';
-import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
-import type { ConceptScores, PublicImage } from '../../schemas/release.ts';
-import { PAIR_RULE, type AssembledCases, type PairSelection, type QcFlag } from '../assemble/assemble-cases.ts';
-import { PROCESSING_VERSION } from '../deidentify/process-images.ts';
-import { sha256 } from '../storage/files.ts';
-
-/**
- * The provenance events each stage records, built from what the stage produced. Entity ids are
- * explained in schemas/provenance.ts.
- */
-
-/** A source object's identity: its centre and its key in the drop. */
-export const sourceId = (centre: string, key: string) => `${centre}/${key}`;
-const recordId = (record: PrivateRecord) => `${sourceId(record.centre, record.metadataKey)}#${record.row}`;
-
-/** retrieve: each object whose bytes were fetched, from the store's listing to its staged sha256. */
-export function retrieveEvents(source: string, fetched: readonly SourceObject[]): ProvenanceDraft[] {
-  return fetched.map((o) => ({
-    activity: 'retrieve',
-    entity: { kind: 'object', id: sourceId(o.centre, o.key) },
-    inputs: [],
-    outputs: [{ role: 'raw', sha256: o.sha256 }],
-    detail: { centre: o.centre, source, key: o.key, etag: o.etag, size: o.size },
-  }));
-}
-
-/** parse: each harmonised record, from its metadata object and row to the hash of the record. */
-export function parseEvents(records: readonly PrivateRecord[], metadata: readonly SourceObject[]): ProvenanceDraft[] {
-  const shaOf = new Map(metadata.map((o) => [o.key, o.sha256]));
-  return records.map((r) => ({
-    activity: 'parse',
-    entity: { kind: 'record', id: recordId(r) },
-    inputs: [{ role: 'metadata', id: sourceId(r.centre, r.metadataKey), sha256: shaOf.get(r.metadataKey) }],
-    outputs: [{ role: 'record', sha256: sha256(JSON.stringify(r)) }],
-    detail: { centre: r.centre, metadataKey: r.metadataKey, row: r.row, imageKey: r.imageKey },
-  }));
-}
-
-/** deidentify: each image de-identified (source sha256 to de-identified sha256, and what was removed), and each that could not be. */
-export function deidentifyEvents(images: readonly ProcessedImage[], exclusions: readonly Exclusion[]): ProvenanceDraft[] {
-  return [
-    ...images.map((p): ProvenanceDraft => ({
-      activity: 'deidentify',
-      entity: { kind: 'image', id: p.sourceSha256 },
-      inputs: [{ role: 'source', sha256: p.sourceSha256 }],
-      outputs: [{ role: 'deidentified', sha256: p.deidSha256 }],
-      detail: { processingVersion: PROCESSING_VERSION, path: p.deidPath, orientation: p.orientation, removedSegments: p.removedSegments, removedExifTags: p.exif.tags, bytes: p.deidBytes },
-    })),
-    ...exclusions.map((e): ProvenanceDraft => ({ activity: 'deidentify', entity: { kind: 'image', id: e.sha256 ?? sourceId(e.centre, e.key ?? '') }, ...excluded(e) })),
-  ];
-}
+import type { ProvenanceDraft, AssembledImage, LesionAssembly } from '../../schemas/provenance.ts';
+import type { PrivateRecord, ProcessedImage } from '../../schemas/records.ts';
+import { excluded, recordId, sourceId } from '../storage/provenance/event-parts.ts';
+import { PAIR_RULE, type AssembledCases, type PairSelection, type QcFlag } from './assemble-cases.ts';
 
 /** qc: each image the QC policy judged, with the raw scores it read and the checks that warned or excluded. */
 export function qcEvents(records: readonly PrivateRecord[], images: readonly ProcessedImage[], flags: readonly QcFlag[]): ProvenanceDraft[] {
@@ -113,24 +65,13 @@ export function assembleEvents(assembled: AssembledCases): ProvenanceDraft[] {
   return [...lesionEvents, ...exclusionEvents];
 }
 
-/** concepts: each image scored, with the model version and the de-identified image it read. */
-export function conceptEvents(modelVersion: string, scored: readonly { image: PublicImage; scores: ConceptScores }[]): ProvenanceDraft[] {
-  return scored.map(({ image, scores }) => ({
-    activity: 'concepts',
-    entity: { kind: 'image', id: image.isic_id },
-    inputs: [{ role: 'deidentified', sha256: image.sha256 }],
-    outputs: [],
-    detail: { modelVersion, scores },
-  }));
-}
-
-/** Map.groupBy, which Node 20 lacks. */
 /** The images a lesion's pair passed over, and the rule that did it: only on lesions that had a choice. */
 function notSelected(selections: readonly PairSelection[] | undefined): Pick<LesionAssembly, 'notSelected' | 'pairRule'> {
   if (!selections) return {};
   return { notSelected: selections.map((s) => ({ key: s.notSelectedKey, imageType: s.imageType })), pairRule: PAIR_RULE };
 }
 
+/** Map.groupBy, which Node 20 lacks. */
 function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();
   for (const item of items) {
@@ -140,12 +81,4 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
     else groups.set(key, [item]);
   }
   return groups;
-}
-
-function excluded(e: Exclusion): { inputs: ProvenanceDraft['inputs']; outputs: []; detail: ImageExclusion } {
-  return {
-    inputs: e.sha256 ? [{ role: 'source', sha256: e.sha256 }] : [],
-    outputs: [],
-    detail: { centre: e.centre, key: e.key ?? '', stage: e.stage, reason: e.reason, detail: e.detail },
-  };
 }

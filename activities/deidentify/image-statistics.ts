@@ -3,8 +3,8 @@
  * computed in one pass over a small decoded image (callers pass a thumbnail, e.g.
  * `sharp(file).resize(128).raw()`), plus a colour-cast measure and a "practically grayscale" fraction.
  *
- * Every check returns its raw score, and the thresholds live apart (`CLEANVISION_DEFAULTS`,
- * `cleanvisionFlags`), so thresholds can change without re-reading any image.
+ * Every check returns its raw score, and the thresholds live apart (`CLEANVISION_DEFAULTS` in
+ * schemas/qc-checks.ts, `cleanvisionFlags`), so thresholds can change without re-reading any image.
  *
  * Definitions follow cleanvision at commit 2f69ae8a2f36a75060099bbeb86b2240ec470d83 (Jan 2026):
  * `src/cleanvision/issue_managers/image_property.py` (how a score is computed) and
@@ -20,6 +20,8 @@
  * to 0.13, |Δlight| up to 0.04, |ΔlowInformation| up to 0.08, and no flag changed). On the same pixels
  * the scores equal numpy/Pillow's to 1e-15 (checked against cleanvision's own formulas).
  */
+
+import { CLEANVISION_DEFAULTS, type CleanvisionThresholds } from '../../schemas/qc-checks.ts';
 
 /** A decoded 8-bit image, interleaved, as sharp's `.raw()` gives it (1–4 channels; alpha is ignored). */
 export interface RawImage {
@@ -96,37 +98,6 @@ export interface ImageStatistics {
 
 /** Names of the checks `cleanvisionFlags` can return, in the order it returns them. */
 export type CleanvisionCheck = 'dark' | 'light' | 'low-information' | 'grayscale' | 'odd-aspect-ratio' | 'colour-cast';
-
-export interface CleanvisionThresholds {
-  /** issue when `dark` (99th brightness percentile) < this */
-  dark: number;
-  /** issue when `light` (1 − 5th brightness percentile) < this */
-  light: number;
-  /** issue when `lowInformation` (min(1, 0.1 × entropy bits)) < this */
-  lowInformation: number;
-  /** issue when `oddAspectRatio` (min(w/h, h/w)) < this */
-  oddAspectRatio: number;
-  /** issue when `grayscale` (fraction of neutral pixels) ≥ this */
-  grayscale: number;
-  /** issue when `colourCast` (ΔE*ab of the mean chromaticity) > this; undefined disables the check */
-  colourCast?: number;
-}
-
-/**
- * cleanvision's default thresholds (`ImagePropertyIssueManager.get_default_params`):
- * dark 0.32, light 0.05, odd_aspect_ratio 0.35, low_information 0.3 (with normalizing_factor 0.1).
- * (cleanvision's blurry default — threshold 0.29, normalizing_factor 0.01, color_threshold 0.18 —
- * applies to a different blur measure and is not used here.) `grayscale` 0.99 is ours: cleanvision
- * has no threshold (mode `L` or not); 0.99 rather than 1 tolerates a few coloured pixels such as a
- * burnt-in scale bar or logo on an otherwise neutral image. `colourCast` has no default.
- */
-export const CLEANVISION_DEFAULTS: Readonly<CleanvisionThresholds> = Object.freeze({
-  dark: 0.32,
-  light: 0.05,
-  lowInformation: 0.3,
-  oddAspectRatio: 0.35,
-  grayscale: 0.99,
-});
 
 /** cleanvision's `normalizing_factor` for `low_information`: score = min(1, 0.1 × entropy in bits). */
 export const LOW_INFORMATION_NORMALIZING_FACTOR = 0.1;

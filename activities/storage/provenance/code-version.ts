@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const PROJECT = path.resolve(import.meta.dirname, '..', '..');
+const PROJECT = path.resolve(import.meta.dirname, '..', '..', '..');
 
 let cached: string | undefined;
 

@@ -1,12 +1,18 @@
 import { Context } from '@temporalio/activity';
-import { ProvenanceDraft, ProvenanceShard, type LatestContent, type EventContext, type ProvenanceEvent } from '../../schemas/provenance.ts';
-import { sha256 } from '../storage/files.ts';
-import type { ActivityDeps } from '../deps.ts';
+import { ProvenanceDraft, ProvenanceShard, type LatestContent, type EventContext, type ProvenanceEvent } from '../../../schemas/provenance.ts';
+import { sha256 } from '../files.ts';
+import type { Lake } from '../lake.ts';
 import { codeVersion } from './code-version.ts';
-import { tables } from '../storage/tables.ts';
+import { tables } from '../tables.ts';
 import { readProvenance } from './provenance-table.ts';
 
 const recordedBy = new WeakSet<Context>();
+
+/** What recording provenance reads from a worker: the lake it writes to and the hash of the config it runs. */
+export interface ProvenanceDeps {
+  lake: Lake;
+  loaded: { hash: string };
+}
 
 export interface RecordOptions {
   /**
@@ -22,7 +28,7 @@ export interface RecordOptions {
  * shard is named by run and activity id, so a retry rewrites its own shard and later builds add new
  * ones. Events hold source keys, so they go nowhere else (no payload, error or log).
  */
-export async function recordProvenance(deps: ActivityDeps, partition: string, drafts: readonly ProvenanceDraft[], options: RecordOptions = {}): Promise<number> {
+export async function recordProvenance(deps: ProvenanceDeps, partition: string, drafts: readonly ProvenanceDraft[], options: RecordOptions = {}): Promise<number> {
   const current = Context.current();
   // A second call would overwrite the first one's shard.
   if (recordedBy.has(current)) throw new Error(`activity ${current.info.activityType} records provenance twice; pass all its events in one call`);
@@ -40,7 +46,7 @@ export async function recordProvenance(deps: ActivityDeps, partition: string, dr
   return recorded.length;
 }
 
-async function writeEvents(deps: ActivityDeps, partition: string, context: EventContext, events: readonly ProvenanceDraft[]): Promise<number> {
+async function writeEvents(deps: ProvenanceDeps, partition: string, context: EventContext, events: readonly ProvenanceDraft[]): Promise<number> {
   // A retry that finds nothing to record keeps what an earlier attempt of it wrote.
   if (events.length === 0) return 0;
   const shard = ProvenanceShard.safeParse({ execution: context, events });
@@ -55,7 +61,7 @@ async function writeEvents(deps: ActivityDeps, partition: string, context: Event
  * of every earlier build. Built from the events where it is missing, and on a retry.
  */
 async function latestContents(
-  deps: ActivityDeps,
+  deps: ProvenanceDeps,
   partition: string,
   activityType: string,
   drafts: readonly ProvenanceDraft[],
@@ -84,7 +90,7 @@ export function workDone<T>(all: readonly T[], computed: readonly T[]): readonly
   return Context.current().info.attempt > 1 ? all : computed;
 }
 
-function executionContext(deps: ActivityDeps): EventContext {
+function executionContext(deps: ProvenanceDeps): EventContext {
   const info = Context.current().info;
   if (!info.workflowExecution) throw new Error(`activity ${info.activityType} runs outside a workflow, so it has no provenance to record`);
   return {

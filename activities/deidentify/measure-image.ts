@@ -1,7 +1,8 @@
 import sharp from 'sharp';
+import { CONCEPT_INPUT_SIDE } from '../../schemas/concept-input.ts';
 import type { QcScores } from '../../schemas/records.ts';
-import { UndecodableImage } from '../deidentify/deidentify-image.ts';
 import { sha256 } from '../storage/files.ts';
+import { UndecodableImage } from './deidentify-image.ts';
 import { imageStatistics } from './image-statistics.ts';
 import { modalityScore } from './modality.ts';
 
@@ -12,8 +13,6 @@ export interface LumaImage {
   height: number;
 }
 
-/** Side of the square RGB input of the concept model (see activities/concepts/model/README.md). */
-export const CONCEPT_INPUT_SIDE = 64;
 /** Width of the thumbnail the colour statistics are computed on (cleanvision also works on small images). */
 const THUMBNAIL_WIDTH = 128;
 

@@ -1,6 +1,6 @@
-import type { ProvenanceEvent } from '../../schemas/provenance.ts';
-import type { Lake } from '../storage/lake.ts';
-import { tables } from '../storage/tables.ts';
+import type { ProvenanceEvent } from '../../../schemas/provenance.ts';
+import type { Lake } from '../lake.ts';
+import { tables } from '../tables.ts';
 
 /** Every recorded event (optionally of one partition), each with the context of the execution that recorded it. */
 export async function readProvenance(lake: Lake, partition?: string): Promise<ProvenanceEvent[]> {
