@@ -176,8 +176,7 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   return {
     config,
     file: path.resolve(file),
-    // Only what a build's output depends on: how to reach Temporal, when to rebuild and where to publish do not.
-    hash: createHash('sha256').update(JSON.stringify({ ...config, temporal: undefined, schedules: undefined, release: { ...config.release, publish: undefined, publishAfterBuild: undefined } })).digest('hex'),
+    hash: configHash(config, storage, base),
     storage,
     storageRoot,
     // The bundled model lives in the project; a config may name its own model relative to itself.
@@ -190,6 +189,18 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
       return path.resolve(base, centre.source.path);
     },
   };
+}
+
+/**
+ * The identity of what a build's output depends on, by content: the config with every location
+ * resolved (the storage root and folder sources as absolute paths, S3 roots by endpoint, bucket and
+ * prefix), so two configs in different folders that read alike are different configs. How to reach
+ * Temporal, when to rebuild and where to publish are left out.
+ */
+function configHash(config: MilkConfig, storage: StorageLocation, base: string): string {
+  const centres = config.centres.map((c) => (c.source.type === 'folder' ? { ...c, source: { ...c.source, path: path.resolve(base, c.source.path) } } : c));
+  const identity = { ...config, temporal: undefined, schedules: undefined, storage, centres, release: { ...config.release, publish: undefined, publishAfterBuild: undefined } };
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
 
 /** `storage.root` resolved: a folder against the config file's folder, or an s3:// URL with `storage.s3`'s connection. */

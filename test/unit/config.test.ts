@@ -115,4 +115,14 @@ describe('loadConfig', () => {
     raw2.centres[0].dialect.values.diagnosis.Basaliom = 'Nevus';
     expect(loadConfig(writeConfig(raw2, 'c.yml')).hash).not.toBe(base);
   });
+
+  it('tells two configs that read alike but sit in different folders apart (their storage roots and drops differ)', () => {
+    const here = loadConfig(writeConfig(repoYaml(), 'site-a/temporal.yml'));
+    const there = loadConfig(writeConfig(repoYaml(), 'site-b/temporal.yml'));
+    expect(readFileSync(here.file, 'utf8')).toBe(readFileSync(there.file, 'utf8'));
+    expect(here.storageRoot).not.toBe(there.storageRoot);
+    expect(there.hash).not.toBe(here.hash);
+    // the same file read again, from anywhere, is the same config
+    expect(loadConfig(here.file).hash).toBe(here.hash);
+  });
 });
