@@ -5,7 +5,7 @@ import type { ConceptBatchInput, ConceptBatchResult } from '../../schemas/payloa
 import { getText, type BlobStore } from '../storage/blob-store.ts';
 import { batchShard, BUILD_PARTITION, tables } from '../storage/tables.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { recordProvenance, workDone } from '../storage/provenance/record-provenance.ts';
+import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { conceptEvents } from './provenance-events.ts';
 
 export function conceptActivities(deps: ActivityDeps) {
@@ -24,7 +24,7 @@ export function conceptActivities(deps: ActivityDeps) {
       const scores = new Map(missing.map((image, i) => [image.isic_id, computed[i]!]));
       const scored = slice.map((image, i) => ({ image, scores: cached[i] ?? scores.get(image.isic_id)! }));
       await deps.lake.writeShard(tables.concepts, BUILD_PARTITION, batchShard(batch), scored.map((s) => ({ isic_id: s.image.isic_id, scores: s.scores })));
-      await recordProvenance(deps, BUILD_PARTITION, conceptEvents(model.version, workDone(scored, scored.filter((_, i) => cached[i] === undefined))));
+      await recordProvenance(deps, BUILD_PARTITION, conceptEvents(model.version, scored), { onlyChanges: true, batch: batchShard(batch) });
       return { images: slice.length };
     },
   };

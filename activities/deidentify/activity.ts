@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ImageBatchInput, ImageBatchResult } from '../../schemas/payloads.ts';
 import type { ActivityDeps } from '../deps.ts';
-import { recordProvenance, workDone } from '../storage/provenance/record-provenance.ts';
+import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { deidentifyEvents } from './provenance-events.ts';
 import { batchShard, tables } from '../storage/tables.ts';
 import { processImages } from './process-images.ts';
@@ -18,7 +18,8 @@ export function deidentifyActivities(deps: ActivityDeps) {
       });
       await deps.lake.writeShard(tables.images, centre, batchShard(batch), result.images);
       await deps.lake.writeShard(tables.exclusions, centre, `deidentify-${batchShard(batch)}`, result.exclusions);
-      await recordProvenance(deps, centre, deidentifyEvents(workDone(result.images, result.computed), result.exclusions));
+      // Every image, cached or not: the batch's digest keeps a no-change rebuild from recording any again.
+      await recordProvenance(deps, centre, deidentifyEvents(result.images, result.exclusions), { onlyChanges: true, batch: batchShard(batch) });
       return { images: slice.length, processed: result.images.length, excluded: result.exclusions.length };
     },
   };

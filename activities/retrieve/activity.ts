@@ -1,9 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { CentreInput, RetrieveResult } from '../../schemas/payloads.ts';
-import type { SourceObject } from '../../schemas/records.ts';
+import { z } from 'zod';
+import { SourceObject } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { retrieveEvents } from './provenance-events.ts';
+import { previousOfRun } from '../storage/run-base.ts';
 import { batchShard, CENTRE_DERIVED_TABLES, tables } from '../storage/tables.ts';
 import { openCentreSource } from './centre-source.ts';
 import { retrieveCentre } from './retrieve-centre.ts';
@@ -53,8 +55,8 @@ export function retrieveActivities(deps: ActivityDeps) {
       const result = await retrieveCentre(centre, source, deps, {
         maxObjectBytes: deps.config.ingest.maxObjectBytes,
         fetchesInFlight: deps.config.ingest.fetchesInFlight,
-        // The inventory is only replaced when a retrieval completes, so it is the previous build's.
-        previous: await deps.lake.read(tables.inventory, id),
+        // As the run's first attempt found it: a killed attempt may already have replaced the inventory.
+        previous: await previousOfRun(deps, `retrieve-${id}`, context.info.workflowExecution?.runId, z.array(SourceObject), () => deps.lake.read(tables.inventory, id)),
         done,
         onStaged(object, fetched) {
           staged++;

@@ -1,15 +1,16 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SplitResult } from '../../schemas/payloads.ts';
 import type { Exclusion } from '../../schemas/records.ts';
 import { PublicIds } from '../storage/public-ids.ts';
 import { conflictExclusions } from './conflict-exclusions.ts';
-import type { SplitCandidate, SplitState } from '../../schemas/split.ts';
+import { SplitState, type SplitCandidate } from '../../schemas/split.ts';
 import { BUILD_PARTITION, tables } from '../storage/tables.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { assignSplit } from './assign-split.ts';
 import { duplicateKeys, patientKeys } from './group-keys.ts';
 import { readSplitState, writeSplitState } from './split-state.ts';
+import { previousOfRun } from '../storage/run-base.ts';
 import { splitProportions } from './split-proportions.ts';
 
 export function splitActivities(deps: ActivityDeps) {
@@ -39,7 +40,9 @@ export function splitActivities(deps: ActivityDeps) {
           const { lesion_id, diagnosis_class, centre, skin_tone_class } = l;
           return { lesion_id, diagnosis_class, centre, skin_tone_class, groupKeys: [patient, ...(duplicatesOf.get(lesion_id) ?? [])] };
         });
-        previous = await readSplitState(deps.store, deps.layout.splitState);
+        // As the run's first attempt found it: a killed attempt may already have written this build's state.
+        const runId = Context.current().info.workflowExecution?.runId;
+        previous = await previousOfRun(deps, 'split', runId, SplitState, () => readSplitState(deps.store, deps.layout.splitState));
       } catch (err) {
         // No retry repairs a broken id map or state file; the messages name files and public ids only.
         throw ApplicationFailure.nonRetryable(`benchmark split failed: ${(err as Error).message}`);

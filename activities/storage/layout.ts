@@ -60,6 +60,10 @@ export class StorageLayout {
   get splitState(): string {
     return 'private/split/state.json';
   }
+  /** What a step of a workflow run read as the previous build's state (run-base.ts); `runId` '' for the step's folder. */
+  runBase(step: string, runId: string): string {
+    return runId === '' ? `private/run-base/${step}/` : `private/run-base/${step}/${runId}.json`;
+  }
   /** A release whose leak scan found PHI, moved aside, never published. */
   quarantine(name: string): string {
     return `private/quarantine/${name}`;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readProvenance } from '../../activities/storage/provenance/provenance-table.ts';
@@ -101,6 +101,19 @@ describe('provenance events and milk audit on a real build', () => {
     await runBuild(fixture.reload(), { embeddedWorker: true });
     const after = await readProvenance(deps.lake);
     expect(after.length - events.length).toBeLessThanOrEqual(3);
+
+    // A build that de-identified images and failed before recording them (cache written, events and
+    // digests lost): the next build's cache hits record them, so every released image has every step.
+    const centre = fixture.loaded.config.centres[0]!.id;
+    for (const shard of await deps.store.list(`private/lake/provenance/${centre}/`)) {
+      if ((await deps.store.get(shard.key))!.toString('utf8').includes('"activity":"deidentify"')) rmSync(deps.store.where(shard.key));
+    }
+    await deps.store.deletePrefix(`private/lake/provenance-latest/${centre}/`);
+    await runBuild(fixture.reload(), { embeddedWorker: true });
+    const recorded = new Set((await readProvenance(deps.lake, centre)).filter((e) => e.activity === 'deidentify').map((e) => e.entity.id));
+    const releasedHere = (await deps.lake.read(tables.images, centre)).map((p) => p.sourceSha256);
+    expect(releasedHere.length).toBeGreaterThan(0);
+    expect(releasedHere.filter((sha) => !recorded.has(sha))).toEqual([]);
   });
 });
 

@@ -66,9 +66,11 @@ async function assembled(ids: number[], duplicates: Duplicates = { 'clinical: cl
 
 let runs = 0;
 /** Runs the activity in an activity context of its own, as a worker would (a new run id each time). */
-const run = (): Promise<SplitResult> => {
+const run = (retryOf?: number): Promise<SplitResult> => {
   runs += 1;
-  const environment = new MockActivityEnvironment({ workflowExecution: { workflowId: 'build-test', runId: `run-${runs}` }, activityId: 'split' });
+  // a retry: the same run's activity again, attempt 2
+  const execution = retryOf === undefined ? { runId: `run-${runs}`, attempt: 1 } : { runId: `run-${retryOf}`, attempt: 2 };
+  const environment = new MockActivityEnvironment({ workflowExecution: { workflowId: 'build-test', runId: execution.runId }, activityId: 'split', attempt: execution.attempt });
   return environment.run(splitActivities(deps).assignBenchmarkSplit) as Promise<SplitResult>;
 };
 /** The split decisions provenance holds, latest last. */
@@ -79,6 +81,16 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 const privateValues = (ids: number[]) => ids.flatMap((i) => [privateKey(i), ...privateKey(i).split('/').slice(1)]);
 
 describe('assignBenchmarkSplit', () => {
+  it('gives a retried attempt the counts of the first: the state the killed attempt already wrote is not taken for the previous build', async () => {
+    await assembled(range(0, 40));
+    const first = await run();
+    const retry = await run(runs);
+    expect(retry).toEqual(first);
+    expect(retry.newlyAssigned).toEqual({ benchmark: 10, train: 30 });
+    // the next build is a new run: now the lesions are the previous build's
+    expect((await run()).newlyAssigned).toEqual({ benchmark: 0, train: 0 });
+  });
+
   it('writes the assignments and the frozen state, keeps patients and duplicates together, and returns counts only', async () => {
     await assembled(range(0, 40));
     const result = await run();

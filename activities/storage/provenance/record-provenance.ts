@@ -20,6 +20,13 @@ export interface RecordOptions {
    * steps that recompute everything on every build (parse, assemble), so a no-change rebuild adds nothing.
    */
   onlyChanges?: boolean;
+  /**
+   * For parallel steps whose results are cached (de-identify, concepts): the digest is one of each
+   * batch (named so), and where it is missing, or on a retry, every event is recorded again rather
+   * than compared with earlier events. An image a failed build processed but never recorded is then
+   * recorded by the next build's cache hit; an unchanged batch records nothing.
+   */
+  batch?: string;
 }
 
 /**
@@ -35,13 +42,14 @@ export async function recordProvenance(deps: ProvenanceDeps, partition: string, 
   recordedBy.add(current);
   const context = executionContext(deps);
   if (!options.onlyChanges) return writeEvents(deps, partition, context, drafts);
-  const { latest, fromEvents } = await latestContents(deps, partition, current.info.activityType, drafts, context);
+  const digest = options.batch === undefined ? current.info.activityType : `${current.info.activityType}-${options.batch}`;
+  const { latest, fromEvents } = await latestContents(deps, partition, digest, drafts, context, options.batch === undefined);
   const recorded = drafts.filter((draft) => latest.get(subject(draft)) !== contentHash(draft));
   await writeEvents(deps, partition, context, recorded);
   // After the events: a crash in between leaves the digest behind, and the retry records the same events again.
   if (recorded.length > 0 || fromEvents) {
     for (const draft of recorded) latest.set(subject(draft), contentHash(draft));
-    await deps.lake.writeShard(tables.provenanceLatest, partition, current.info.activityType, [...latest].map(([s, content]): LatestContent => ({ subject: s, content })));
+    await deps.lake.writeShard(tables.provenanceLatest, partition, digest, [...latest].map(([s, content]): LatestContent => ({ subject: s, content })));
   }
   return recorded.length;
 }
@@ -63,31 +71,25 @@ async function writeEvents(deps: ProvenanceDeps, partition: string, context: Eve
 async function latestContents(
   deps: ProvenanceDeps,
   partition: string,
-  activityType: string,
+  digest: string,
   drafts: readonly ProvenanceDraft[],
   execution: Pick<EventContext, 'runId' | 'activityId'>,
+  fromHistory: boolean,
 ): Promise<{ latest: Map<string, string>; fromEvents: boolean }> {
   // A retry rebuilds from the events without its own earlier attempt's, whose shard it is about to replace.
   if (Context.current().info.attempt === 1) {
     try {
-      const rows = await deps.lake.readShard(tables.provenanceLatest, partition, activityType);
+      const rows = await deps.lake.readShard(tables.provenanceLatest, partition, digest);
       return { latest: new Map(rows.map((row) => [row.subject, row.content])), fromEvents: false };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
+  if (!fromHistory) return { latest: new Map(), fromEvents: true };
   // Only the steps this activity records: the partition also holds other activities' events.
   const steps = new Set(drafts.map((d) => d.activity));
   const events = (await readProvenance(deps.lake, partition)).filter((e) => steps.has(e.activity));
   return { latest: latestOf(events, execution), fromEvents: true };
-}
-
-/**
- * What an execution should record of a step whose results are cached: the work it did itself, and on
- * a retry everything, since an earlier attempt's work now looks cached but its events were not kept.
- */
-export function workDone<T>(all: readonly T[], computed: readonly T[]): readonly T[] {
-  return Context.current().info.attempt > 1 ? all : computed;
 }
 
 function executionContext(deps: ProvenanceDeps): EventContext {
