@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { CentreInput, RetrieveResult } from '../../schemas/payloads.ts';
 import { z } from 'zod';
 import { SourceObject } from '../../schemas/records.ts';
@@ -72,6 +72,15 @@ export function retrieveActivities(deps: ActivityDeps) {
         },
       });
       await progress.flush();
+      if (result.counts.failed > 0) {
+        // A release that silently lacked listed objects would be published as a new version: stop the
+        // build instead (the current release stays), and keep the inventory of the previous build.
+        await deps.lake.writeShard(tables.exclusions, id, 'retrieve', result.exclusions);
+        throw ApplicationFailure.nonRetryable(
+          `centre ${id} is incomplete: ${result.counts.failed} of ${result.counts.seen} listed objects could not be fetched (the store answered definitively: gone, forbidden or changed since listed). ` +
+            `The build stops and the current release stays; the objects and reasons are in ${deps.lake.where(tables.exclusions, id, 'retrieve')}.`,
+        );
+      }
       await deps.lake.writeShard(tables.inventory, id, 'objects', result.objects);
       await writeImageBatches(deps, id, result.objects);
       await deps.lake.writeShard(tables.exclusions, id, 'retrieve', result.exclusions);

@@ -5,7 +5,7 @@ import type { Centre, LoadedConfig, S3Source } from '../../schemas/config.ts';
 import { s3ClientFor } from '../storage/s3-client.ts';
 import { streamToFile, type WrittenStream } from '../storage/stream-to-file.ts';
 import { listFolder } from './list-folder.ts';
-import { fetchObject } from './s3-fetch.ts';
+import { DefinitiveFetchError, fetchObject } from './s3-fetch.ts';
 import { listObjects } from './s3-listing.ts';
 
 /** One object of a centre's drop as its store lists it. */
@@ -44,7 +44,7 @@ function folderSource(root: string): CentreSource {
         }),
       );
     },
-    fetch: (object, target) => streamToFile(createReadStream(path.join(root, object.key)), target, object.size, `${root}/${object.key}`),
+    fetch: (object, target) => fetchFile(path.join(root, object.key), target, object.size),
   };
 }
 
@@ -59,4 +59,22 @@ function s3Source(source: S3Source): CentreSource {
     },
     fetch: (object, target) => fetchObject(client, source.bucket, `${source.prefix}${object.key}`, target, { size: object.size, etag: object.etag }),
   };
+}
+
+/** Errors of a mounted folder that pass (a flaky network mount, a busy file): read again after a pause. */
+const TRANSIENT_FILE_ERRORS = new Set(['EIO', 'EAGAIN', 'EBUSY', 'ETIMEDOUT', 'ESTALE']);
+const FILE_ATTEMPTS = 5;
+
+/** One file of a folder drop, read again from the start on a transient error; a file gone since the listing is definitive. */
+async function fetchFile(file: string, target: string, size: number): Promise<WrittenStream> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await streamToFile(createReadStream(file), target, size, file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ENOENT' || code === 'EACCES') throw new DefinitiveFetchError(`${file}: ${code} (listed, but ${code === 'ENOENT' ? 'gone' : 'not readable'})`);
+      if (!TRANSIENT_FILE_ERRORS.has(code) || attempt >= FILE_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
 }

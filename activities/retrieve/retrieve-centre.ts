@@ -5,6 +5,7 @@ import type { Exclusion, ObjectChange, SourceObject } from '../../schemas/record
 import type { Storage } from '../storage/storage.ts';
 import type { CentreSource, ListedObject } from './centre-source.ts';
 import { classifyObject } from './classify-object.ts';
+import { DefinitiveFetchError } from './s3-fetch.ts';
 import { safeStagingName } from './object-key.ts';
 
 export interface RetrieveOptions {
@@ -43,7 +44,9 @@ export interface RetrievedCentre {
  * the sha256 computed while it streams. Unchanged objects (same key, size and etag as the previous
  * build) and objects a crashed attempt already staged are not fetched again. Keys that could escape
  * staging or read ambiguously, empty and oversized objects, and keys that differ only by case become
- * exclusions; so does an object that cannot be fetched after the client's retries.
+ * exclusions; so does an object the store definitively refuses (gone, forbidden, changed since the
+ * listing). A transient failure (a cut body after its resumes, a 5xx storm) throws, so the activity
+ * is retried and resumes after the objects already staged.
  */
 export async function retrieveCentre(centre: Centre, source: CentreSource, storage: Storage, options: RetrieveOptions): Promise<RetrievedCentre> {
   const listed = await source.list();
@@ -78,6 +81,8 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, stora
         try {
           sha256 = await fetchInto(source, object, storage);
         } catch (err) {
+          // Only the store's definitive answer excludes; anything transient fails the attempt, and the retry resumes.
+          if (!(err instanceof DefinitiveFetchError)) throw err;
           counts.failed++;
           return void exclude(object, 'fetch-failed', (err as Error).message);
         }

@@ -3,17 +3,16 @@ import type { ProgressRow } from '../../schemas/records.ts';
 import type { Lake } from '../storage/lake.ts';
 import { tables } from '../storage/tables.ts';
 
-/** Staged objects are recorded in parts of up to this many rows, or sooner when a write is awaited. */
-const PART_ROWS = 200;
-
 /**
- * A retrieval's resume state in the lake (`retrieve-progress`, the centre's partition): the staged
- * objects are written in parts as they are staged (an object store has no append), so a crash loses
- * at most the objects in flight and an unwritten part. Private (it holds source keys); never a payload.
+ * A retrieval's resume state in the lake (`retrieve-progress`, the centre's partition). An object
+ * store has no append, so rows are group-committed: each write stores every row staged while the
+ * previous write was in flight, as one part. A crash thus loses at most the objects of the write in
+ * flight, and a store as slow as S3 gets one write per round trip, not one per object. Private (it
+ * holds source keys); never a payload.
  */
 export class RetrieveProgress {
-  private buffered: ProgressRow[] = [];
   private written = Promise.resolve();
+  private next: { rows: ProgressRow[]; written: Promise<void> } | undefined;
   private part = 0;
   /** parts of different attempts never share a name */
   private readonly attempt = randomBytes(4).toString('hex');
@@ -25,20 +24,24 @@ export class RetrieveProgress {
     return this.lake.read(tables.retrieveProgress, this.centre);
   }
 
-  /** Records a staged object; resolves once it is stored (rows are written a part at a time). */
+  /** Records a staged object; resolves once it is stored. */
   append(row: ProgressRow): Promise<void> {
-    this.buffered.push(row);
-    return this.buffered.length >= PART_ROWS ? this.flush() : this.written;
+    if (!this.next) {
+      const rows: ProgressRow[] = [];
+      const written = this.written.then(async () => {
+        this.next = undefined; // rows appended from now on go into the part after this one
+        const shard = `${this.attempt}-${String(this.part++).padStart(6, '0')}`;
+        await this.lake.writeShard(tables.retrieveProgress, this.centre, shard, rows);
+      });
+      this.next = { rows, written };
+      this.written = written;
+    }
+    this.next.rows.push(row);
+    return this.next.written;
   }
 
-  /** Writes what is buffered; resolves when every row appended so far is stored. */
+  /** Resolves when every row appended so far is stored. */
   flush(): Promise<void> {
-    const rows = this.buffered;
-    this.buffered = [];
-    if (rows.length > 0) {
-      const shard = `${this.attempt}-${String(this.part++).padStart(6, '0')}`;
-      this.written = this.written.then(() => this.lake.writeShard(tables.retrieveProgress, this.centre, shard, rows));
-    }
     return this.written;
   }
 

@@ -17,6 +17,11 @@ export class Lake {
     return `${LAKE}/${table.name}/${partition}/${shard}.jsonl`;
   }
 
+  /** Where a shard is, for messages that send a curator to it. */
+  where(table: LakeTable<unknown>, partition: string, shard: string): string {
+    return this.store.where(this.shardKey(table, partition, shard));
+  }
+
   async writeShard<T>(table: LakeTable<T>, partition: string, shard: string, rows: readonly T[]): Promise<void> {
     let text = '';
     for (const row of rows) text += `${JSON.stringify(row)}\n`;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -93,7 +93,7 @@ describe('retrieval from S3', () => {
     writeFileSync(fixture.loaded.file, toYaml(raw));
     const loaded = fixture.reload();
     const centre = loaded.config.centres[0]!.id;
-    const progress = path.join(loaded.storageRoot, 'private', 'lake', 'retrieve-progress', centre, 'staged.jsonl');
+    const progress = path.join(loaded.storageRoot, 'private', 'lake', 'retrieve-progress', centre);
 
     let worker = startWorkerProcess(loaded.file);
     const build = runBuild(loaded, { embeddedWorker: false });
@@ -128,9 +128,12 @@ function startWorkerProcess(config: string): ChildProcess {
   });
 }
 
-function lines(file: string): number {
+/** Rows recorded in the parts of a lake partition folder. */
+function lines(dir: string): number {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0);
   } catch {
     return 0;
   }

@@ -111,7 +111,33 @@ describe('S3 source on a real SeaweedFS server', () => {
     const chunks = [Buffer.from('abc'), Buffer.from('defg')];
     await expect(fetchObject(stub(chunks), 'b', 'k1', path.join(staging, 'k1'), { size: 7 })).resolves.toEqual({ sha256: createHash('sha256').update('abcdefg').digest('hex'), size: 7 });
     await expect(fetchObject(stub(chunks), 'b', 'k2', path.join(staging, 'k2'), { size: 5 })).rejects.toThrow('fetchObject s3://b/k2: more than the expected 5 bytes');
-    await expect(fetchObject(stub(chunks), 'b', 'k3', path.join(staging, 'k3'), { size: 9 })).rejects.toThrow('fetchObject s3://b/k3: got 7 bytes, expected 9');
+    await expect(fetchObject(stub(chunks), 'b', 'k3', path.join(staging, 'k3'), { size: 9 }, { retryDelayMs: 1 })).rejects.toThrow('fetchObject s3://b/k3: got 7 bytes, expected 9 (after 6 attempts)');
     expect(readdirSync(staging)).toEqual(['k1']);
+  });
+
+  it('fetchObject resumes a body cut short with a ranged request for the rest, and hashes the whole', async () => {
+    const staging = path.join(dir, 'staging-resume');
+    const whole = Buffer.from('0123456789abcdefghij');
+    const ranges: (string | undefined)[] = [];
+    const cutAfter = (bytes: Buffer, n: number) =>
+      new Readable({
+        read() {
+          this.push(bytes.subarray(0, n));
+          this.destroy(new Error('socket hang up'));
+        },
+      });
+    const client = {
+      send: async (command: { input: { Range?: string; IfMatch?: string } }) => {
+        ranges.push(command.input.Range);
+        const from = command.input.Range ? Number(/bytes=(\d+)-/.exec(command.input.Range)![1]) : 0;
+        const rest = whole.subarray(from);
+        // the first two answers break off after 6 bytes
+        return { Body: ranges.length <= 2 ? cutAfter(rest, 6) : Readable.from([rest]), ContentLength: rest.length, ...(from > 0 ? { ContentRange: `bytes ${from}-${whole.length - 1}/${whole.length}` } : {}) };
+      },
+    } as unknown as S3Client;
+    const result = await fetchObject(client, 'b', 'cut', path.join(staging, 'cut'), { size: whole.length, etag: 'e1' }, { retryDelayMs: 1 });
+    expect(result).toEqual({ sha256: createHash('sha256').update(whole).digest('hex'), size: whole.length });
+    expect(readFileSync(path.join(staging, 'cut')).equals(whole)).toBe(true);
+    expect(ranges).toEqual([undefined, 'bytes=6-', 'bytes=12-']);
   });
 });
