@@ -84,6 +84,7 @@ export async function keptRelease({ store, layout }: Storage, inputHash: string)
  * the official CSVs of both splits, and the Parquet and DuckDB tables. Reads de-identified images only.
  */
 export async function stageRelease({ store, layout }: Storage, content: ReleaseContent): Promise<StagedRelease> {
+  await store.discardScratch(layout.release); // half-built copies of a crashed attempt
   const dir = await store.scratchDir(layout.release);
   const images: PublicImage[] = [];
   for (const image of content.images) {

@@ -49,6 +49,8 @@ export interface RetrievedCentre {
  * is retried and resumes after the objects already staged.
  */
 export async function retrieveCentre(centre: Centre, source: CentreSource, storage: Storage, options: RetrieveOptions): Promise<RetrievedCentre> {
+  // Partial downloads of a crashed attempt are raw centre bytes: gone before this attempt stages anew.
+  await storage.store.discardScratch(centre.id);
   const listed = await source.list();
   const exclusions: Exclusion[] = [];
   const exclude = (object: ListedObject, reason: string, detail: string) =>
@@ -79,7 +81,7 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, stora
         sha256 = reusable.sha256;
       } else {
         try {
-          sha256 = await fetchInto(source, object, storage);
+          sha256 = await fetchInto(source, object, centre.id, storage);
         } catch (err) {
           // Only the store's definitive answer excludes; anything transient fails the attempt, and the retry resumes.
           if (!(err instanceof DefinitiveFetchError)) throw err;
@@ -112,8 +114,8 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, stora
 }
 
 /** Streams into a fresh scratch file, then moves it to its content address in the store. */
-async function fetchInto(source: CentreSource, object: ListedObject, { store, layout }: Storage): Promise<string> {
-  const incoming = await store.scratchFile();
+async function fetchInto(source: CentreSource, object: ListedObject, centre: string, { store, layout }: Storage): Promise<string> {
+  const incoming = await store.scratchFile(centre);
   try {
     const { sha256 } = await source.fetch(object, incoming);
     const target = layout.staged(sha256);

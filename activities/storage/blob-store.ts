@@ -27,10 +27,20 @@ export interface BlobStore {
   list(prefix: string): Promise<BlobEntry[]>;
   /** removes every object under the prefix */
   deletePrefix(prefix: string): Promise<void>;
-  /** a fresh local path for a file that `putFile` will move in (beside the store for a folder, so the move is a rename) */
-  scratchFile(): Promise<string>;
-  /** a fresh, empty local folder from which `replaceFolder` will take a whole tree */
+  /** removes one object (none there is no error) */
+  delete(key: string): Promise<void>;
+  /**
+   * A fresh local path for a file that `putFile` will move in (beside the store for a folder, so the
+   * move is a rename), tagged with `scope` (e.g. the centre whose raw object it will hold).
+   */
+  scratchFile(scope: string): Promise<string>;
+  /** a fresh, empty local folder from which `replaceFolder` will take a whole tree under `prefix` */
   scratchDir(prefix: string): Promise<string>;
+  /**
+   * Removes what a crashed attempt left in scratch for `scope` (a centre's raw partial downloads, a
+   * release folder's half-built copies): the caller is the scope's only writer, so none is in use.
+   */
+  discardScratch(scope: string): Promise<void>;
   /**
    * Makes the tree under `prefix` exactly the local folder's files, then removes the local folder:
    * a rename swap for a folder; for S3, every file put, then the keys it no longer has deleted.

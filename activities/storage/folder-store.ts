@@ -6,6 +6,9 @@ import { writeFileAtomic } from './files.ts';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
+/** Raw objects on their way into staging, per scope (centre): under private/, never published. */
+export const INCOMING = 'private/staging/incoming';
+
 /** A BlobStore in a local (or mounted) folder: keys are relative paths, writes go through a rename. */
 export class FolderStore implements BlobStore {
   constructor(readonly root: string) {}
@@ -64,10 +67,22 @@ export class FolderStore implements BlobStore {
     await rm(this.where(prefix.replace(/\/$/, '')), { recursive: true, force: true });
   }
 
-  async scratchFile(): Promise<string> {
-    const dir = this.where('private/staging/incoming');
+  async delete(key: string): Promise<void> {
+    await rm(this.where(key), { force: true });
+  }
+
+  async scratchFile(scope: string): Promise<string> {
+    const dir = this.where(`${INCOMING}/${scope}`);
     await mkdir(dir, { recursive: true });
     return path.join(dir, randomBytes(8).toString('hex'));
+  }
+
+  async discardScratch(scope: string): Promise<void> {
+    await rm(this.where(`${INCOMING}/${scope}`), { recursive: true, force: true });
+    const target = this.where(scope.replace(/\/$/, ''));
+    const siblings = await readdir(path.dirname(target)).catch(() => []);
+    const stale = siblings.filter((name) => name.startsWith(`${path.basename(target)}.building-`) || name.startsWith(`${path.basename(target)}.previous-`));
+    for (const name of stale) await rm(path.join(path.dirname(target), name), { recursive: true, force: true });
   }
 
   async scratchDir(prefix: string): Promise<string> {

@@ -81,12 +81,20 @@ export class S3Store implements BlobStore {
     await this.deleteKeys(keys);
   }
 
-  async scratchFile(): Promise<string> {
-    return path.join(os.tmpdir(), `milk-incoming-${randomBytes(8).toString('hex')}`);
+  async delete(key: string): Promise<void> {
+    await this.deleteKeys([key]);
   }
 
-  scratchDir(): Promise<string> {
-    return mkdtemp(path.join(os.tmpdir(), 'milk-tree-'));
+  async scratchFile(scope: string): Promise<string> {
+    return path.join(os.tmpdir(), `${scratchName('incoming', scope)}${randomBytes(8).toString('hex')}`);
+  }
+
+  scratchDir(prefix: string): Promise<string> {
+    return mkdtemp(path.join(os.tmpdir(), scratchName('tree', prefix)));
+  }
+
+  async discardScratch(scope: string): Promise<void> {
+    await discardLocalScratch((name) => name.startsWith(`milk-incoming-${tag(scope)}-`) || name.startsWith(`milk-tree-${tag(scope)}-`));
   }
 
   async replaceFolder(dir: string, prefix: string): Promise<void> {
@@ -121,6 +129,40 @@ export class S3Store implements BlobStore {
   private async deleteKeys(keys: readonly string[]): Promise<void> {
     await pMap(keys, (key) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key })), { concurrency: TRANSFERS_IN_FLIGHT });
   }
+}
+
+const tag = (scope: string) => scope.replace(/[^A-Za-z0-9]+/g, '_');
+
+/** `milk-<kind>-<scope>-<pid>-`: whose scratch it is, so a sweep can tell a crashed process's from a live one's. */
+const scratchName = (kind: 'incoming' | 'tree', scope: string) => `milk-${kind}-${tag(scope)}-${process.pid}-`;
+
+/** The pid a scratch name was made by, or undefined for names not made by scratchName. */
+function scratchPid(name: string): number | undefined {
+  const match = /^milk-(?:incoming|tree)-[A-Za-z0-9_]*-(\d+)-/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes this machine's scratch entries (in the temporary folder) that `accept` names and that no
+ * live process other than this one made: a crashed worker's partial downloads and half-built trees.
+ */
+export async function discardLocalScratch(accept: (name: string) => boolean = () => true): Promise<string[]> {
+  const names = await readdir(os.tmpdir()).catch(() => []);
+  const stale = names.filter((name) => {
+    const pid = scratchPid(name);
+    return pid !== undefined && accept(name) && (pid === process.pid || !alive(pid));
+  });
+  for (const name of stale) await rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  return stale;
 }
 
 /** Every file under a local folder, '/'-separated and relative to it. */

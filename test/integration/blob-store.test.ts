@@ -52,7 +52,7 @@ describe.each(Object.keys(stores))('%s store', (kind) => {
   });
 
   it('moves a scratch file in, and replaces a folder tree whole, dropping files the new tree lacks', async () => {
-    const scratch = await store.scratchFile();
+    const scratch = await store.scratchFile('vienna');
     writeFileSync(scratch, 'raw bytes');
     await store.putFile(scratch, 'private/staging/ab/abc');
     expect(existsSync(scratch)).toBe(false);
@@ -95,7 +95,7 @@ it('an S3 store keeps no scratch files behind after moving them in', async () =>
   const store = stores.s3!();
   const before = readdirSync(os.tmpdir()).filter((f) => f.startsWith('milk-incoming-')).length;
   for (let i = 0; i < 3; i++) {
-    const scratch = await store.scratchFile();
+    const scratch = await store.scratchFile('vienna');
     writeFileSync(scratch, `object ${i}`);
     await store.putFile(scratch, `private/staging/0${i}/x`);
   }
