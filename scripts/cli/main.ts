@@ -3,10 +3,9 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
 import { describeOptionIssues, WorkerProcessOptions } from '../../schemas/worker-process.ts';
-import { checkTemporal, connectClient, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
+import { checkTemporal, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
 import type { BuildOptions, BuildRun } from '../run-build.ts';
 import { ProgressLine } from '../progress/progress-line.ts';
-import { DEFAULT_MAX_OUTAGE_MS, formatDuration, formatOutageNotice, parseDuration } from '../progress/temporal-link.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
 import { formatSummary, workflowUiLink } from './summary.ts';
 import { releaseCommand } from './release-command.ts';
@@ -30,14 +29,6 @@ const integer = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
   return n;
-};
-
-const duration = (value: string) => {
-  try {
-    return parseDuration(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
 };
 
 /** A repeatable option that also takes a comma list: `--from-milk10k a --from-milk10k b` or `--from-milk10k a,b`. */
@@ -142,34 +133,15 @@ program
 
 program
   .command('build')
-  .description('build a release: starts the buildRelease workflow, or attaches to the build of the dataset already running, and prints its summary')
+  .description('build a release: runs the buildRelease workflow and prints its summary')
   .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
   .option('--json', 'print one JSON summary on stdout instead of the table')
   .option('--no-worker', 'do not start an embedded worker (a `milk worker` with the same config serves the queues)')
-  .option('--wait-for-server <duration>', 'how long to wait through one Temporal outage while following the build, e.g. 90s, 10m, 1h (0: give up at once)', duration, DEFAULT_MAX_OUTAGE_MS)
-  .action(async (opts: { config: string; json?: boolean; worker: boolean; waitForServer: number }) => {
+  .action(async (opts: { config: string; json?: boolean; worker: boolean }) => {
     const loaded = loadConfig(opts.config);
     await requireTemporal(loaded);
-    const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, ...progressPrinter(loaded, opts.waitForServer) });
+    const run = await runBuild(loaded, { embeddedWorker: opts.worker, ...progressPrinter(loaded) });
     printRun(run, loaded, opts.json);
-  });
-
-program
-  .command('status')
-  .description("the dataset's running build and its progress, or how its last build ended (its summary or its failure); starts nothing")
-  .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
-  .option('--json', 'print one JSON object on stdout')
-  .action(async (opts: { config: string; json?: boolean }) => {
-    const loaded = loadConfig(opts.config);
-    await requireTemporal(loaded);
-    const { buildStatus } = await import('../progress/build-status.ts');
-    const client = await connectClient(loaded);
-    try {
-      const status = await buildStatus(client, loaded);
-      console.log(opts.json ? JSON.stringify(statusJson(status, loaded)) : formatStatus(status, loaded));
-    } finally {
-      await client.connection.close();
-    }
   });
 
 program
@@ -211,7 +183,7 @@ program
       }
       loaded = loadConfig(config);
       console.log('Building the release (an embedded worker polls every task queue) ...');
-      const run = await runBuild(loaded, { embeddedWorker: true, ...progressPrinter(loaded, DEFAULT_MAX_OUTAGE_MS) });
+      const run = await runBuild(loaded, { embeddedWorker: true, ...progressPrinter(loaded) });
       printRun(run, loaded, false);
       if (started.length > 0) console.log('\nThe servers this demo started are stopping; run `milk dev-server` to keep a Temporal server (and its UI) up.');
     } finally {
@@ -247,47 +219,18 @@ function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
   }
 }
 
-/**
- * Live progress on stderr (a line per change, counts and ETA), the Temporal UI link as soon as the
- * build starts (or is attached to), and a line per Temporal outage notice.
- */
-function progressPrinter(loaded: LoadedConfig, maxOutageMs: number): Pick<BuildOptions, 'onProgress' | 'onStart' | 'onAttach' | 'onOutage'> {
+/** Live progress on stderr (a line per change, counts and ETA), and the Temporal UI link as soon as the build starts. */
+function progressPrinter(loaded: LoadedConfig): Pick<BuildOptions, 'onProgress' | 'onStart'> {
   const line = new ProgressLine();
   let last = '';
   return {
     onStart: (workflowId, runId) => process.stderr.write(`Build ${workflowId} started; follow it in the Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`),
-    onAttach: (workflowId, runId, startedAt) =>
-      process.stderr.write(
-        `Build ${workflowId} is already running (run ${runId}, started ${formatDuration(Date.now() - startedAt.getTime())} ago): attached to it, following it to its summary; Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`,
-      ),
     onProgress: (snapshot) => {
       const text = line.format(snapshot);
       if (text !== last) process.stderr.write(`${text}\n`);
       last = text;
     },
-    onOutage: (notice) => process.stderr.write(`${formatOutageNotice(notice, maxOutageMs)}\n`),
   };
-}
-
-type Status = Awaited<ReturnType<typeof import('../progress/build-status.ts').buildStatus>>;
-
-function statusJson(status: Status, loaded: LoadedConfig): Record<string, unknown> {
-  return 'runId' in status ? { ...status, uiLink: workflowUiLink(loaded, status.workflowId, status.runId) } : status;
-}
-
-function formatStatus(status: Status, loaded: LoadedConfig): string {
-  if (status.state === 'none') return `No build of ${status.dataset} has run on Temporal at ${loaded.config.temporal.address} (workflow ${status.workflowId}).`;
-  const link = `Temporal UI: ${workflowUiLink(loaded, status.workflowId, status.runId)}`;
-  if (status.state === 'running') {
-    const since = formatDuration(Date.now() - Date.parse(status.startTime));
-    return [`Build ${status.workflowId} (run ${status.runId}) running since ${status.startTime} (${since}): ${status.line}`, link].join('\n');
-  }
-  const took = formatDuration(Date.parse(status.closeTime) - Date.parse(status.startTime));
-  if (status.state === 'completed') {
-    const run: BuildRun = { summary: status.summary, workflowId: status.workflowId, runId: status.runId, wallMs: Date.parse(status.closeTime) - Date.parse(status.startTime), attached: true };
-    return [`Last build ${status.workflowId} (run ${status.runId}) completed at ${status.closeTime}, ${took} after it started.`, '', formatSummary(run, loaded)].join('\n');
-  }
-  return [`Last build ${status.workflowId} (run ${status.runId}) ${status.state} at ${status.closeTime}, ${took} after it started: ${status.failure}`, link].join('\n');
 }
 
 async function requireTemporal(loaded: LoadedConfig): Promise<void> {
