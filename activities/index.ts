@@ -2,6 +2,7 @@ import { assembleActivities } from './assemble/activity.ts';
 import { conceptActivities } from './concepts/activity.ts';
 import { deidentifyActivities } from './deidentify/activity.ts';
 import type { ActivityDeps } from './deps.ts';
+import { failingFast } from './fail-fast.ts';
 import { keptAlive } from './keep-alive.ts';
 import { parseActivities } from './parse/activity.ts';
 import { planActivities } from './plan/activity.ts';
@@ -18,7 +19,7 @@ import { splitActivities } from './split/activity.ts';
 export function createActivities(deps: ActivityDeps) {
   return {
     /** storage, the lake and the single writers */
-    io: {
+    io: failingFast({
       ...planActivities(deps),
       ...retrieveActivities(deps),
       ...keptAlive(parseActivities(deps)),
@@ -26,11 +27,11 @@ export function createActivities(deps: ActivityDeps) {
       ...keptAlive(splitActivities(deps)),
       ...keptAlive(qcActivities(deps)),
       ...keptAlive(releaseActivities(deps)),
-    },
+    }),
     /** image de-identification and QC measurement: every core of the machine */
-    cpu: deidentifyActivities(deps),
+    cpu: failingFast(deidentifyActivities(deps)),
     /** the concept model: where the accelerator is */
-    inference: conceptActivities(deps),
+    inference: failingFast(conceptActivities(deps)),
   };
 }
 export type ActivityGroups = ReturnType<typeof createActivities>;

@@ -29,6 +29,13 @@ export const TemporalConfig = z.strictObject({
   uiAddress: z.string().default('http://localhost:8233'),
   taskQueues: z.strictObject({ workflow: TaskQueue, io: TaskQueue, cpu: TaskQueue, inference: TaskQueue }),
   heartbeatTimeoutSeconds: z.number().int().positive().default(60).describe('an activity silent this long is retried elsewhere (after a worker crash)'),
+  retry: z
+    .strictObject({
+      maximumAttempts: z.number().int().positive().default(12).describe('attempts per activity, the first included'),
+      maximumIntervalSeconds: z.number().int().positive().default(120).describe('the longest wait between attempts (the wait doubles from 1 s up to it)'),
+    })
+    .default({ maximumAttempts: 12, maximumIntervalSeconds: 120 })
+    .describe('how long an activity keeps retrying a failure that may pass (storage full or unwritable, a 5xx storm, DNS): about 13 minutes by default'),
   tls: TemporalTls.optional(),
   // The key itself never lives in the config: a config is shared and committed, a key is a secret.
   apiKeyEnv: envName.optional().describe('environment variable holding an API key (Temporal Cloud); implies TLS'),

@@ -12,7 +12,7 @@ export function buildStartOptions(loaded: LoadedConfig): { taskQueue: string; ar
     args: [
       {
         configHash: loaded.hash,
-        queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name, heartbeatTimeoutSeconds: loaded.config.temporal.heartbeatTimeoutSeconds },
+        queues: { io: queues.io.name, cpu: queues.cpu.name, inference: queues.inference.name, heartbeatTimeoutSeconds: loaded.config.temporal.heartbeatTimeoutSeconds, retry: loaded.config.temporal.retry },
       },
     ],
   };

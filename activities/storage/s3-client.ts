@@ -43,12 +43,15 @@ export function s3ClientFor(location: PublishTarget): S3Client {
   return s3Client({ endpoint: location.endpoint, region: location.region, forcePathStyle: location.forcePathStyle, credentials: credentialsOf(location) });
 }
 
+/** The environment variables a config names for credentials are not set: a configuration error, no retry fixes it. */
+export class MissingCredentials extends Error {}
+
 function credentialsOf(location: PublishTarget): { accessKeyId: string; secretAccessKey: string } | undefined {
   if (!location.credentials) return undefined;
   const accessKeyId = process.env[location.credentials.accessKeyIdEnv];
   const secretAccessKey = process.env[location.credentials.secretAccessKeyEnv];
   if (!accessKeyId || !secretAccessKey) {
-    throw new Error(`s3://${location.bucket}/${location.prefix}: set the environment variables ${location.credentials.accessKeyIdEnv} and ${location.credentials.secretAccessKeyEnv}`);
+    throw new MissingCredentials(`s3://${location.bucket}/${location.prefix}: set the environment variables ${location.credentials.accessKeyIdEnv} and ${location.credentials.secretAccessKeyEnv}`);
   }
   return { accessKeyId, secretAccessKey };
 }
