@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,16 +8,13 @@ import { buildFixture } from '../helpers/build-fixture.ts';
 import { BuiltRelease, fileSha256 } from '../helpers/release-reader.ts';
 import { historyText } from '../helpers/history-text.ts';
 import { captureOutput } from '../helpers/capture-output.ts';
+import { exiftoolTags } from '../helpers/exiftool.ts';
 
 /** What exiftool may report for a released image: file facts, JFIF, and the rights XMP allowlist. */
 const RELEASED_TAG =
   /^(SourceFile|ExifTool:ExifToolVersion|System:.*|File:(FileType|FileTypeExtension|MIMEType|ImageWidth|ImageHeight|EncodingProcess|BitsPerSample|ColorComponents|YCbCrSubSampling)|Composite:(ImageSize|Megapixels)|JFIF:.*|XMP-dc:Title|XMP-plus:(ImageSupplierImageID|LicensorName)|XMP-photoshop:(Credit|Source)|XMP-xmpRights:(UsageTerms|WebStatement))$/;
 
-function exiftool(files: string[]): Record<string, unknown>[] {
-  const result = spawnSync('exiftool', ['-j', '-a', '-G1', '-s', ...files], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.error) throw new Error(`exiftool is needed for this test (Debian: libimage-exiftool-perl): ${result.error.message}`);
-  return JSON.parse(result.stdout) as Record<string, unknown>[];
-}
+const exiftool = exiftoolTags;
 
 // The most verbose worker logs, so the PHI scan of the output below covers everything a deployment could log.
 process.env.MILK_LOG_LEVEL = 'debug';
