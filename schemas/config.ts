@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Dialect } from './dialect.ts';
+import { QC_CHECKS } from './qc-checks.ts';
 import { TemporalConfig } from './temporal-config.ts';
 
 const FolderSource = z.strictObject({
@@ -59,7 +60,16 @@ const QcCheckSetting = z.strictObject({
 
 export const QcConfig = z.strictObject({
   /** per check (see schemas/qc-checks.ts for names, scores and defaults): threshold and action */
-  checks: z.record(z.string(), QcCheckSetting).default({}),
+  checks: z
+    .record(z.string(), QcCheckSetting)
+    .superRefine((checks, ctx) => {
+      // A misspelled check would otherwise be accepted and silently do nothing.
+      const known = QC_CHECKS.map((c) => c.name);
+      for (const name of Object.keys(checks)) {
+        if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `unknown check; the checks are ${known.join(', ')}` });
+      }
+    })
+    .default({}),
   duplicates: z
     .strictObject({
       maxDistance: z.number().int().min(0).max(32).default(6).describe('pHash Hamming distance up to which two images are near duplicates'),

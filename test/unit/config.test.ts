@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     ['a task queue without a name', 'temporal.taskQueues.cpu.name', (raw: Yaml) => delete raw.temporal.taskQueues.cpu.name],
     ['a QC action that does not exist', 'qc.checks.blurry.action', (raw: Yaml) => (raw.qc.checks = { blurry: { action: 'delete' } })],
     ['a misspelt key', 'centres.0.dialect: Unrecognized key: "delimeter"', (raw: Yaml) => (raw.centres[0].dialect.delimeter = ';')],
+    ['a misspelt QC check', 'qc.checks.blury: unknown check; the checks are too-small, odd-aspect-ratio', (raw: Yaml) => (raw.qc.checks = { blury: { threshold: 4 } })],
   ])('rejects %s, naming %s', (_what, key, mutate) => {
     const raw = repoYaml();
     mutate(raw);
