@@ -79,6 +79,8 @@ export const DiffEntry = z.object({
   reason: DiffReason,
   detail: z.string(),
   fields: z.array(z.string()),
+  /** old and new value of each corrected field (public values; a benchmark lesion's label never) */
+  values: z.record(z.string(), z.object({ old: z.unknown(), new: z.unknown() })).optional(),
 });
 export type DiffEntry = z.infer<typeof DiffEntry>;
 

@@ -92,7 +92,9 @@ function lesionChange(old: SnapshotLesion, now: SnapshotLesion): DiffEntry[] {
     const detail = now.split === 'benchmark' ? 'benchmark label corrected (withheld)' : `${old.diagnosis_full} (${old.diagnosis_class}) -> ${now.diagnosis_full} (${now.diagnosis_class})`;
     return [{ ...entry, reason: 'diagnosis-corrected', detail }];
   }
-  return [{ ...entry, reason: 'metadata-corrected', detail: `corrected ${fields.join(', ')}` }];
+  const values = Object.fromEntries(fields.map((f) => [f, { old: old[f as keyof SnapshotLesion], new: now[f as keyof SnapshotLesion] }]));
+  const shown = fields.map((f) => `${f}: ${show(values[f]!.old)} -> ${show(values[f]!.new)}`);
+  return [{ ...entry, reason: 'metadata-corrected', detail: `corrected ${shown.join(', ')}`, values }];
 }
 
 function imageChange(old: SnapshotImage, now: SnapshotImage, oldModel: string, newModel: string): DiffEntry[] {
@@ -112,6 +114,8 @@ function imageChange(old: SnapshotImage, now: SnapshotImage, oldModel: string, n
 function flatImage({ concepts, ...image }: SnapshotImage): Record<string, unknown> {
   return { ...image, ...concepts };
 }
+
+const show = (value: unknown) => (value === null || value === undefined ? '(none)' : String(value));
 
 /** Names of the fields whose values differ, in the order the rows list them. */
 function changedFields(old: object, now: object): string[] {

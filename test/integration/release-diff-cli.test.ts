@@ -50,7 +50,7 @@ describe('milk release diff', () => {
     ]);
     expect(stdout).toContain('lesion removed (excluded-by-qc):\n  IL_0000100: QC check blurry; BCC, train, 2 image(s)\n');
     expect(stdout).toContain('  ISIC_0000008: clinical: close-up of IL_0000400');
-    expect(stdout).toContain('  IL_0000300: corrected sex [sex]');
+    expect(stdout).toContain('  IL_0000300: corrected sex: (none) -> male [sex]');
   });
 
   it('prints the entries as JSON with --json', async () => {
@@ -66,6 +66,8 @@ describe('milk release diff', () => {
       'ISIC_0000007 added new-at-centre',
       'ISIC_0000008 added new-at-centre',
     ]);
+    // the corrected field with its old and new value
+    expect(entries.find((e) => e.id === 'IL_0000300')?.values).toEqual({ sex: { old: null, new: 'male' } });
   });
 
   it('exits 1 with a one-line reason for a version that does not exist', async () => {

@@ -76,7 +76,7 @@ describe('diffReleases', () => {
   it('calls other lesion field changes metadata corrections', () => {
     const current = withLesionFields(baseSnapshot(), 'IL_0000100', { age_approx: 80, sex: 'female' });
     expect(diffReleases(baseSnapshot(), current, new Map())).toEqual([
-      { entity: 'lesion', id: 'IL_0000100', change: 'changed', reason: 'metadata-corrected', detail: 'corrected age_approx, sex', fields: ['age_approx', 'sex'] },
+      { entity: 'lesion', id: 'IL_0000100', change: 'changed', reason: 'metadata-corrected', detail: 'corrected age_approx: 85 -> 80, sex: male -> female', fields: ['age_approx', 'sex'], values: { age_approx: { old: 85, new: 80 }, sex: { old: 'male', new: 'female' } } },
     ]);
   });
 
