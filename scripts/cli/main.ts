@@ -12,6 +12,7 @@ import { releaseCommand } from './release-command.ts';
 import { auditCommand } from './audit-command.ts';
 import { scheduleCommand } from './schedule-command.ts';
 import { gcCommand } from './gc-command.ts';
+import { validateCommand } from './validate-command.ts';
 import { benchmarkCommand } from './benchmark-command.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
@@ -210,6 +211,7 @@ program.addCommand(auditCommand());
 program.addCommand(scheduleCommand());
 program.addCommand(benchmarkCommand());
 program.addCommand(gcCommand());
+program.addCommand(validateCommand());
 
 function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
   if (json) {
