@@ -21,3 +21,17 @@ CREATE TABLE duplicates (
   duplicate_group INTEGER NOT NULL, isic_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, max_distance INTEGER NOT NULL,
   cross_lesion BOOLEAN NOT NULL
 );
+-- all_lesions: both splits in one relation; a benchmark lesion's label columns are NULL (never its label).
+CREATE VIEW all_lesions AS
+  SELECT lesion_id, 'train' AS split, centre, age_approx, sex, skin_tone_class, site, diagnosis_full, diagnosis_class,
+    diagnosis_1, diagnosis_2, diagnosis_3, diagnosis_4, diagnosis_5, diagnosis_confirm_type, invasion_thickness_interval
+  FROM lesions
+  UNION ALL
+  SELECT lesion_id, 'benchmark' AS split, centre, age_approx, sex, skin_tone_class, site, NULL::VARCHAR AS diagnosis_full, NULL::VARCHAR AS diagnosis_class,
+    NULL::VARCHAR AS diagnosis_1, NULL::VARCHAR AS diagnosis_2, NULL::VARCHAR AS diagnosis_3, NULL::VARCHAR AS diagnosis_4, NULL::VARCHAR AS diagnosis_5,
+    NULL::VARCHAR AS diagnosis_confirm_type, NULL::VARCHAR AS invasion_thickness_interval
+  FROM benchmark_lesions;
+-- all_images: every image with its lesion's public columns, whichever split (a join to lesions alone drops the benchmark).
+CREATE VIEW all_images AS
+  SELECT i.*, l.centre, l.age_approx, l.sex, l.skin_tone_class, l.site, l.diagnosis_class
+  FROM images i LEFT JOIN all_lesions l USING (lesion_id);

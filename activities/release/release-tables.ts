@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { releaseColumns } from '../../schemas/release-columns.ts';
 import { type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 
 export interface ReleaseTables {
@@ -18,7 +19,9 @@ const ORDER: Record<string, string> = { lesions: 'lesion_id', benchmark_lesions:
 
 /**
  * Writes the release tables into a DuckDB database and exports each to Parquet (zstd, ordered,
- * single-threaded so the files are byte-identical across builds).
+ * single-threaded so the files are byte-identical across builds). The database also holds the views
+ * all_lesions and all_images (both splits, with a split column), and every table, view and column
+ * carries its description from schemas/vocabulary/release-columns.csv as a COMMENT.
  */
 export async function writeReleaseTables(dbFile: string, parquetDir: string, tables: ReleaseTables): Promise<void> {
   const instance = await DuckDBInstance.create(dbFile, { threads: '1' });
@@ -36,6 +39,7 @@ export async function writeReleaseTables(dbFile: string, parquetDir: string, tab
       const target = path.join(parquetDir, `${table}.parquet`).replaceAll("'", "''");
       await connection.run(`COPY (SELECT * FROM ${table} ORDER BY ${order}) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
     }
+    await comment(connection);
     await connection.run('CHECKPOINT');
   } finally {
     connection.closeSync();
@@ -59,4 +63,24 @@ async function append(connection: DuckDBConnection, table: string, rows: readonl
     appender.endRow();
   }
   appender.closeSync();
+}
+
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+const identifier = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** COMMENT ON every table, view and column of the database, from the release's column descriptions (a missing one is an error). */
+async function comment(connection: DuckDBConnection): Promise<void> {
+  const described = releaseColumns();
+  const relations = (await connection.runAndReadAll(
+    "SELECT table_name AS name, 'TABLE' AS kind FROM duckdb_tables() WHERE NOT internal UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY name",
+  )).getRowObjectsJson() as { name: string; kind: string }[];
+  const statements: string[] = [];
+  for (const { name, kind } of relations) {
+    statements.push(`COMMENT ON ${kind} ${identifier(name)} IS ${literal(described.table(name))};`);
+    const columns = (await connection.runAndReadAll(`SELECT column_name FROM duckdb_columns() WHERE table_name = ${literal(name)} AND NOT internal ORDER BY column_index`)).getRowObjectsJson();
+    for (const { column_name } of columns as { column_name: string }[]) {
+      statements.push(`COMMENT ON COLUMN ${identifier(name)}.${identifier(column_name)} IS ${literal(described.column(name, column_name))};`);
+    }
+  }
+  await connection.run(statements.join('\n'));
 }

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReleaseTables } from '../../activities/release/release-tables.ts';
-import { CONCEPT_COLUMNS, PublicImage, PublicLesion } from '../../schemas/release.ts';
+import { CONCEPT_COLUMNS, GROUND_TRUTH_HEADER, METADATA_HEADER, PublicImage, PublicLesion, SUPPLEMENT_HEADER } from '../../schemas/release.ts';
 import { fixture } from '../helpers/release-fixture.ts';
+import { releaseColumns } from '../../schemas/release-columns.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -101,6 +102,49 @@ describe('writeReleaseTables', () => {
     const out = await write('reordered', tables);
     const [row] = await query("SELECT lesion_id, age_approx, sex, diagnosis_class FROM lesions WHERE lesion_id = 'IL_0000100'", out.db);
     expect(row).toEqual({ lesion_id: 'IL_0000100', age_approx: 85, sex: 'male', diagnosis_class: 'BCC' });
+  });
+
+  it('has all_lesions and all_images over both splits, with NULL labels for the benchmark', async () => {
+    const [counts] = await query(
+      'SELECT (SELECT count(*) FROM all_images) AS all_images, (SELECT count(*) FROM images) AS images, (SELECT count(*) FROM all_lesions) AS all_lesions, (SELECT count(*) FROM lesions) + (SELECT count(*) FROM benchmark_lesions) AS lesions',
+      first.db,
+    );
+    expect(counts).toEqual({ all_images: String(f.images.length), images: String(f.images.length), all_lesions: String(f.lesions.length), lesions: String(f.lesions.length) });
+    const lesions = await query('SELECT * FROM all_lesions ORDER BY lesion_id', first.db);
+    expect(lesions.map((l) => [l.lesion_id, l.split])).toEqual([['IL_0000100', 'train'], ['IL_0000200', 'train'], ['IL_0000300', 'benchmark']]);
+    const labels = ['diagnosis_full', 'diagnosis_class', 'diagnosis_1', 'diagnosis_2', 'diagnosis_3', 'diagnosis_4', 'diagnosis_5', 'diagnosis_confirm_type', 'invasion_thickness_interval'];
+    const benchmark = lesions.find((l) => l.split === 'benchmark')!;
+    for (const column of labels) expect(benchmark[column], column).toBeNull();
+    expect(lesions.find((l) => l.lesion_id === 'IL_0000100')).toMatchObject({ diagnosis_class: 'BCC', diagnosis_1: 'Malignant', age_approx: 85 });
+    // a join of images to lesions keeps the benchmark images, with their lesion's public metadata
+    const images = await query('SELECT isic_id, split, centre, site, diagnosis_class FROM all_images ORDER BY isic_id', first.db);
+    expect(images.map((i) => i.isic_id)).toEqual(f.images.map((i) => i.isic_id).sort());
+    expect(images.filter((i) => i.split === 'benchmark')).toEqual([
+      { isic_id: 'ISIC_0000005', split: 'benchmark', centre: 'vienna', site: null, diagnosis_class: null },
+      { isic_id: 'ISIC_0000006', split: 'benchmark', centre: 'vienna', site: null, diagnosis_class: null },
+    ]);
+    expect(images.find((i) => i.isic_id === 'ISIC_0000004')).toMatchObject({ split: 'train', site: 'lower_extremity', diagnosis_class: 'MEL' });
+  });
+
+  it('comments every table, view and column with the descriptions of release-columns.csv', async () => {
+    const relations = await query(
+      "SELECT table_name AS name, comment FROM duckdb_tables() WHERE NOT internal UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY name",
+      first.db,
+    );
+    expect(relations.map((r) => r.name)).toEqual(['all_images', 'all_lesions', 'benchmark_lesions', 'duplicates', 'exclusions', 'images', 'lesions']);
+    for (const r of relations) expect(String(r.comment ?? ''), String(r.name)).not.toBe('');
+    const columns = await query('SELECT table_name, column_name, comment FROM duckdb_columns() WHERE NOT internal', first.db);
+    expect(columns.length).toBeGreaterThan(60);
+    const uncommented = columns.filter((c) => !c.comment).map((c) => `${c.table_name}.${c.column_name}`);
+    expect(uncommented).toEqual([]);
+    const described = releaseColumns();
+    expect(columns.find((c) => c.table_name === 'all_lesions' && c.column_name === 'split')!.comment).toBe(described.column('all_lesions', 'split'));
+    expect(relations.find((r) => r.name === 'images')!.comment).toBe(described.table('images'));
+    // no description is stale: each names a relation or column that exists (in the database or a release CSV; `image`: Croissant's image field)
+    const known = new Set([...columns.map((c) => String(c.column_name)), ...METADATA_HEADER, ...GROUND_TRUTH_HEADER, ...SUPPLEMENT_HEADER, 'image']);
+    const names = new Set(relations.map((r) => String(r.name)));
+    const stale = described.rows.filter((r) => (r.table !== '*' && !names.has(r.table)) || (r.column !== '' && !known.has(r.column))).map((r) => `${r.table}.${r.column}`);
+    expect(stale).toEqual([]);
   });
 
   it('refuses a release with two images under one isic_id', async () => {
