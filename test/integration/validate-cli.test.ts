@@ -13,10 +13,11 @@ describe('milk validate', () => {
     // one row whose diagnosis no vocabulary or dialect map knows
     const metadataFile = path.join(fixture.dir, first!.id, first!.dialect.metadataFile!);
     const text = readFileSync(metadataFile, first!.dialect.encoding === 'latin1' ? 'latin1' : 'utf8');
-    const header = text.split(/\r?\n/)[0]!.split(first!.dialect.delimiter);
-    const row = text.split(/\r?\n/)[1]!.split(first!.dialect.delimiter);
+    const delimiter = first!.dialect.delimiter ?? ',';
+    const header = text.split(/\r?\n/)[0]!.split(delimiter);
+    const row = text.split(/\r?\n/)[1]!.split(delimiter);
     row[header.indexOf(first!.dialect.columns.diagnosis)] = 'Morbus Unbekannt';
-    appendFileSync(metadataFile, `${row.join(first!.dialect.delimiter)}\r\n`, first!.dialect.encoding === 'latin1' ? 'latin1' : 'utf8');
+    appendFileSync(metadataFile, `${row.join(delimiter)}\r\n`, first!.dialect.encoding === 'latin1' ? 'latin1' : 'utf8');
     // the other centre's folder mistyped
     const raw = parseYaml(readFileSync(fixture.loaded.file, 'utf8'));
     raw.centres[1].source.path = `${raw.centres[1].source.path}-typo`;
