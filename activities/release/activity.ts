@@ -103,14 +103,16 @@ export function releaseActivities(deps: ActivityDeps) {
         await writeDeidentificationReport(staged, deidentificationReport(deidentification, scan));
         // 4. index: every file hashed once; Croissant lists them, the manifest adds Croissant's own
         const entries = await manifestEntries(staged.dir);
-        const indexed = await writeCroissant(staged.dir, entries, versioned.info, release);
+        // the version's creation time (Croissant's datePublished): the catalog's for a recorded version, so rewriting it changes no byte
+        const createdAt = versioned.decision.kind === 'unchanged' ? previous!.entry.createdAt : new Date().toISOString();
+        const indexed = await writeCroissant(staged.dir, entries, versioned.info, release, createdAt);
         const manifest = await writeManifest(staged, [...entries, ...(await manifestEntries(staged.dir, indexed))]);
         // 5. swap it in; 6. commit the version to the catalog, then mark the release built
         await swapRelease(deps, staged);
         newVersion = versioned.decision.kind === 'new';
         if (newVersion) {
           const { workflowExecution } = Context.current().info;
-          const entry = catalogEntry(versioned, sha256(manifest), { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', createdAt: new Date().toISOString() });
+          const entry = catalogEntry(versioned, sha256(manifest), { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '', createdAt });
           await catalog.record(entry, { snapshot: versioned.snapshot, changes: versioned.changes, manifest, reasons: versioned.reasons });
           const { version, contentHash } = versioned.info;
           const detail = { version, contentHash, lesionIds: content.lesions.map((l) => l.lesion_id).sort(), imageIds: content.images.map((i) => i.isic_id).sort() };

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { ManifestEntry } from './manifest.ts';
 import { z } from 'zod';
 import { ConceptRow } from '../../schemas/cases.ts';
+import { releaseColumns } from '../../schemas/release-columns.ts';
+import { IMAGE_METADATA_COLUMNS, IMAGE_METADATA_FILE } from './hf-dataset.ts';
 import {
   CLASSES,
   CONCEPT_COLUMNS,
@@ -30,6 +32,8 @@ export interface CroissantRelease {
   attribution: string;
   citeAs: string;
   url?: string;
+  /** when the version was first created (ISO 8601), as the catalog records it: the same for every rewrite of the version */
+  datePublished?: string;
 }
 
 /** One released file as the manifest lists it. */
@@ -96,7 +100,9 @@ const COLUMN_SCHEMAS: Record<string, z.ZodType> = {
   ...Object.fromEntries(CLASSES.map((c) => [c, z.number()])),
   attribution: z.string(),
   copyright_license: z.string(),
+  file_name: z.string(),
   split: Split,
+  diagnosis_class: PublicLesion.shape.diagnosis_class.nullable(),
 };
 
 interface RecordSetSpec {
@@ -105,21 +111,34 @@ interface RecordSetSpec {
   description: string;
   columns: readonly string[];
   key?: string;
+  /** the DuckDB table whose column descriptions apply (else a column's general description) */
+  table?: string;
+  /** column -> the record set field it refers to (`record_set/column`) */
+  references?: Record<string, string>;
 }
+
+const TRAIN_IMAGE_METADATA = `${SPLIT_FILES.train.input}/${IMAGE_METADATA_FILE}`;
+const TEST_IMAGE_METADATA = `${SPLIT_FILES.benchmark.input}/${IMAGE_METADATA_FILE}`;
+/** The record set that yields each training image with its metadata and label. */
+export const TRAINING_IMAGES = 'training_images';
 
 const columnsOf = (schema: z.ZodObject) => Object.keys(schema.shape);
 
 /** The tables a release may hold; a record set is described for each one present among the files. */
+const toImages = { isic_id: 'images/isic_id' } as const;
 const RECORD_SETS: readonly RecordSetSpec[] = [
-  { id: 'training_metadata', file: SPLIT_FILES.train.metadata, columns: METADATA_HEADER, key: 'isic_id', description: 'One row per training image: lesion, image type, rights, approximate age, sex, skin tone, site and MONET concept scores.' },
-  { id: 'training_ground_truth', file: 'MILK10k_Training_GroundTruth.csv', columns: GROUND_TRUTH_HEADER, key: 'lesion_id', description: 'One row per training lesion: its diagnosis class, one-hot over the 11 classes.' },
-  { id: 'training_supplement', file: 'MILK10k_Training_Supplement.csv', columns: SUPPLEMENT_HEADER, key: 'isic_id', description: 'One row per training image: full ISIC-DX diagnosis, how it was confirmed, invasion thickness.' },
-  { id: 'test_metadata', file: SPLIT_FILES.benchmark.metadata, columns: METADATA_HEADER, key: 'isic_id', description: 'One row per benchmark image, as the training metadata; the benchmark labels are not released.' },
-  { id: 'lesions', file: 'tables/lesions.parquet', columns: columnsOf(PublicLesion), key: 'lesion_id', description: 'The training lesions with their metadata, centre, diagnosis and ISIC-DX hierarchy.' },
-  { id: 'benchmark_lesions', file: 'tables/benchmark_lesions.parquet', columns: ['lesion_id', 'centre', 'age_approx', 'sex', 'skin_tone_class', 'site'], key: 'lesion_id', description: 'The benchmark lesions with their metadata, without labels.' },
-  { id: 'images', file: 'tables/images.parquet', columns: [...columnsOf(PublicImage), 'split', ...CONCEPT_COLUMNS], key: 'isic_id', description: 'Every released image: lesion, split, released bytes hash, size, QC scores and warnings, duplicate group, concept scores.' },
-  { id: 'exclusions', file: 'tables/exclusions.parquet', columns: columnsOf(PublicExclusion), description: 'What did not enter the release, by centre, stage, entity and reason code.' },
-  { id: 'duplicates', file: 'tables/duplicates.parquet', columns: columnsOf(PublicDuplicate), description: 'The released members of each exact or near duplicate group.' },
+  { id: 'training_metadata', file: SPLIT_FILES.train.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'lesions/lesion_id' }, description: 'One row per training image: lesion, image type, rights, approximate age, sex, skin tone, site and MONET concept scores.' },
+  { id: 'training_ground_truth', file: 'MILK10k_Training_GroundTruth.csv', columns: GROUND_TRUTH_HEADER, key: 'lesion_id', references: { lesion_id: 'lesions/lesion_id' }, description: 'One row per training lesion: its diagnosis class, one-hot over the 11 classes.' },
+  { id: 'training_supplement', file: 'MILK10k_Training_Supplement.csv', columns: SUPPLEMENT_HEADER, key: 'isic_id', references: toImages, description: 'One row per training image: full ISIC-DX diagnosis, how it was confirmed, invasion thickness.' },
+  { id: 'test_metadata', file: SPLIT_FILES.benchmark.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'benchmark_lesions/lesion_id' }, description: 'One row per benchmark image, as the training metadata; the benchmark labels are not released.' },
+  { id: 'training_image_labels', file: TRAIN_IMAGE_METADATA, columns: IMAGE_METADATA_COLUMNS, key: 'isic_id', references: toImages, description: 'The training image folder\'s metadata.parquet (Hugging Face imagefolder): per image its file name, lesion, image type, metadata and diagnosis class.' },
+  { id: 'test_image_metadata', file: TEST_IMAGE_METADATA, columns: IMAGE_METADATA_COLUMNS.filter((c) => c !== 'diagnosis_class'), key: 'isic_id', references: toImages, description: 'The benchmark image folder\'s metadata.parquet (Hugging Face imagefolder): per image its file name, lesion, image type and metadata; its diagnosis_class column is NULL (no label).' },
+  { id: 'lesions', table: 'lesions', file: 'tables/lesions.parquet', columns: columnsOf(PublicLesion), key: 'lesion_id', description: releaseColumns().table('lesions') },
+  { id: 'benchmark_lesions', table: 'benchmark_lesions', file: 'tables/benchmark_lesions.parquet', columns: ['lesion_id', 'centre', 'age_approx', 'sex', 'skin_tone_class', 'site'], key: 'lesion_id', description: releaseColumns().table('benchmark_lesions') },
+  // an image's lesion is in lesions or benchmark_lesions as its split says; Croissant references one record set, so none is named
+  { id: 'images', table: 'images', file: 'tables/images.parquet', columns: [...columnsOf(PublicImage), 'split', ...CONCEPT_COLUMNS], key: 'isic_id', description: `${releaseColumns().table('images')} An image's lesion_id is a key of lesions (split train) or of benchmark_lesions (split benchmark).` },
+  { id: 'exclusions', table: 'exclusions', file: 'tables/exclusions.parquet', columns: columnsOf(PublicExclusion), description: releaseColumns().table('exclusions') },
+  { id: 'duplicates', table: 'duplicates', file: 'tables/duplicates.parquet', columns: columnsOf(PublicDuplicate), references: toImages, description: releaseColumns().table('duplicates') },
 ];
 
 /**
@@ -131,11 +150,11 @@ export function croissantJsonLd(release: CroissantRelease, files: readonly Relea
   const listed = [...files].filter((f) => f.path !== CROISSANT).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const imageFolders = SPLITS.map((split) => ({ split, folder: SPLIT_FILES[split].input }));
   const inFolder = (file: ReleaseFileEntry, folder: string) => file.path.startsWith(`${folder}/`);
-  const documents = listed.filter((f) => !imageFolders.some(({ folder }) => inFolder(f, folder)));
+  const documents = listed.filter((f) => !imageFolders.some(({ folder }) => inFolder(f, folder)) || path.posix.basename(f.path) === IMAGE_METADATA_FILE);
+  const notJpeg = listed.find((f) => imageFolders.some(({ folder }) => inFolder(f, folder)) && !f.path.endsWith('.jpg') && !documents.includes(f));
+  if (notJpeg) throw new Error(`croissant: ${notJpeg.path} in an image folder is not a .jpg`);
   const fileSets = imageFolders.flatMap(({ split, folder }) => {
-    const images = listed.filter((f) => inFolder(f, folder));
-    const notJpeg = images.find((f) => !f.path.endsWith('.jpg'));
-    if (notJpeg) throw new Error(`croissant: ${notJpeg.path} in an image folder is not a .jpg`);
+    const images = listed.filter((f) => inFolder(f, folder) && f.path.endsWith('.jpg'));
     return images.length === 0 ? [] : [fileSet(folder, `The ${images.length} JPEG images of the ${split} split, one folder per lesion (<lesion_id>/<isic_id>.jpg).`)];
   });
   const present = new Set(documents.map((f) => f.path));
@@ -150,8 +169,12 @@ export function croissantJsonLd(release: CroissantRelease, files: readonly Relea
     creator: { '@type': 'sc:Organization', name: release.attribution },
     citeAs: release.citeAs,
     ...(release.url === undefined ? {} : { url: release.url }),
+    ...(release.datePublished === undefined ? {} : { datePublished: release.datePublished }),
     distribution: [...documents.map(fileObject), ...fileSets],
-    recordSet: RECORD_SETS.filter((spec) => present.has(spec.file)).map(recordSet),
+    recordSet: [
+      ...RECORD_SETS.filter((spec) => present.has(spec.file)).map((spec) => recordSet(spec, present)),
+      ...(fileSets.some((s) => s['@id'] === SPLIT_FILES.train.input) && present.has(TRAIN_IMAGE_METADATA) ? [trainingImages()] : []),
+    ],
   };
 }
 
@@ -173,7 +196,13 @@ function fileSet(folder: string, description: string) {
   return { '@type': 'cr:FileSet', '@id': folder, name: folder, description, encodingFormat: 'image/jpeg', includes: `${folder}/*/*.jpg` };
 }
 
-function recordSet(spec: RecordSetSpec) {
+function recordSet(spec: RecordSetSpec, present: ReadonlySet<string>) {
+  const fileOf = new Map(RECORD_SETS.map((r) => [r.id, r.file]));
+  // a reference to a record set the release does not hold (e.g. no benchmark) is left out
+  const referencesOf = (column: string) => {
+    const target = spec.references?.[column];
+    return target && present.has(fileOf.get(target.split('/')[0]!) ?? '') ? { references: { field: { '@id': target } } } : {};
+  };
   return {
     '@type': 'cr:RecordSet',
     '@id': spec.id,
@@ -184,9 +213,56 @@ function recordSet(spec: RecordSetSpec) {
       '@type': 'cr:Field',
       '@id': `${spec.id}/${column}`,
       name: column,
+      description: columnDescription(spec, column),
       dataType: dataType(column),
       source: { fileObject: { '@id': spec.file }, extract: { column } },
+      ...referencesOf(column),
     })),
+  };
+}
+
+const columnDescription = (spec: RecordSetSpec, column: string) => releaseColumns().column(spec.table ?? '*', column);
+
+/**
+ * Each training image (its JPEG's bytes, from the training file set) with its metadata and label,
+ * joined by isic_id, which the file name gives, to the training folder's metadata.parquet.
+ */
+function trainingImages() {
+  const folder = { '@id': SPLIT_FILES.train.input };
+  const joined = (column: string) => ({
+    '@type': 'cr:Field',
+    '@id': `${TRAINING_IMAGES}/${column}`,
+    name: column,
+    description: releaseColumns().column('*', column),
+    dataType: dataType(column),
+    source: { field: { '@id': `training_image_labels/${column}` } },
+  });
+  return {
+    '@type': 'cr:RecordSet',
+    '@id': TRAINING_IMAGES,
+    name: TRAINING_IMAGES,
+    description: 'One record per training image: the JPEG, its lesion and image type, the lesion\'s metadata and its diagnosis class (the label).',
+    key: { '@id': `${TRAINING_IMAGES}/isic_id` },
+    field: [
+      {
+        '@type': 'cr:Field',
+        '@id': `${TRAINING_IMAGES}/image`,
+        name: 'image',
+        description: releaseColumns().column('*', 'image'),
+        dataType: 'sc:ImageObject',
+        source: { fileSet: folder, extract: { fileProperty: 'content' } },
+      },
+      {
+        '@type': 'cr:Field',
+        '@id': `${TRAINING_IMAGES}/isic_id`,
+        name: 'isic_id',
+        description: releaseColumns().column('*', 'isic_id'),
+        dataType: 'sc:Text',
+        source: { fileSet: folder, extract: { fileProperty: 'filename' }, transform: { regex: '^(ISIC_\\d{7})(?:\\.jpg)?$' } },
+        references: { field: { '@id': 'training_image_labels/isic_id' } },
+      },
+      ...['lesion_id', 'image_type', 'image_manipulation', 'age_approx', 'sex', 'skin_tone_class', 'site', 'diagnosis_class'].map(joined),
+    ],
   };
 }
 

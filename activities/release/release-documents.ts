@@ -4,6 +4,7 @@ import type { MilkConfig } from '../../schemas/config.ts';
 import type { ReleaseInfo } from '../../schemas/catalog.ts';
 import { CHANGES_FILE } from './changes-file.ts';
 import { CROISSANT, croissantJsonLd } from './croissant.ts';
+import { DATASET_CARD, datasetCard } from './hf-dataset.ts';
 import { DATASHEET, datasheetHtml, type DatasheetInput } from './datasheet.ts';
 import type { ManifestEntry } from './manifest.ts';
 import { RELEASE_INFO_FILE, type VersionedRelease } from './release-version.ts';
@@ -11,7 +12,7 @@ import type { ReleaseContent } from './write-release.ts';
 
 type ReleaseConfig = MilkConfig['release'];
 
-/** Writes the documents that describe a versioned release: RELEASE.json, CHANGES.md and the datasheet. */
+/** Writes the documents that describe a versioned release: RELEASE.json, CHANGES.md, the datasheet and the dataset card (README.md). */
 export async function writeVersionDocuments(
   staging: string,
   released: ReleaseContent,
@@ -31,11 +32,24 @@ export async function writeVersionDocuments(
     deidentification,
   });
   await writeFile(path.join(staging, DATASHEET), datasheet);
+  const count = (side: 'train' | 'benchmark') => ({
+    lesions: released.lesions.filter((l) => split(l.lesion_id) === side).length,
+    images: released.images.filter((i) => split(i.lesion_id) === side).length,
+  });
+  const card = datasetCard({
+    name: config.name, version: versioned.info.version, description: config.description, license: config.license, licenseUrl: config.licenseUrl,
+    attribution: config.attribution, citation: config.citation, url: config.url, counts: { train: count('train'), benchmark: count('benchmark') },
+  });
+  await writeFile(path.join(staging, DATASET_CARD), card);
 }
 
-/** Writes the Croissant description of every other file of the release (`entries`: their paths, hashes and sizes); returns the file it wrote. */
-export async function writeCroissant(staging: string, entries: readonly ManifestEntry[], info: ReleaseInfo, config: ReleaseConfig): Promise<string[]> {
-  const description = { name: config.name, version: info.version, description: config.description, licenseUrl: config.licenseUrl ?? config.license, attribution: config.attribution, citeAs: config.citation, url: config.url };
+/**
+ * Writes the Croissant description of every other file of the release (`entries`: their paths, hashes
+ * and sizes); returns the file it wrote. `createdAt`: when the version was first created (the catalog's
+ * time for a recorded version), its datePublished, so a rewrite of the same version gives the same bytes.
+ */
+export async function writeCroissant(staging: string, entries: readonly ManifestEntry[], info: ReleaseInfo, config: ReleaseConfig, createdAt?: string): Promise<string[]> {
+  const description = { name: config.name, version: info.version, description: config.description, licenseUrl: config.licenseUrl ?? config.license, attribution: config.attribution, citeAs: config.citation, url: config.url, datePublished: createdAt };
   await writeFile(path.join(staging, CROISSANT), `${JSON.stringify(croissantJsonLd(description, entries), null, 2)}\n`);
   return [CROISSANT];
 }

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { releaseColumns } from '../../schemas/release-columns.ts';
-import { type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
+import { IMAGE_METADATA_FILE, imageFolderMetadataSql } from './hf-dataset.ts';
+import { type Split, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 
 export interface ReleaseTables {
   /** every released lesion, of both splits */
@@ -23,7 +24,7 @@ const ORDER: Record<string, string> = { lesions: 'lesion_id', benchmark_lesions:
  * all_lesions and all_images (both splits, with a split column), and every table, view and column
  * carries its description from schemas/vocabulary/release-columns.csv as a COMMENT.
  */
-export async function writeReleaseTables(dbFile: string, parquetDir: string, tables: ReleaseTables): Promise<void> {
+export async function writeReleaseTables(dbFile: string, parquetDir: string, tables: ReleaseTables, imageFolders?: Partial<Record<Split, string>>): Promise<void> {
   const instance = await DuckDBInstance.create(dbFile, { threads: '1' });
   const connection = await instance.connect();
   try {
@@ -38,6 +39,11 @@ export async function writeReleaseTables(dbFile: string, parquetDir: string, tab
     for (const [table, order] of Object.entries(ORDER)) {
       const target = path.join(parquetDir, `${table}.parquet`).replaceAll("'", "''");
       await connection.run(`COPY (SELECT * FROM ${table} ORDER BY ${order}) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
+    }
+    // each image folder's metadata.parquet (Hugging Face imagefolder): typed, so a split's all-NULL column keeps its type
+    for (const [split, folder] of Object.entries(imageFolders ?? {})) {
+      const target = path.join(folder, IMAGE_METADATA_FILE).replaceAll("'", "''");
+      await connection.run(`COPY (${imageFolderMetadataSql(split as Split)}) TO '${target}' (FORMAT parquet, COMPRESSION zstd)`);
     }
     await comment(connection);
     await connection.run('CHECKPOINT');

@@ -42,7 +42,7 @@ export interface ReleaseState {
 }
 
 /** Bump when the release files change for the same inputs (layout, formats, headers). */
-export const RELEASE_FORMAT_VERSION = 2;
+export const RELEASE_FORMAT_VERSION = 3;
 
 export const DEIDENTIFICATION_REPORT = 'DEIDENTIFICATION_REPORT.json';
 
@@ -81,7 +81,8 @@ export async function keptRelease({ store, layout }: Storage, inputHash: string)
 /**
  * Writes the release's data into a fresh scratch folder: each image with the rights metadata ISIC
  * publishes with its images and nothing else (the tables then describe the bytes actually released),
- * the official CSVs of both splits, and the Parquet and DuckDB tables. Reads de-identified images only.
+ * the official CSVs of both splits, and the Parquet and DuckDB tables (with each image folder's
+ * metadata.parquet for Hugging Face imagefolder). Reads de-identified images only.
  */
 export async function stageRelease({ store, layout }: Storage, content: ReleaseContent): Promise<StagedRelease> {
   await store.discardScratch(layout.release); // half-built copies of a crashed attempt
@@ -101,7 +102,9 @@ export async function stageRelease({ store, layout }: Storage, content: ReleaseC
   await writeFile(path.join(dir, 'MILK10k_Training_GroundTruth.csv'), groundTruthCsv(sides.train));
   await writeFile(path.join(dir, 'MILK10k_Training_Supplement.csv'), supplementCsv(sides.train));
   await mkdir(path.join(dir, 'tables'));
-  await writeReleaseTables(path.join(dir, 'milk10k.duckdb'), path.join(dir, 'tables'), staged);
+  // with each image folder's metadata.parquet for Hugging Face imagefolder (a split without images has no folder, so no file)
+  const imageFolders = Object.fromEntries(SPLITS.filter((split) => sides[split].images.length > 0).map((split) => [split, path.join(dir, SPLIT_FILES[split].input)]));
+  await writeReleaseTables(path.join(dir, 'milk10k.duckdb'), path.join(dir, 'tables'), staged, imageFolders);
   return { dir, content: staged };
 }
 

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CROISSANT, croissantJsonLd, type CroissantRelease, type ReleaseFileEntry } from '../../activities/release/croissant.ts';
+import { DATASET_CARD, datasetCard } from '../../activities/release/hf-dataset.ts';
+import { releaseColumns } from '../../schemas/release-columns.ts';
+import { CROISSANT, croissantJsonLd, TRAINING_IMAGES, type CroissantRelease, type ReleaseFileEntry } from '../../activities/release/croissant.ts';
 import { manifestEntries } from '../../activities/release/manifest.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from '../../activities/release/release-csvs.ts';
 import { writeReleaseTables } from '../../activities/release/release-tables.ts';
@@ -28,6 +30,7 @@ const RELEASE: CroissantRelease = {
   licenseUrl: 'https://creativecommons.org/licenses/by-nc/4.0/',
   attribution: 'MILK study team',
   citeAs: 'MILK study team. MILK10k 1.2.0.',
+  datePublished: '2025-03-04T05:06:07.000Z',
 };
 
 const f = fixture();
@@ -55,7 +58,9 @@ async function writeReleaseFolder(root: string): Promise<void> {
   writeFileSync(path.join(root, 'MILK10k_Training_GroundTruth.csv'), groundTruthCsv(side('train')));
   writeFileSync(path.join(root, 'MILK10k_Training_Supplement.csv'), supplementCsv(side('train')));
   mkdirSync(path.join(root, 'tables'));
-  await writeReleaseTables(path.join(root, 'milk10k.duckdb'), path.join(root, 'tables'), f);
+  const imageFolders = { train: path.join(root, SPLIT_FILES.train.input), benchmark: path.join(root, SPLIT_FILES.benchmark.input) };
+  await writeReleaseTables(path.join(root, 'milk10k.duckdb'), path.join(root, 'tables'), f, imageFolders);
+  writeFileSync(path.join(root, DATASET_CARD), datasetCard({ name: 'MILK10k', version: '1.2.0', description: RELEASE.description, license: 'CC-BY-NC', licenseUrl: RELEASE.licenseUrl, attribution: RELEASE.attribution, citation: RELEASE.citeAs, counts: { train: { lesions: 2, images: 4 }, benchmark: { lesions: 1, images: 2 } } }));
   writeFileSync(path.join(root, 'RELEASE.json'), '{"name":"MILK10k","version":"1.2.0"}\n');
   writeFileSync(path.join(root, 'CHANGES.md'), '# Changes\n\nFirst release.\n');
   writeFileSync(path.join(root, 'DATASHEET.html'), '<!doctype html><title>datasheet</title>\n');
@@ -73,6 +78,7 @@ import json, math, sys
 import mlcroissant as mlc
 def plain(v):
     if isinstance(v, bytes): return v.decode()
+    if hasattr(v, 'size') and hasattr(v, 'mode'): return {'width': v.size[0], 'height': v.size[1]}
     if hasattr(v, 'item'): v = v.item()
     if isinstance(v, float) and math.isnan(v): return None
     return v
@@ -122,6 +128,24 @@ describe('croissantJsonLd', () => {
     expect(JSON.stringify(again)).toBe(JSON.stringify(croissant));
   });
 
+  it('has datePublished, field descriptions from release-columns.csv and references between the tables', () => {
+    expect(croissant.datePublished).toBe(RELEASE.datePublished);
+    const sets = new Map(croissant.recordSet.map((r) => [r['@id'], r]));
+    const field = (id: string) => sets.get(id.split('/')[0]!)!.field.find((x) => x['@id'] === id) as Record<string, unknown>;
+    for (const set of croissant.recordSet) for (const x of set.field) expect(String((x as { description?: string }).description ?? ''), x['@id']).not.toBe('');
+    expect(field('images/sharpness').description).toBe(releaseColumns().column('images', 'sharpness'));
+    expect(field('training_metadata/lesion_id').references).toEqual({ field: { '@id': 'lesions/lesion_id' } });
+    expect(field('test_metadata/lesion_id').references).toEqual({ field: { '@id': 'benchmark_lesions/lesion_id' } });
+    expect(field('duplicates/isic_id').references).toEqual({ field: { '@id': 'images/isic_id' } });
+    expect(field('training_metadata/isic_id').references).toEqual({ field: { '@id': 'images/isic_id' } });
+    expect(field('test_metadata/isic_id').references).toEqual({ field: { '@id': 'images/isic_id' } });
+    expect(field('training_ground_truth/lesion_id').references).toEqual({ field: { '@id': 'lesions/lesion_id' } });
+    expect(field(`${TRAINING_IMAGES}/image`)).toMatchObject({ dataType: 'sc:ImageObject', source: { fileSet: { '@id': SPLIT_FILES.train.input }, extract: { fileProperty: 'content' } } });
+    // without datePublished (no version recorded yet) there is none
+    const { datePublished: _, ...undated } = RELEASE;
+    expect(croissantJsonLd(undated, entries)).not.toHaveProperty('datePublished');
+  });
+
   it('refuses a file it cannot describe', () => {
     expect(() => croissantJsonLd(RELEASE, [...entries, { path: 'notes.bin', sha256: '0'.repeat(64), size: 3 }])).toThrow(/notes\.bin/);
   });
@@ -130,7 +154,7 @@ describe('croissantJsonLd', () => {
 describe.skipIf(!mlcroissant)(`croissant.json read by mlcroissant${skipReason}`, () => {
   let records: Record<string, Record<string, unknown>[]>;
   beforeAll(() => {
-    records = loadRecords(path.join(dir, CROISSANT), ['training_metadata', 'test_metadata', 'images', 'duplicates']);
+    records = loadRecords(path.join(dir, CROISSANT), ['training_metadata', 'test_metadata', 'images', 'duplicates', TRAINING_IMAGES]);
   });
 
   it('passes `mlcroissant validate`', () => {
@@ -176,6 +200,19 @@ describe.skipIf(!mlcroissant)(`croissant.json read by mlcroissant${skipReason}`,
     expect(records.duplicates!.sort(byId('isic_id'))).toEqual([...f.duplicates].sort(byId('isic_id')));
   });
 
+  it('yields every training image with its JPEG, metadata and label (training_images), and no benchmark image', () => {
+    const train = side('train');
+    const lesions = new Map(train.lesions.map((l) => [l.lesion_id, l]));
+    const got = records[TRAINING_IMAGES]!.sort(byId('isic_id'));
+    expect(got.map((r) => r.isic_id)).toEqual(train.images.map((i) => i.isic_id).sort());
+    for (const r of got) {
+      const image = train.images.find((i) => i.isic_id === r.isic_id)!;
+      const lesion = lesions.get(image.lesion_id)!;
+      expect(r).toMatchObject({ lesion_id: image.lesion_id, image_type: image.image_type, diagnosis_class: lesion.diagnosis_class, site: lesion.site, age_approx: lesion.age_approx });
+      expect(r.image).toMatchObject({ width: 64, height: 48 });
+    }
+  });
+
   it('refuses to load a file whose bytes do not match the sha256 it lists', () => {
     const tampered = structuredClone(croissant);
     const supplement = tampered.distribution.find((d) => d['@id'] === 'MILK10k_Training_Supplement.csv') as { sha256: string };
@@ -183,5 +220,47 @@ describe.skipIf(!mlcroissant)(`croissant.json read by mlcroissant${skipReason}`,
     const file = path.join(dir, 'tampered.json');
     writeFileSync(file, JSON.stringify(tampered));
     expect(() => loadRecords(file, ['training_supplement'])).toThrow(/hash|sha256|checksum/i);
+  });
+});
+
+/** The Python of the tools venv (where mlcroissant and datasets are installed). */
+const venvPython = () => /^#!(\S*python[\d.]*)\s*$/.exec(readFileSync(mlcroissant!, 'utf8').split('\n')[0]!)?.[1];
+const hasDatasets = mlcroissant !== undefined && spawnSync(venvPython() ?? 'python3', ['-c', 'import datasets, PIL'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(!hasDatasets)(`the release read by Hugging Face datasets${hasDatasets ? '' : ' (skipped: datasets or Pillow is not in .tools/venv; npm install adds them)'}`, () => {
+  /** Loads the release as `datasets` does (`how`: imagefolder with data_dir, or the folder's dataset card) and returns per split its rows without the image, and the first image's size. */
+  function loadHf(how: 'imagefolder' | 'card') {
+    const script = `
+import json, sys
+from datasets import load_dataset
+d = load_dataset('imagefolder', data_dir=sys.argv[1]) if sys.argv[2] == 'imagefolder' else load_dataset(sys.argv[1])
+print(json.dumps({split: {'rows': [{k: v for k, v in row.items() if k != 'image'} for row in d[split]], 'size': list(d[split][0]['image'].size), 'columns': d[split].column_names} for split in d}))
+`;
+    const cache = mkdtempSync(path.join(os.tmpdir(), 'milk-hf-cache-'));
+    try {
+      const result = spawnSync(venvPython()!, ['-c', script, dir, how], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, HF_HOME: cache, HF_DATASETS_CACHE: cache, HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1' } });
+      if (result.status !== 0) throw new Error(`datasets could not load the release (${how}): ${result.stderr.slice(-1500)}`);
+      return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, { rows: Record<string, unknown>[]; size: number[]; columns: string[] }>;
+    } finally {
+      rmSync(cache, { recursive: true, force: true });
+    }
+  }
+
+  // (`load_dataset('imagefolder', data_dir=...)` ignores the card and puts every image in one train split: the card is the one-liner)
+  it('loads with load_dataset(<release folder>): both splits as train and test with their metadata, a label for training images only', () => {
+    const loaded = loadHf('card');
+    expect(Object.keys(loaded).sort()).toEqual(['test', 'train']);
+    expect(loaded.train!.columns).toEqual(['image', 'isic_id', 'lesion_id', 'image_type', 'image_manipulation', 'age_approx', 'sex', 'skin_tone_class', 'site', 'diagnosis_class']);
+    expect(loaded.train!.size).toEqual([64, 48]);
+    const train = side('train');
+    const lesions = new Map(train.lesions.map((l) => [l.lesion_id, l]));
+    expect(loaded.train!.rows.map((r) => r.isic_id).sort()).toEqual(train.images.map((i) => i.isic_id).sort());
+    for (const row of loaded.train!.rows) {
+      const image = train.images.find((i) => i.isic_id === row.isic_id)!;
+      expect(row).toMatchObject({ lesion_id: image.lesion_id, image_type: image.image_type, diagnosis_class: lesions.get(image.lesion_id)!.diagnosis_class });
+    }
+    const benchmark = side('benchmark');
+    expect(loaded.test!.rows.map((r) => r.isic_id).sort()).toEqual(benchmark.images.map((i) => i.isic_id).sort());
+    for (const row of loaded.test!.rows) expect(row).toMatchObject({ lesion_id: 'IL_0000300', diagnosis_class: null, age_approx: null });
   });
 });

@@ -140,8 +140,8 @@ describe('writeReleaseTables', () => {
     const described = releaseColumns();
     expect(columns.find((c) => c.table_name === 'all_lesions' && c.column_name === 'split')!.comment).toBe(described.column('all_lesions', 'split'));
     expect(relations.find((r) => r.name === 'images')!.comment).toBe(described.table('images'));
-    // no description is stale: each names a relation or column that exists (in the database or a release CSV; `image`: Croissant's image field)
-    const known = new Set([...columns.map((c) => String(c.column_name)), ...METADATA_HEADER, ...GROUND_TRUTH_HEADER, ...SUPPLEMENT_HEADER, 'image']);
+    // no description is stale: each names a relation or column that exists (in the database or a release CSV; `image`, `file_name`: Croissant's image field, metadata.jsonl)
+    const known = new Set([...columns.map((c) => String(c.column_name)), ...METADATA_HEADER, ...GROUND_TRUTH_HEADER, ...SUPPLEMENT_HEADER, 'image', 'file_name']);
     const names = new Set(relations.map((r) => String(r.name)));
     const stale = described.rows.filter((r) => (r.table !== '*' && !names.has(r.table)) || (r.column !== '' && !known.has(r.column))).map((r) => `${r.table}.${r.column}`);
     expect(stale).toEqual([]);
