@@ -29,7 +29,8 @@ export class BuiltRelease {
     return SPLITS.flatMap((split) => {
       const root = path.join(this.dir, SPLIT_FILES[split].input);
       if (!existsSync(root)) return [];
-      return readdirSync(root).flatMap((lesion) => readdirSync(path.join(root, lesion)).map((f) => path.join(root, lesion, f)));
+      // (each lesion's folder; beside them, the folder's metadata.parquet for Hugging Face imagefolder)
+      return readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((lesion) => readdirSync(path.join(root, lesion.name)).map((f) => path.join(root, lesion.name, f)));
     });
   }
 
