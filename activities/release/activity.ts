@@ -9,14 +9,14 @@ import { sha256 } from '../storage/files.ts';
 import { PublicIds } from '../storage/public-ids.ts';
 import { BUILD_PARTITION, tables, type LakeTable } from '../storage/tables.ts';
 import { recordProvenance } from '../storage/provenance/record-provenance.ts';
-import { changeReasons } from './change-reasons.ts';
-import { deidentificationReport, deidentificationSummary } from './deidentification-report.ts';
+import { changeReasons } from './versions/change-reasons.ts';
+import { deidentificationReport, deidentificationSummary } from './documents/deidentification-report.ts';
 import { manifestEntries } from './manifest.ts';
 import { phiValues } from './phi-values.ts';
 import { publishRelease } from './publish-release.ts';
-import { ReleaseCatalog } from './release-catalog.ts';
-import { writeCroissant, writeVersionDocuments } from './release-documents.ts';
-import { catalogEntry, RELEASE_INFO_FILE, versionRelease } from './release-version.ts';
+import { ReleaseCatalog } from './versions/release-catalog.ts';
+import { writeCroissant, writeVersionDocuments } from './documents/release-documents.ts';
+import { catalogEntry, RELEASE_INFO_FILE, versionRelease } from './versions/release-version.ts';
 import {
   keptRelease, LeakFound, markBuilt, releaseInputHash, releaseText, scanStaged, stageRelease, swapRelease, writeDeidentificationReport, writeManifest,
   type ReleaseContent, type ReleaseState,

@@ -11,7 +11,7 @@ import { ReleaseInfo, ReleaseVersion } from '../../schemas/catalog.ts';
 import type { PublishTarget } from '../../schemas/config.ts';
 import { s3ClientFor } from '../storage/s3-client.ts';
 import { MANIFEST, OUTSIDE_MANIFEST } from './manifest.ts';
-import { RELEASE_INFO_FILE } from './release-version.ts';
+import { RELEASE_INFO_FILE } from './versions/release-version.ts';
 
 /** Files above this size go up in parts of this size (S3's minimum part is 5 MiB). */
 export const PART_SIZE = 8 * 1024 * 1024;

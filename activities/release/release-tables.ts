@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { releaseColumns } from '../../schemas/release-columns.ts';
-import { IMAGE_METADATA_FILE, imageFolderMetadataSql } from './hf-dataset.ts';
+import { IMAGE_METADATA_FILE, imageFolderMetadataSql } from './documents/hf-dataset.ts';
 import { type Split, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 
 export interface ReleaseTables {

@@ -1,4 +1,4 @@
-import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
+import { ReleaseCatalog } from '../../activities/release/versions/release-catalog.ts';
 import type { Storage } from '../../activities/storage/storage.ts';
 import { splitProportions } from '../../activities/split/split-proportions.ts';
 import type { SplitProportions } from '../../schemas/split.ts';

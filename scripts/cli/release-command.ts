@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
-import { diffReleases, entryLine, groupDiff } from '../../activities/release/release-diff.ts';
+import { ReleaseCatalog } from '../../activities/release/versions/release-catalog.ts';
+import { diffReleases, entryLine, groupDiff } from '../../activities/release/versions/release-diff.ts';
 import { openStorage } from '../../activities/storage/open-store.ts';
 import type { DiffEntry } from '../../schemas/catalog.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../schemas/config.ts';

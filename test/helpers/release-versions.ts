@@ -1,7 +1,7 @@
-import { changesFile } from '../../activities/release/changes-file.ts';
-import type { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
-import { diffReleases } from '../../activities/release/release-diff.ts';
-import { decideVersion, type VersionDecision } from '../../activities/release/version-rules.ts';
+import { changesFile } from '../../activities/release/versions/changes-file.ts';
+import type { ReleaseCatalog } from '../../activities/release/versions/release-catalog.ts';
+import { diffReleases } from '../../activities/release/versions/release-diff.ts';
+import { decideVersion, type VersionDecision } from '../../activities/release/versions/version-rules.ts';
 import type { RecordedReasons, Snapshot } from '../../schemas/catalog.ts';
 import { sha256 } from '../../activities/storage/files.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
+import { ReleaseCatalog } from '../../activities/release/versions/release-catalog.ts';
 import { folderStorage } from '../helpers/folder-storage.ts';
 import { DiffEntry } from '../../schemas/catalog.ts';
 import { REPO_CONFIG_FILE } from '../helpers/config.ts';

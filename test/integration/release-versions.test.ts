@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
+import { ReleaseCatalog } from '../../activities/release/versions/release-catalog.ts';
 import { runBuild, type BuildRun } from '../../scripts/run-build.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
 import { folderStorage } from '../helpers/folder-storage.ts';

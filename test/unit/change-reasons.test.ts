@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeReasons, type ChangeReasonInput } from '../../activities/release/change-reasons.ts';
+import { changeReasons, type ChangeReasonInput } from '../../activities/release/versions/change-reasons.ts';
 import type { PrivateRecord } from '../../schemas/records.ts';
 
 const record = (patientId: string, lesionId: string, imageKey: string): PrivateRecord => ({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { changesFile } from '../../activities/release/changes-file.ts';
-import { diffReleases } from '../../activities/release/release-diff.ts';
-import { decideVersion, type NewVersion } from '../../activities/release/version-rules.ts';
+import { changesFile } from '../../activities/release/versions/changes-file.ts';
+import { diffReleases } from '../../activities/release/versions/release-diff.ts';
+import { decideVersion, type NewVersion } from '../../activities/release/versions/version-rules.ts';
 import type { Snapshot } from '../../schemas/catalog.ts';
-import { contentHash } from '../../activities/release/content-hash.ts';
+import { contentHash } from '../../activities/release/versions/content-hash.ts';
 import { baseSnapshot, withLesion, withLesionFields, withoutLesion } from '../helpers/snapshot-fixture.ts';
 
 function secondVersion(current: Snapshot): NewVersion {
@@ -29,7 +29,7 @@ describe('changesFile', () => {
     expect(text).toContain('| lesion | removed | excluded-by-qc | 1 |');
     expect(text).toContain('| image | added | added | 2 |');
     expect(text).toContain('## Lesions removed: excluded-by-qc (1)\n\n- IL_0000100: QC check blurry; BCC, train, 2 image(s)\n');
-    expect(text).toContain('- IL_0000300: corrected sex [sex]');
+    expect(text).toContain('- IL_0000300: corrected sex: (none) -> male [sex]');
   });
 
   it('is the same text for the same changes listed in any order', () => {

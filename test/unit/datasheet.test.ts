@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasheetHtml, type DatasheetInput } from '../../activities/release/datasheet.ts';
+import { datasheetHtml, type DatasheetInput } from '../../activities/release/documents/datasheet.ts';
 import { CLASSES, CONCEPT_COLUMNS, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type Split } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { CHROMIUM, renderedDom } from '../helpers/chromium.ts';

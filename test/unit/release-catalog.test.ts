@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ReleaseCatalog } from '../../activities/release/release-catalog.ts';
+import { ReleaseCatalog } from '../../activities/release/versions/release-catalog.ts';
 import { CatalogIndex } from '../../schemas/catalog.ts';
 import { folderStorage } from '../helpers/folder-storage.ts';
 import { recordBuild } from '../helpers/release-versions.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffReleases, groupDiff } from '../../activities/release/release-diff.ts';
+import { diffReleases, groupDiff } from '../../activities/release/versions/release-diff.ts';
 import { lesion, scores } from '../helpers/release-fixture.ts';
 import { baseSnapshot, withImageFields, withLesion, withLesionFields, withoutLesion } from '../helpers/snapshot-fixture.ts';
 

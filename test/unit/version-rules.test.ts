@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { contentHash } from '../../activities/release/content-hash.ts';
-import { diffReleases } from '../../activities/release/release-diff.ts';
-import { decideVersion } from '../../activities/release/version-rules.ts';
+import { contentHash } from '../../activities/release/versions/content-hash.ts';
+import { diffReleases } from '../../activities/release/versions/release-diff.ts';
+import { decideVersion } from '../../activities/release/versions/version-rules.ts';
 import type { RecordedRelease, Snapshot } from '../../schemas/catalog.ts';
 import { lesion } from '../helpers/release-fixture.ts';
 import { baseSnapshot, withImageFields, withLesion, withLesionFields, withoutLesion } from '../helpers/snapshot-fixture.ts';

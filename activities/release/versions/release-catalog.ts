@@ -1,10 +1,10 @@
 import semver from 'semver';
 import type { z } from 'zod';
-import { CatalogEntry, CatalogIndex, RecordedReasons, Snapshot, type ChangeReason, type RecordedRelease } from '../../schemas/catalog.ts';
-import { getText } from '../storage/blob-store.ts';
-import type { Storage } from '../storage/storage.ts';
+import { CatalogEntry, CatalogIndex, RecordedReasons, Snapshot, type ChangeReason, type RecordedRelease } from '../../../schemas/catalog.ts';
+import { getText } from '../../storage/blob-store.ts';
+import type { Storage } from '../../storage/storage.ts';
 import { CHANGES_FILE } from './changes-file.ts';
-import { MANIFEST } from './manifest.ts';
+import { MANIFEST } from '../manifest.ts';
 
 const INDEX = 'index.json';
 const SNAPSHOT = 'snapshot.json';

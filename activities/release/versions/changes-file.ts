@@ -1,4 +1,4 @@
-import type { DiffEntry } from '../../schemas/catalog.ts';
+import type { DiffEntry } from '../../../schemas/catalog.ts';
 import { entryLine, groupDiff } from './release-diff.ts';
 import { FIRST_RELEASE_RULE, UNCHANGED_RULE, VERSION_RULES, type NewVersion } from './version-rules.ts';
 

@@ -1,10 +1,10 @@
-import type { CatalogEntry, RecordedRelease, ReleaseInfo, Snapshot } from '../../schemas/catalog.ts';
-import type { ChangeReason } from '../../schemas/catalog.ts';
+import type { CatalogEntry, RecordedRelease, ReleaseInfo, Snapshot } from '../../../schemas/catalog.ts';
+import type { ChangeReason } from '../../../schemas/catalog.ts';
 import { changesFile } from './changes-file.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
 import { diffReleases } from './release-diff.ts';
 import { decideVersion, type VersionDecision } from './version-rules.ts';
-import { RELEASE_FORMAT_VERSION, type ReleaseContent } from './write-release.ts';
+import { RELEASE_FORMAT_VERSION, type ReleaseContent } from '../write-release.ts';
 
 export const RELEASE_INFO_FILE = 'RELEASE.json';
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ADDED_REASONS, REMOVED_REASONS, type ChangeReason, type DiffEntry, type Snapshot, type SnapshotImage, type SnapshotLesion } from '../../schemas/catalog.ts';
-import { CONCEPT_COLUMNS } from '../../schemas/release.ts';
+import { ADDED_REASONS, REMOVED_REASONS, type ChangeReason, type DiffEntry, type Snapshot, type SnapshotImage, type SnapshotLesion } from '../../../schemas/catalog.ts';
+import { CONCEPT_COLUMNS } from '../../../schemas/release.ts';
 
 /** Why lesions and images were added or removed, by public id (lesion or image), as the private lake knows it. */
 export type DiffReasons = ReadonlyMap<string, ChangeReason>;

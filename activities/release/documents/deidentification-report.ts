@@ -1,5 +1,5 @@
-import type { PrivateRecord, ProcessedImage } from '../../schemas/records.ts';
-import type { LeakScan } from './leak-scan.ts';
+import type { PrivateRecord, ProcessedImage } from '../../../schemas/records.ts';
+import type { LeakScan } from '../leak-scan.ts';
 
 /** Fields of a centre's records that never reach a release (exact age is replaced by age_approx). */
 const WITHHELD_FIELDS = ['patientName', 'patientId', 'lesionId', 'birthDate', 'examDate', 'age', 'imageKey', 'metadataKey'] as const;

@@ -1,5 +1,5 @@
-import type { ChangeReason } from '../../schemas/catalog.ts';
-import type { Exclusion, ObjectChange, PrivateRecord } from '../../schemas/records.ts';
+import type { ChangeReason } from '../../../schemas/catalog.ts';
+import type { Exclusion, ObjectChange, PrivateRecord } from '../../../schemas/records.ts';
 
 export interface ChangeReasonInput {
   /** lesion ids of the previous version and of this build */

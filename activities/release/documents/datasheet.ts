@@ -1,5 +1,5 @@
-import { CLASSES, CONCEPT_COLUMNS, PublicLesion, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type Split } from '../../schemas/release.ts';
-import { escapeHtml as esc } from '../storage/html/escape-html.ts';
+import { CLASSES, CONCEPT_COLUMNS, PublicLesion, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type Split } from '../../../schemas/release.ts';
+import { escapeHtml as esc } from '../../storage/html/escape-html.ts';
 import type { deidentificationReport } from './deidentification-report.ts';
 import { binnedDistribution, categoryDistribution, splitBarChart, splitLegend, type SplitDistribution } from './datasheet-plots.ts';
 

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { Bump, DiffEntry, RecordedRelease, Snapshot } from '../../schemas/catalog.ts';
+import type { Bump, DiffEntry, RecordedRelease, Snapshot } from '../../../schemas/catalog.ts';
 import { contentHash } from './content-hash.ts';
 
 export const FIRST_VERSION = '1.0.0';

@@ -1,5 +1,5 @@
-import type { Snapshot } from '../../schemas/catalog.ts';
-import { sha256 } from '../storage/files.ts';
+import type { Snapshot } from '../../../schemas/catalog.ts';
+import { sha256 } from '../../storage/files.ts';
 
 /**
  * sha256 over what a release holds: its lesions with their splits, its images with their bytes' hash

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { ManifestEntry } from './manifest.ts';
+import type { ManifestEntry } from '../manifest.ts';
 import { z } from 'zod';
-import { ConceptRow } from '../../schemas/cases.ts';
-import { releaseColumns } from '../../schemas/release-columns.ts';
+import { ConceptRow } from '../../../schemas/cases.ts';
+import { releaseColumns } from '../../../schemas/release-columns.ts';
 import { IMAGE_METADATA_COLUMNS, IMAGE_METADATA_FILE } from './hf-dataset.ts';
 import {
   CLASSES,
@@ -17,7 +17,7 @@ import {
   SPLIT_FILES,
   SPLITS,
   SUPPLEMENT_HEADER,
-} from '../../schemas/release.ts';
+} from '../../../schemas/release.ts';
 
 /** The Croissant file of a release; it cannot list its own hash, so it is never one of its own file objects. */
 export const CROISSANT = 'croissant.json';

@@ -1,6 +1,6 @@
-import { SPLITS, type Split } from '../../schemas/release.ts';
-import { barChartSvg, binCounts } from '../storage/html/bar-chart.ts';
-import { escapeHtml } from '../storage/html/escape-html.ts';
+import { SPLITS, type Split } from '../../../schemas/release.ts';
+import { barChartSvg, binCounts } from '../../storage/html/bar-chart.ts';
+import { escapeHtml } from '../../storage/html/escape-html.ts';
 
 export const SPLIT_COLOURS: Record<Split, string> = { train: '#6a8caf', benchmark: '#d08c3f' };
 

@@ -1,4 +1,4 @@
-import { SPLIT_FILES, type Split } from '../../schemas/release.ts';
+import { SPLIT_FILES, type Split } from '../../../schemas/release.ts';
 
 /**
  * The files that make a release load in one line with Hugging Face `datasets`: a `metadata.parquet` in

@@ -1,14 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { MilkConfig } from '../../schemas/config.ts';
-import type { ReleaseInfo } from '../../schemas/catalog.ts';
-import { CHANGES_FILE } from './changes-file.ts';
+import type { MilkConfig } from '../../../schemas/config.ts';
+import type { ReleaseInfo } from '../../../schemas/catalog.ts';
+import { CHANGES_FILE } from '../versions/changes-file.ts';
 import { CROISSANT, croissantJsonLd } from './croissant.ts';
 import { DATASET_CARD, datasetCard } from './hf-dataset.ts';
 import { DATASHEET, datasheetHtml, type DatasheetInput } from './datasheet.ts';
-import type { ManifestEntry } from './manifest.ts';
-import { RELEASE_INFO_FILE, type VersionedRelease } from './release-version.ts';
-import type { ReleaseContent } from './write-release.ts';
+import type { ManifestEntry } from '../manifest.ts';
+import { RELEASE_INFO_FILE, type VersionedRelease } from '../versions/release-version.ts';
+import type { ReleaseContent } from '../write-release.ts';
 
 type ReleaseConfig = MilkConfig['release'];
 
