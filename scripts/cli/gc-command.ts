@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { sweepLeftovers } from '../../activities/storage/leftovers.ts';
-import { openStorage } from '../../activities/storage/open-store.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
 import { buildWorkflowId } from '../build-start.ts';
 
@@ -15,6 +13,8 @@ export function gcCommand(): Command {
     .action(async (opts: { config: string; dryRun?: boolean; force?: boolean; json?: boolean }) => {
       const loaded = loadConfig(opts.config);
       await refuseWhileBuilding(loaded, opts.force === true);
+      const { sweepLeftovers } = await import('../../activities/storage/leftovers.ts'); // with the S3 SDK: loaded only when used
+      const { openStorage } = await import('../../activities/storage/open-store.ts');
       const sweep = await sweepLeftovers(openStorage(loaded).store, { dryRun: opts.dryRun === true });
       if (opts.json) return console.log(JSON.stringify(sweep));
       const verb = opts.dryRun ? 'would remove' : 'removed';

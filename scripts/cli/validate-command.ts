@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../../schemas/config.ts';
-import { formatPreflight, preflight } from '../validate/preflight.ts';
 
 /** `milk validate`: the config and every centre's drop checked in seconds, without Temporal. */
 export function validateCommand(): Command {
@@ -12,6 +11,8 @@ export function validateCommand(): Command {
     .option('--json', 'print the report as one JSON object')
     .action(async (opts: { config: string; changes?: boolean; details?: boolean; json?: boolean }) => {
       const loaded = loadConfig(opts.config);
+      // Loaded here, with the S3 SDK behind it: `milk --help` stays fast.
+      const { formatPreflight, preflight } = await import('../validate/preflight.ts');
       const centres = await preflight(loaded, { details: opts.details === true, changes: opts.changes === true });
       console.log(opts.json ? JSON.stringify({ config: loaded.file, centres }) : `${loaded.file}: config ok\n${formatPreflight(centres)}`);
       // A drop with bad rows still builds (they become exclusions); a centre that cannot be read does not.
