@@ -43,19 +43,29 @@ export function connectionOptions(loaded: LoadedConfig, env: NodeJS.ProcessEnv =
   return options;
 }
 
-/** Connects a gRPC client; a TLS failure names its cause, where the client itself only says it missed its deadline. */
+/**
+ * Connects a gRPC client; a TLS failure names its cause, where the client itself only says it missed
+ * its deadline. A connection that never came up is closed, so its channel does not go on retrying
+ * (and keeping the process alive) after the caller has moved on.
+ */
 async function connect(options: TemporalConnectionOptions, connectTimeout: string): Promise<Connection> {
+  const connection = Connection.lazy({ ...options, connectTimeout });
   try {
-    return await Connection.connect({ ...options, connectTimeout });
+    await connection.ensureConnected();
+    return connection;
   } catch (err) {
+    await connection.close().catch(() => {});
     const problem = options.tls && (await tlsProblem(options.address, options.tls));
     throw problem ? new Error(`${(err as Error).message}: TLS to ${options.address} failed: ${problem}`) : err;
   }
 }
 
-/** A client for the config's Temporal frontend and namespace. Close its connection when done. */
-export async function connectClient(loaded: LoadedConfig): Promise<Client> {
-  const connection = await connect(connectionOptions(loaded), '5s');
+/**
+ * A client for the config's Temporal frontend and namespace. Close its connection when done.
+ * `connectTimeout` (default 5 s): a process busy with an embedded worker's backlog answers slower.
+ */
+export async function connectClient(loaded: LoadedConfig, connectTimeout = '5s'): Promise<Client> {
+  const connection = await connect(connectionOptions(loaded), connectTimeout);
   return new Client({ connection, namespace: loaded.config.temporal.namespace, dataConverter: dataConverterFromEnvironment() });
 }
 

@@ -133,19 +133,37 @@ export async function startWorker(loaded: LoadedConfig, options: WorkerOptions =
 }
 
 let runtimeInstalled = false;
+/** While the server is away, the worker's core retries every poll and completion and warns each time: one such warning a minute is enough. */
+const NETWORK_WARNING_INTERVAL_MS = 60_000;
+
 /**
  * Worker state changes are INFO noise for a CLI user, and each single-purpose queue worker warns
- * that it has no workflows (or no activities) by design; other warnings and errors reach stderr.
+ * that it has no workflows (or no activities) by design; other warnings and errors reach stderr,
+ * except that the core's network retry warnings (several a second during a server outage, which
+ * the worker waits out by itself: it keeps polling and resumes when the server is back) are cut to
+ * one a minute.
  */
 function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const level = process.env.MILK_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN';
   const byDesign = /^No (activities|workflows) registered/;
+  const network = /^(gRPC call \w+ retried \d+ times|Network error while |Error when recording heartbeat: Status \{ code: Unavailable)/;
+  let lastNetworkWarning = -Infinity;
   const stderr = new DefaultLogger(level);
   Runtime.install({
     logger: new DefaultLogger(level, (entry) => {
-      if (!byDesign.test(entry.message)) stderr.log(entry.level, entry.message, entry.meta);
+      if (byDesign.test(entry.message)) return;
+      if (level !== 'DEBUG' && network.test(entry.message)) {
+        const now = Date.now();
+        if (now - lastNetworkWarning < NETWORK_WARNING_INTERVAL_MS) return;
+        lastNetworkWarning = now;
+        stderr.log(entry.level, `${entry.message} (the Temporal server is unreachable, the worker keeps retrying; more such warnings within a minute are not shown)`, entry.meta);
+        return;
+      }
+      stderr.log(entry.level, entry.message, entry.meta);
     }),
+    // the core's own messages go through the logger above too, rather than straight to stderr
+    telemetryOptions: { logging: { forward: {}, filter: { core: level, other: 'ERROR' } } },
   });
 }

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schemas/config.ts';
 import { describeOptionIssues, WorkerProcessOptions } from '../../schemas/worker-process.ts';
-import { checkTemporal, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
+import { checkTemporal, connectClient, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
 import type { BuildOptions, BuildRun } from '../run-build.ts';
 import { ProgressLine } from '../progress/progress-line.ts';
+import { DEFAULT_MAX_OUTAGE_MS, formatDuration, formatOutageNotice, parseDuration } from '../progress/temporal-link.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
 import { formatSummary, workflowUiLink } from './summary.ts';
 import { releaseCommand } from './release-command.ts';
@@ -30,6 +31,14 @@ const integer = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
   return n;
+};
+
+const duration = (value: string) => {
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 };
 
 /** A repeatable option that also takes a comma list: `--from-milk10k a --from-milk10k b` or `--from-milk10k a,b`. */
@@ -134,15 +143,34 @@ program
 
 program
   .command('build')
-  .description('build a release: runs the buildRelease workflow and prints its summary')
+  .description('build a release: starts the buildRelease workflow, or attaches to the build of the dataset already running, and prints its summary')
   .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
   .option('--json', 'print one JSON summary on stdout instead of the table')
   .option('--no-worker', 'do not start an embedded worker (a `milk worker` with the same config serves the queues)')
-  .action(async (opts: { config: string; json?: boolean; worker: boolean }) => {
+  .option('--wait-for-server <duration>', 'how long to wait through one Temporal outage while following the build, e.g. 90s, 10m, 1h (0: give up at once)', duration, DEFAULT_MAX_OUTAGE_MS)
+  .action(async (opts: { config: string; json?: boolean; worker: boolean; waitForServer: number }) => {
     const loaded = loadConfig(opts.config);
     await requireTemporal(loaded);
-    const run = await runBuild(loaded, { embeddedWorker: opts.worker, ...progressPrinter(loaded) });
+    const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, ...progressPrinter(loaded, opts.waitForServer) });
     printRun(run, loaded, opts.json);
+  });
+
+program
+  .command('status')
+  .description("the dataset's running build and its progress, or how its last build ended (its summary or its failure); starts nothing")
+  .option('-c, --config <file>', 'deployment config', DEFAULT_CONFIG_FILE)
+  .option('--json', 'print one JSON object on stdout')
+  .action(async (opts: { config: string; json?: boolean }) => {
+    const loaded = loadConfig(opts.config);
+    await requireTemporal(loaded);
+    const { buildStatus, formatStatus, statusJson } = await import('../progress/build-status.ts');
+    const client = await connectClient(loaded);
+    try {
+      const status = await buildStatus(client, loaded);
+      console.log(opts.json ? JSON.stringify(statusJson(status, loaded)) : formatStatus(status, loaded));
+    } finally {
+      await client.connection.close();
+    }
   });
 
 program
@@ -184,7 +212,7 @@ program
       }
       loaded = loadConfig(config);
       console.log('Building the release (an embedded worker polls every task queue) ...');
-      const run = await runBuild(loaded, { embeddedWorker: true, ...progressPrinter(loaded) });
+      const run = await runBuild(loaded, { embeddedWorker: true, ...progressPrinter(loaded, DEFAULT_MAX_OUTAGE_MS) });
       printRun(run, loaded, false);
       if (started.length > 0) console.log('\nThe servers this demo started are stopping; run `milk dev-server` to keep a Temporal server (and its UI) up.');
     } finally {
@@ -221,16 +249,27 @@ function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
   }
 }
 
-/** Live progress on stderr (a line per change, counts and ETA), and the Temporal UI link as soon as the build starts. */
-function progressPrinter(loaded: LoadedConfig): Pick<BuildOptions, 'onProgress' | 'onStart'> {
+/**
+ * Live progress on stderr (a line per change, counts and ETA), the Temporal UI link as soon as the
+ * build starts (or is attached to), and a line per Temporal outage notice.
+ */
+function progressPrinter(loaded: LoadedConfig, maxOutageMs: number): Pick<BuildOptions, 'onProgress' | 'onStart' | 'onAttach' | 'onOutage'> {
   const line = new ProgressLine();
   let last = '';
   return {
     onStart: (workflowId, runId) => process.stderr.write(`Build ${workflowId} started; follow it in the Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`),
+    onAttach: (workflowId, runId, startedAt) =>
+      process.stderr.write(
+        `Build ${workflowId} is already running (run ${runId}, started ${formatDuration(Date.now() - startedAt.getTime())} ago): attached to it, following it to its summary; Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`,
+      ),
     onProgress: (snapshot) => {
       const text = line.format(snapshot);
       if (text !== last) process.stderr.write(`${text}\n`);
       last = text;
+    },
+    onOutage: (notice) => {
+      process.stderr.write(`${formatOutageNotice(notice, maxOutageMs)}\n`);
+      if (notice.kind === 'up') line.restartRate();
     },
   };
 }

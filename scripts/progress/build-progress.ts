@@ -11,22 +11,136 @@ export interface BuildProgressSnapshot {
 /** The id of the child workflow that ingests `centre` for the build `workflowId` (see buildRelease). */
 export const ingestWorkflowId = (workflowId: string, centre: string) => `${workflowId}/ingest-${centre}`;
 
-/** Queries the build and, while it ingests, its centre children (a child not started yet, or finished, answers nothing). */
-export async function queryBuildProgress(client: Client, workflowId: string): Promise<BuildProgressSnapshot> {
-  const build = await client.workflow.getHandle(workflowId).query(progressQuery);
-  const centres =
-    build.stage === 'ingest'
-      ? (await Promise.all(build.centres.map((c) => client.workflow.getHandle(ingestWorkflowId(workflowId, c)).query(ingestProgressQuery).catch(() => undefined)))).filter(
-          (p): p is IngestProgress => p !== undefined,
-        )
-      : [];
-  return { build, centres };
+/** How long one round of progress queries may take by default: a build nobody's worker serves never answers. */
+const QUERY_DEADLINE_MS = 5_000;
+/** A follower can be patient: the worker answering may be busy (in this very process). */
+const POLL_DEADLINE_MS = 15_000;
+
+/** The order buildRelease goes through its stages (see workflows/build-release.ts); a stage never comes back. */
+const STAGES = ['plan', 'ingest', 'assemble', 'split', 'qc-report', 'concepts', 'release', 'publish', 'done'];
+const STEPS: IngestProgress['step'][] = ['retrieve', 'parse', 'images', 'done'];
+
+const later = <T>(order: readonly T[], a: T, b: T): T => (order.indexOf(b) > order.indexOf(a) ? b : a);
+
+/**
+ * Progress of one build run (workflow id and run id), as seen from the client: queries the run
+ * itself, never whichever run is latest under the id (before this run answers, that is the
+ * previous build, at 100%), and only the centre children that this run started (the children of
+ * the previous build carry the same ids). What it reports never goes backwards: a centre whose
+ * query fails (a worker replaying after a restart, a reconnect) keeps its last counts, and counts
+ * and stages only grow.
+ */
+export class BuildProgressTracker {
+  private last: BuildProgressSnapshot | undefined;
+  /** run id of each centre child known to belong to this run */
+  private readonly childRuns = new Map<string, string>();
+
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+  ) {}
+
+  /** The latest snapshot, merged with everything seen before; undefined until the build first answers. */
+  get current(): BuildProgressSnapshot | undefined {
+    return this.last;
+  }
+
+  /** Queries the run and its centre children once, within `deadlineMs`; rejects when the build itself does not answer. */
+  async poll(client: Client, deadlineMs = QUERY_DEADLINE_MS): Promise<BuildProgressSnapshot> {
+    const deadline = Date.now() + deadlineMs;
+    // the gRPC deadline, and a timer of our own: a call on a connection closed under it (replaced after an outage) may never settle
+    const within = <T>(fn: () => Promise<T>) => {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('progress query timed out')), deadline - Date.now() + 1_000).unref()));
+      return Promise.race([client.connection.withDeadline(deadline, fn), expired]).finally(() => clearTimeout(timer));
+    };
+    const build = await within(() => client.workflow.getHandle(this.workflowId, this.runId).query(progressQuery));
+    const centres =
+      build.stage === 'ingest'
+        ? (await Promise.all(build.centres.map((centre) => this.queryCentre(client, centre, within).catch(() => undefined)))).filter((p): p is IngestProgress => p !== undefined)
+        : [];
+    return this.merge({ build, centres });
+  }
+
+  private async queryCentre(client: Client, centre: string, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<IngestProgress | undefined> {
+    const id = ingestWorkflowId(this.workflowId, centre);
+    let runId = this.childRuns.get(centre);
+    if (!runId) {
+      const description = await within(() => client.workflow.getHandle(id).describe());
+      // not started yet by this run: the latest child under the id is the previous build's
+      if (description.parentExecution?.runId !== this.runId) return undefined;
+      runId = description.runId;
+      this.childRuns.set(centre, runId);
+    }
+    return within(() => client.workflow.getHandle(id, runId).query(ingestProgressQuery));
+  }
+
+  /** Folds a fresh snapshot into what was seen before, so no stage, centre or count goes backwards. */
+  merge(next: BuildProgressSnapshot): BuildProgressSnapshot {
+    const prev = this.last;
+    if (!prev) return (this.last = next);
+    const stage = later(STAGES, prev.build.stage, next.build.stage);
+    const build: BuildProgress = {
+      stage,
+      centres: next.build.centres.length >= prev.build.centres.length ? next.build.centres : prev.build.centres,
+      centresDone: Math.max(prev.build.centresDone, next.build.centresDone),
+      conceptBatches: Math.max(prev.build.conceptBatches, next.build.conceptBatches),
+      conceptBatchesDone: Math.max(prev.build.conceptBatchesDone, next.build.conceptBatchesDone),
+    };
+    let centres: IngestProgress[] = [];
+    if (stage === 'ingest') {
+      const byCentre = new Map(prev.centres.map((c) => [c.centre, c]));
+      for (const c of next.centres) {
+        const seen = byCentre.get(c.centre);
+        byCentre.set(
+          c.centre,
+          seen ? { centre: c.centre, step: later(STEPS, seen.step, c.step), images: Math.max(seen.images, c.images), imagesDone: Math.max(seen.imagesDone, c.imagesDone) } : c,
+        );
+      }
+      centres = build.centres.filter((c) => byCentre.has(c)).map((c) => byCentre.get(c)!);
+    }
+    return (this.last = { build, centres });
+  }
 }
 
-/** Polls the build's progress every `intervalMs` until stopped; failed queries (build not started yet) are skipped. */
-export function pollBuildProgress(client: Client, workflowId: string, onProgress: (snapshot: BuildProgressSnapshot) => void, intervalMs = 1000) {
-  const timer = setInterval(() => {
-    queryBuildProgress(client, workflowId).then(onProgress, () => {});
-  }, intervalMs);
-  return { stop: () => clearInterval(timer) };
+/** Queries a build run's progress and its centre children once (see BuildProgressTracker). */
+export async function queryBuildProgress(client: Client, workflowId: string, runId: string): Promise<BuildProgressSnapshot> {
+  return new BuildProgressTracker(workflowId, runId).poll(client);
+}
+
+/**
+ * Polls a build run's progress about every `intervalMs` until stopped, one query round at a time,
+ * on whatever client `client()` gives at that moment (it changes when a lost server comes back;
+ * undefined while it is down: no query then). A round that fails (the build not started yet, the
+ * server away) is skipped; what reaches `onProgress` never goes backwards.
+ */
+export function pollBuildProgress(
+  client: () => Client | undefined,
+  workflowId: string,
+  runId: string,
+  onProgress: (snapshot: BuildProgressSnapshot) => void,
+  intervalMs = 1000,
+) {
+  const tracker = new BuildProgressTracker(workflowId, runId);
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      const current = client();
+      if (current) {
+        const snapshot = await tracker.poll(current, POLL_DEADLINE_MS).catch(() => undefined);
+        if (snapshot && !stopped) onProgress(snapshot);
+      }
+      if (!stopped) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, intervalMs).unref()));
+    }
+  })();
+  return {
+    tracker,
+    /** stops polling; resolves once a query round in flight has ended */
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
 }

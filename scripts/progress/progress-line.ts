@@ -23,15 +23,17 @@ function stageCount({ build, centres }: BuildProgressSnapshot): StageCount | und
 export class ProgressLine {
   private stage = '';
   private stageStart = { at: 0, done: 0 };
+  private restart = false;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   format(snapshot: BuildProgressSnapshot): string {
     const { build } = snapshot;
     const count = stageCount(snapshot);
-    if (build.stage !== this.stage) {
+    if (build.stage !== this.stage || this.restart) {
       this.stage = build.stage;
       this.stageStart = { at: this.now(), done: count?.done ?? 0 };
+      this.restart = false;
     }
     const parts: string[] = [];
     if (build.stage === 'ingest') {
@@ -45,6 +47,14 @@ export class ProgressLine {
       if (eta !== undefined) parts.push(`ETA ${formatSeconds(eta)}`);
     }
     return `[${build.stage}] ${parts.join(', ')}`.trimEnd();
+  }
+
+  /**
+   * Measures the rate from the next snapshot on: after the server came back, the time it was away
+   * (and the work done meanwhile, reported at once) says nothing about how fast the rest goes.
+   */
+  restartRate(): void {
+    this.restart = true;
   }
 
   /** Remaining work at the rate observed since the stage began; unknown until some work is done. */
