@@ -12,6 +12,7 @@ import { formatSummary, workflowUiLink } from './summary.ts';
 import { releaseCommand } from './release-command.ts';
 import { auditCommand } from './audit-command.ts';
 import { scheduleCommand } from './schedule-command.ts';
+import { codeVersion } from '../../activities/storage/provenance/code-version.ts';
 import { gcCommand } from './gc-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { benchmarkCommand } from './benchmark-command.ts';
@@ -46,6 +47,7 @@ const list = (value: string, previous: string[] = []) => [...previous, ...value.
 
 const program = new Command('milk')
   .description('MILK10k release pipeline: Temporal workflows that turn five centre drops into a MILK10k release')
+  .version(codeVersion(), '-V, --version', 'print the package version and git commit (what provenance records as the code version)')
   .showHelpAfterError();
 
 program

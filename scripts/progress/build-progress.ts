@@ -6,6 +6,15 @@ import { ingestProgressQuery, progressQuery } from '../../workflows/index.ts';
 export interface BuildProgressSnapshot {
   build: BuildProgress;
   centres: IngestProgress[];
+  /** activities of the run being retried right now, and why: so a user waiting out a full disk sees it */
+  retrying?: RetryingActivity[];
+}
+
+export interface RetryingActivity {
+  activity: string;
+  attempt: number;
+  /** the last failure's message (activities keep source values out of their errors) */
+  cause: string;
 }
 
 /** The id of the child workflow that ingests `centre` for the build `workflowId` (see buildRelease). */
@@ -59,7 +68,21 @@ export class BuildProgressTracker {
       build.stage === 'ingest'
         ? (await Promise.all(build.centres.map((centre) => this.queryCentre(client, centre, within).catch(() => undefined)))).filter((p): p is IngestProgress => p !== undefined)
         : [];
-    return this.merge({ build, centres });
+    const retrying = await this.retrying(client, within).catch(() => []);
+    return this.merge({ build, centres, retrying });
+  }
+
+  /** Pending activities of the run and its known centre children on their second attempt or later, with their last failure. */
+  private async retrying(client: Client, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<RetryingActivity[]> {
+    const runs: [string, string][] = [[this.workflowId, this.runId], ...[...this.childRuns].map(([centre, runId]): [string, string] => [ingestWorkflowId(this.workflowId, centre), runId])];
+    const found: RetryingActivity[] = [];
+    for (const [id, runId] of runs) {
+      const description = await within(() => client.workflow.getHandle(id, runId).describe());
+      for (const p of description.raw.pendingActivities ?? []) {
+        if ((p.attempt ?? 1) > 1 && p.lastFailure?.message) found.push({ activity: p.activityType?.name ?? 'activity', attempt: p.attempt!, cause: p.lastFailure.message });
+      }
+    }
+    return found;
   }
 
   private async queryCentre(client: Client, centre: string, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<IngestProgress | undefined> {
@@ -99,7 +122,7 @@ export class BuildProgressTracker {
       }
       centres = build.centres.filter((c) => byCentre.has(c)).map((c) => byCentre.get(c)!);
     }
-    return (this.last = { build, centres });
+    return (this.last = { build, centres, retrying: next.retrying });
   }
 }
 

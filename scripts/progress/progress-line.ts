@@ -46,6 +46,8 @@ export class ProgressLine {
       const eta = this.etaSeconds(count);
       if (eta !== undefined) parts.push(`ETA ${formatSeconds(eta)}`);
     }
+    // What is being retried, and why: a full or unwritable store is waited out, and the user should see it.
+    for (const r of snapshot.retrying ?? []) parts.push(`retrying ${r.activity} (attempt ${r.attempt}: ${r.cause.length > 120 ? `${r.cause.slice(0, 117)}...` : r.cause})`);
     return `[${build.stage}] ${parts.join(', ')}`.trimEnd();
   }
 

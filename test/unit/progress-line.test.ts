@@ -30,6 +30,16 @@ describe('ProgressLine', () => {
     expect(line.format(ingest(300, 200))).toBe('[ingest] centres 0/2, 500/1000 images (50%), ETA 20 s');
   });
 
+  it('shows what is being retried and why, so a user waiting out a full disk sees the cause', () => {
+    const line = new ProgressLine(() => 0);
+    const snapshot: BuildProgressSnapshot = {
+      build: build('release', { centresDone: 2 }),
+      centres: [],
+      retrying: [{ activity: 'writeRelease', attempt: 3, cause: "ENOSPC: no space left on device, write '/srv/milk/work/images/ab/abc.jpg'" }],
+    };
+    expect(line.format(snapshot)).toBe("[release] retrying writeRelease (attempt 3: ENOSPC: no space left on device, write '/srv/milk/work/images/ab/abc.jpg')");
+  });
+
   it('names the centres still retrieving and restarts the rate when the stage changes', () => {
     let now = 0;
     const line = new ProgressLine(() => now);
