@@ -150,8 +150,16 @@ program
   .option('--json', 'print one JSON summary on stdout instead of the table')
   .option('--no-worker', 'do not start an embedded worker (a `milk worker` with the same config serves the queues)')
   .option('--wait-for-server <duration>', 'how long to wait through one Temporal outage while following the build, e.g. 90s, 10m, 1h (0: give up at once)', duration, DEFAULT_MAX_OUTAGE_MS)
-  .action(async (opts: { config: string; json?: boolean; worker: boolean; waitForServer: number }) => {
+  .option('--dry-run', 'start nothing: check the config and every drop as `milk validate` does, and count per centre what a build would fetch (new, changed) and drop (deleted)')
+  .action(async (opts: { config: string; json?: boolean; worker: boolean; waitForServer: number; dryRun?: boolean }) => {
     const loaded = loadConfig(opts.config);
+    if (opts.dryRun) {
+      const { formatPreflight, preflight } = await import('../validate/preflight.ts');
+      const centres = await preflight(loaded, { details: false, changes: true });
+      console.log(opts.json ? JSON.stringify({ config: loaded.file, dryRun: true, centres }) : `${loaded.file}: config ok; dry run, nothing started\n${formatPreflight(centres)}`);
+      if (centres.some((c) => c.error)) process.exitCode = 1;
+      return;
+    }
     await requireTemporal(loaded);
     const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, ...progressPrinter(loaded, opts.waitForServer) });
     printRun(run, loaded, opts.json);

@@ -38,6 +38,12 @@ describe('milk validate', () => {
     expect(JSON.stringify(checked.problems)).not.toContain('Morbus Unbekannt');
     expect(report.centres.filter((c) => c.centre !== second!.id).every((c) => c.error === undefined)).toBe(true);
 
+    // a build's dry run: the same report, and what it would fetch, without Temporal
+    const dry = await milk(['build', '--dry-run', '--json', '--config', fixture.loaded.file], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(dry.status).toBe(1);
+    const planned = (JSON.parse(dry.stdout) as { centres: CentrePreflight[] }).centres.find((c) => c.centre === first!.id)!;
+    expect(planned.changes).toEqual({ new: planned.objects, changed: 0, deleted: 0, unchanged: 0 });
+
     const text2 = await milk(['validate', '--config', fixture.loaded.file, '--details'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(text2.stdout).toContain('Morbus Unbekannt');
     expect(text2.stdout).toMatch(new RegExp(`^${first!.id} \\(.*\\): 1 problem\\(s\\)$`, 'm'));
