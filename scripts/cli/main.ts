@@ -301,6 +301,8 @@ function stopOnSignal(stop: () => Promise<void>): Promise<void> {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  // A failed build says where it failed and why (the innermost cause), not "Workflow execution failed".
+  if ((err as Error).name === 'WorkflowFailedError') (err as Error).message = (await import('../progress/build-status.ts')).failureMessage(err as Error);
   console.error(`milk: ${(err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; ').replaceAll(':; ', ': ')}`);
   process.exit(1);
 }

@@ -5,6 +5,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { CentrePreflight } from '../../scripts/validate/preflight.ts';
 import { buildFixture } from '../helpers/build-fixture.ts';
 import { milk } from '../helpers/milk-cli.ts';
+import { temporalAddress } from '../helpers/temporal.ts';
 
 describe('milk validate', () => {
   it('reports every centre in seconds without Temporal: bad rows grouped by reason with their rows, a missing folder in one line, exit 1', async () => {
@@ -47,5 +48,21 @@ describe('milk validate', () => {
     const text2 = await milk(['validate', '--config', fixture.loaded.file, '--details'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(text2.stdout).toContain('Morbus Unbekannt');
     expect(text2.stdout).toMatch(new RegExp(`^${first!.id} \\(.*\\): 1 problem\\(s\\)$`, 'm'));
+  }, 120_000);
+});
+
+describe('milk build on a config error', () => {
+  it('fails at once with one line naming where and why, not after five retries', async () => {
+    const fixture = await buildFixture('config-error', { seed: 62, lesions: 4 });
+    const raw = parseYaml(readFileSync(fixture.loaded.file, 'utf8'));
+    raw.centres[1].source.path = `${raw.centres[1].source.path}-typo`;
+    writeFileSync(fixture.loaded.file, toYaml(raw));
+    const started = Date.now();
+    const run = await milk(['build', '--config', fixture.loaded.file], { TEMPORAL_ADDRESS: temporalAddress() });
+    expect(run.status).toBe(1);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const last = run.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^milk: retrieveCentre \(activity\) in .*\/ingest-[a-z]+ \(child workflow\): .*-typo does not exist or is not a folder \(ENOENT\): check the path in temporal\.yml$/);
+    console.info(`milk build on a mistyped folder: ${run.stderr.trim().split('\n').length} stderr lines; last: ${last}`);
   }, 120_000);
 });
