@@ -179,6 +179,8 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
   if (!result.success) throw new ConfigError(describeIssues(file, result.error));
   const config = result.data;
   if (process.env.TEMPORAL_ADDRESS) config.temporal.address = process.env.TEMPORAL_ADDRESS;
+  // The UI link follows the server actually running (a dev server on another port), like the address.
+  if (process.env.TEMPORAL_UI_ADDRESS) config.temporal.uiAddress = process.env.TEMPORAL_UI_ADDRESS;
   const base = path.dirname(path.resolve(file));
   const projectRoot = path.resolve(import.meta.dirname, '..');
   const storage = storageLocation(config.storage, base, file);

@@ -59,6 +59,7 @@ program
   .action(async (opts: { port: number; uiPort: number; db: string }) => {
     const server = await startDevServer({ dbFile: path.resolve(opts.db), port: opts.port, uiPort: opts.uiPort });
     console.log(`Temporal dev server on ${server.address}, UI ${server.uiAddress}, state in ${opts.db}. Ctrl-C stops it.`);
+    console.log(`Builds print UI links for the config's temporal.uiAddress; for this server: export TEMPORAL_ADDRESS=${server.address} TEMPORAL_UI_ADDRESS=${server.uiAddress}`);
     await stopOnSignal(() => server.stop());
   });
 
@@ -219,6 +220,7 @@ program
         const server = await startDevServer({ dbFile: path.join(loaded.storageRoot, 'temporal', 'dev.sqlite'), port: Number(port), uiPort: Number(port) + 1000 });
         started.push(server);
         process.env.TEMPORAL_ADDRESS = server.address;
+        process.env.TEMPORAL_UI_ADDRESS = server.uiAddress;
       }
       loaded = loadConfig(config);
       console.log('Building the release (an embedded worker polls every task queue) ...');

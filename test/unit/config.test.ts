@@ -107,6 +107,15 @@ describe('loadConfig', () => {
     expect(overridden.hash).toBe(plain.hash);
   });
 
+  it('lets TEMPORAL_UI_ADDRESS point the UI link at the server actually running', () => {
+    process.env.TEMPORAL_UI_ADDRESS = 'http://127.0.0.1:18233';
+    try {
+      expect(loadConfig(writeConfig(repoYaml())).config.temporal.uiAddress).toBe('http://127.0.0.1:18233');
+    } finally {
+      delete process.env.TEMPORAL_UI_ADDRESS;
+    }
+  });
+
   it('changes the config hash when anything a build depends on changes', () => {
     const base = loadConfig(writeConfig(repoYaml(), 'a.yml')).hash;
     const raw = repoYaml();
