@@ -42,7 +42,9 @@ export class S3Store implements BlobStore {
       return Buffer.from(await response.Body!.transformToByteArray());
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw new Error(`${this.where(key)}: ${(err as Error).message}`, { cause: err });
+      // Name the object, but keep the error itself: its name (NoSuchBucket, AccessDenied) is what fail-fast.ts reads.
+      (err as Error).message = `${this.where(key)}: ${(err as Error).message}`;
+      throw err;
     }
   }
 
