@@ -139,6 +139,21 @@ export const BuildSummary = z.object({
 });
 export type BuildSummary = z.infer<typeof BuildSummary>;
 
+/**
+ * Where a long single activity (the release writer) is: its step, and within the step a count when
+ * it has one. Sent as its heartbeat details, so a client's describe of the build shows it.
+ */
+export const ActivityStep = z.object({
+  step: z.string(),
+  /** 1-based position of the step among `steps` */
+  index: z.number().int().positive(),
+  steps: z.number().int().positive(),
+  done: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
+  unit: z.string().optional(),
+});
+export type ActivityStep = z.infer<typeof ActivityStep>;
+
 /** What the parent workflow's `progress` query answers: the stage, and counts a client can turn into an ETA. */
 export const BuildProgress = z.object({
   stage: z.string(),

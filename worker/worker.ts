@@ -11,6 +11,8 @@ import { dataConverterFromEnvironment } from './payload-codec.ts';
 export const WORKFLOWS_PATH = path.resolve(import.meta.dirname, '..', 'workflows', 'index.ts');
 /** How long running activities may take to finish once a shutdown begins, before they are cancelled. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+/** How often, at most, an activity's heartbeats reach the server. */
+export const HEARTBEAT_THROTTLE = '2s';
 
 const quietBundlerLogger = {
   log() {},
@@ -97,6 +99,9 @@ export async function startWorker(loaded: LoadedConfig, options: WorkerOptions =
               dataConverter,
               shutdownGraceTime,
               maxConcurrentActivityTaskExecutions: options.slots?.[queue] ?? temporal.taskQueues[queue].maxConcurrentActivities,
+              // heartbeats carry the release writer's step (what `milk build` shows); the default
+              // throttle (80% of the heartbeat timeout) would let the server hear of it every 48 s
+              maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
             }),
       ),
     );

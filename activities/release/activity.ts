@@ -4,6 +4,7 @@ import type { PublishBuildResult, ReleaseResult } from '../../schemas/payloads.t
 import { ReleaseInfo } from '../../schemas/catalog.ts';
 import type { Exclusion } from '../../schemas/records.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { reportStep } from '../keep-alive.ts';
 import { csvSafe } from '../storage/csv-safe.ts';
 import { sha256 } from '../storage/files.ts';
 import { PublicIds } from '../storage/public-ids.ts';
@@ -21,6 +22,13 @@ import {
   keptRelease, LeakFound, markBuilt, releaseInputHash, releaseText, scanStaged, stageRelease, swapRelease, writeDeidentificationReport, writeManifest,
   type ReleaseContent, type ReleaseState,
 } from './write-release.ts';
+
+/** The steps of writeRelease, in order, as `milk build` shows them. */
+const RELEASE_STEPS = ['read inputs', 'stage images', 'describe the version', 'leak scan', 'index files', 'swap in', 'record the version'] as const;
+
+function releaseStep(step: (typeof RELEASE_STEPS)[number], count?: { done: number; total: number; unit: string }): void {
+  reportStep({ step, index: RELEASE_STEPS.indexOf(step) + 1, steps: RELEASE_STEPS.length, ...count });
+}
 
 export function releaseActivities(deps: ActivityDeps) {
   /** The build's public cases, split and concept scores, and the private rows the release is checked against. */
@@ -67,6 +75,7 @@ export function releaseActivities(deps: ActivityDeps) {
      * version) and records a new version there once the release is in place.
      */
     async writeRelease(): Promise<ReleaseResult> {
+      releaseStep('read inputs');
       const inputs = await readInputs();
       const { content, exclusions, records, processed } = inputs;
       const { release } = deps.config;
@@ -93,22 +102,29 @@ export function releaseActivities(deps: ActivityDeps) {
           exclusions,
           changes: inputs.changes,
         });
-        const staged = await stageRelease(deps, content);
+        const staged = await stageRelease(deps, content, (done, total) => {
+          if (done % 50 === 0) releaseStep('stage images', { done, total, unit: 'images' });
+        });
+        releaseStep('describe the version');
         const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons);
         await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification);
         // 3. scan every byte for PHI (a hit quarantines the release and fails the build)
+        releaseStep('leak scan');
         const scan = await scanStaged(deps, staged, inputs.phi).catch((err: unknown) => {
           throw err instanceof LeakFound ? ApplicationFailure.nonRetryable(err.message) : err;
         });
         await writeDeidentificationReport(staged, deidentificationReport(deidentification, scan));
         // 4. index: every file hashed once; Croissant lists them, the manifest adds Croissant's own
+        releaseStep('index files');
         const entries = await manifestEntries(staged.dir);
         // the version's creation time (Croissant's datePublished): the catalog's for a recorded version, so rewriting it changes no byte
         const createdAt = versioned.decision.kind === 'unchanged' ? previous!.entry.createdAt : new Date().toISOString();
         const indexed = await writeCroissant(staged.dir, entries, versioned.info, release, createdAt);
         const manifest = await writeManifest(staged, [...entries, ...(await manifestEntries(staged.dir, indexed))]);
         // 5. swap it in; 6. commit the version to the catalog, then mark the release built
+        releaseStep('swap in');
         await swapRelease(deps, staged);
+        releaseStep('record the version');
         newVersion = versioned.decision.kind === 'new';
         if (newVersion) {
           const { workflowExecution } = Context.current().info;

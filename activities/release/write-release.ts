@@ -82,13 +82,15 @@ export async function keptRelease({ store, layout }: Storage, inputHash: string)
  * Writes the release's data into a fresh scratch folder: each image with the rights metadata ISIC
  * publishes with its images and nothing else (the tables then describe the bytes actually released),
  * the official CSVs of both splits, and the Parquet and DuckDB tables (with each image folder's
- * metadata.parquet for Hugging Face imagefolder). Reads de-identified images only.
+ * metadata.parquet for Hugging Face imagefolder). Reads de-identified images only; `onImage` hears
+ * of each image before it is staged.
  */
-export async function stageRelease({ store, layout }: Storage, content: ReleaseContent): Promise<StagedRelease> {
+export async function stageRelease({ store, layout }: Storage, content: ReleaseContent, onImage?: (done: number, total: number) => void): Promise<StagedRelease> {
   await store.discardScratch(layout.release); // half-built copies of a crashed attempt
   const dir = await store.scratchDir(layout.release);
   const images: PublicImage[] = [];
   for (const image of content.images) {
+    onImage?.(images.length, content.images.length);
     const released = insertRightsXmp(await getRequired(store, layout.deidImage(image.sha256)), { ...content.rights, isicId: image.isic_id });
     verifyClean(released, disallowedXmpProperties);
     const folder = path.join(dir, SPLIT_FILES[splitOf(content, image.lesion_id)].input, image.lesion_id);

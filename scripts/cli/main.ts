@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig, type LoadedConfig } from '../../schema
 import { describeOptionIssues, WorkerProcessOptions } from '../../schemas/worker-process.ts';
 import { checkTemporal, connectClient, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
 import type { BuildOptions, BuildRun } from '../run-build.ts';
-import { ProgressLine } from '../progress/progress-line.ts';
+import { ProgressOutput } from '../progress/progress-output.ts';
 import { DEFAULT_MAX_OUTAGE_MS, formatDuration, formatOutageNotice, parseDuration } from '../progress/temporal-link.ts';
 import { parseS3Url } from '../synth/upload-drops.ts';
 import { formatSummary, workflowUiLink } from './summary.ts';
@@ -162,7 +162,8 @@ program
       return;
     }
     await requireTemporal(loaded);
-    const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, ...progressPrinter(loaded, opts.waitForServer) });
+    const printer = progressPrinter(loaded, opts.waitForServer);
+    const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, ...printer }).finally(printer.end);
     printRun(run, loaded, opts.json);
   });
 
@@ -224,7 +225,8 @@ program
       }
       loaded = loadConfig(config);
       console.log('Building the release (an embedded worker polls every task queue) ...');
-      const run = await runBuild(loaded, { embeddedWorker: true, ...progressPrinter(loaded, DEFAULT_MAX_OUTAGE_MS) });
+      const printer = progressPrinter(loaded, DEFAULT_MAX_OUTAGE_MS);
+      const run = await runBuild(loaded, { embeddedWorker: true, ...printer }).finally(printer.end);
       printRun(run, loaded, false);
       if (started.length > 0) console.log('\nThe servers this demo started are stopping; run `milk dev-server` to keep a Temporal server (and its UI) up.');
     } finally {
@@ -262,27 +264,24 @@ function printRun(run: BuildRun, loaded: LoadedConfig, json?: boolean): void {
 }
 
 /**
- * Live progress on stderr (a line per change, counts and ETA), the Temporal UI link as soon as the
- * build starts (or is attached to), and a line per Temporal outage notice.
+ * Live progress on stderr (a bar on a terminal, else a line per change; counts and ETA), the Temporal
+ * UI link as soon as the build starts (or is attached to), and a line per Temporal outage notice.
+ * `end` clears the bar before the summary prints.
  */
-function progressPrinter(loaded: LoadedConfig, maxOutageMs: number): Pick<BuildOptions, 'onProgress' | 'onStart' | 'onAttach' | 'onOutage'> {
-  const line = new ProgressLine();
-  let last = '';
+function progressPrinter(loaded: LoadedConfig, maxOutageMs: number): Pick<BuildOptions, 'onProgress' | 'onStart' | 'onAttach' | 'onOutage'> & { end: () => void } {
+  const output = new ProgressOutput();
   return {
-    onStart: (workflowId, runId) => process.stderr.write(`Build ${workflowId} started; follow it in the Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`),
+    onStart: (workflowId, runId) => output.notice(`Build ${workflowId} started; follow it in the Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}`),
     onAttach: (workflowId, runId, startedAt) =>
-      process.stderr.write(
-        `Build ${workflowId} is already running (run ${runId}, started ${formatDuration(Date.now() - startedAt.getTime())} ago): attached to it, following it to its summary; Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}\n`,
+      output.notice(
+        `Build ${workflowId} is already running (run ${runId}, started ${formatDuration(Date.now() - startedAt.getTime())} ago): attached to it, following it to its summary; Temporal UI: ${workflowUiLink(loaded, workflowId, runId)}`,
       ),
-    onProgress: (snapshot) => {
-      const text = line.format(snapshot);
-      if (text !== last) process.stderr.write(`${text}\n`);
-      last = text;
-    },
+    onProgress: (snapshot) => output.progress(snapshot),
     onOutage: (notice) => {
-      process.stderr.write(`${formatOutageNotice(notice, maxOutageMs)}\n`);
-      if (notice.kind === 'up') line.restartRate();
+      output.notice(formatOutageNotice(notice, maxOutageMs));
+      if (notice.kind === 'up') output.restartRate();
     },
+    end: () => output.end(),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import type { BuildProgress, IngestProgress } from '../../schemas/payloads.ts';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { ActivityStep, type BuildProgress, type IngestProgress } from '../../schemas/payloads.ts';
 import { ingestProgressQuery, progressQuery } from '../../workflows/index.ts';
 
 /** One look at a running build: the parent's stage and counts, plus each centre child's image counts. */
@@ -8,6 +9,8 @@ export interface BuildProgressSnapshot {
   centres: IngestProgress[];
   /** activities of the run being retried right now, and why: so a user waiting out a full disk sees it */
   retrying?: RetryingActivity[];
+  /** where the build's running single activity is (the release writer's step and count), when it says */
+  step?: ActivityStep;
 }
 
 export interface RetryingActivity {
@@ -68,21 +71,29 @@ export class BuildProgressTracker {
       build.stage === 'ingest'
         ? (await Promise.all(build.centres.map((centre) => this.queryCentre(client, centre, within).catch(() => undefined)))).filter((p): p is IngestProgress => p !== undefined)
         : [];
-    const retrying = await this.retrying(client, within).catch(() => []);
-    return this.merge({ build, centres, retrying });
+    const { retrying, step } = await this.pendingActivities(client, within).catch(() => ({ retrying: [], step: undefined }));
+    return this.merge({ build, centres, retrying, step });
   }
 
-  /** Pending activities of the run and its known centre children on their second attempt or later, with their last failure. */
-  private async retrying(client: Client, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<RetryingActivity[]> {
+  /**
+   * Pending activities of the run and its known centre children: those on their second attempt or
+   * later, with their last failure, and the step the run's own activity last heartbeated.
+   */
+  private async pendingActivities(client: Client, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<{ retrying: RetryingActivity[]; step?: ActivityStep }> {
     const runs: [string, string][] = [[this.workflowId, this.runId], ...[...this.childRuns].map(([centre, runId]): [string, string] => [ingestWorkflowId(this.workflowId, centre), runId])];
-    const found: RetryingActivity[] = [];
+    const retrying: RetryingActivity[] = [];
+    let step: ActivityStep | undefined;
     for (const [id, runId] of runs) {
       const description = await within(() => client.workflow.getHandle(id, runId).describe());
       for (const p of description.raw.pendingActivities ?? []) {
-        if ((p.attempt ?? 1) > 1 && p.lastFailure?.message) found.push({ activity: p.activityType?.name ?? 'activity', attempt: p.attempt!, cause: p.lastFailure.message });
+        if ((p.attempt ?? 1) > 1 && p.lastFailure?.message) retrying.push({ activity: p.activityType?.name ?? 'activity', attempt: p.attempt!, cause: p.lastFailure.message });
+        if (id === this.workflowId && p.heartbeatDetails?.payloads?.length) {
+          const details = await decodeFromPayloadsAtIndex(client.options.loadedDataConverter, 0, p.heartbeatDetails.payloads).catch(() => undefined);
+          step = ActivityStep.safeParse(details).data ?? step;
+        }
       }
     }
-    return found;
+    return { retrying, step };
   }
 
   private async queryCentre(client: Client, centre: string, within: <T>(fn: () => Promise<T>) => Promise<T>): Promise<IngestProgress | undefined> {
@@ -122,7 +133,9 @@ export class BuildProgressTracker {
       }
       centres = build.centres.filter((c) => byCentre.has(c)).map((c) => byCentre.get(c)!);
     }
-    return (this.last = { build, centres, retrying: next.retrying });
+    // a step belongs to its stage: the release writer's last heartbeat says nothing once publishing began
+    const step = stage === next.build.stage ? next.step : undefined;
+    return (this.last = { build, centres, retrying: next.retrying, step });
   }
 }
 
