@@ -3,9 +3,11 @@
 // the S3 server of the tests and `milk demo --s3`) and mlcroissant (validates and loads a release's
 // croissant.json; pyarrow reads its Parquet record sets) and Hugging Face `datasets` (loads a release
 // with imagefolder in the tests). A binary already on PATH wins; so does
-// TEMPORAL_ADDRESS (an existing Temporal server) for the temporal CLI.
+// TEMPORAL_ADDRESS (an existing Temporal server) for the temporal CLI. With the dev dependencies it
+// also unpacks the headless Chromium of @sparticuz/chromium into .tools/chromium (the tests render
+// pages with it through puppeteer-core), so nothing needs root or a system package.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const TOOLS = [
@@ -46,5 +48,37 @@ function pipHas(requirement) {
     return execFileSync(path.join(venv, 'bin', 'pip'), ['show', name], { encoding: 'utf8' }).includes(`Version: ${version}`);
   } catch {
     return false;
+  }
+}
+
+unpackChromium();
+
+/**
+ * @sparticuz/chromium ships Chromium brotli-packed and unpacks it into os.tmpdir() on first use: a
+ * folder shared by every user of the machine (another user's /tmp/chromium cannot be replaced). It is
+ * unpacked here instead, once per install, with TMPDIR pointing at .tools/chromium; AWS_EXECUTION_ENV
+ * makes it unpack the NSS libraries it carries for Amazon Linux too, so the browser needs nothing
+ * from the system but glibc. Skipped without the dev dependencies (a production install).
+ */
+function unpackChromium() {
+  // its package.json is not exported: found through node_modules, where npm put it
+  const pkg = path.join(root, 'node_modules', '@sparticuz', 'chromium', 'package.json');
+  if (!existsSync(pkg)) return;
+  const version = JSON.parse(readFileSync(pkg, 'utf8')).version;
+  const dir = path.join(root, '.tools', 'chromium');
+  const stamp = path.join(dir, 'version');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === version) return console.log(`install-tools: Chromium ${version} already in .tools/chromium`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(process.execPath, ['--input-type=module', '-e', "await (await import('@sparticuz/chromium')).default.executablePath()"], {
+      cwd: root,
+      env: { ...process.env, TMPDIR: dir, AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x' },
+      stdio: 'inherit',
+    });
+    writeFileSync(stamp, version);
+    console.log(`install-tools: unpacked Chromium ${version} into .tools/chromium`);
+  } catch (err) {
+    // not fatal: the tests that render pages skip, saying why
+    console.error(`install-tools: could not unpack @sparticuz/chromium into .tools/chromium (${err.message})`);
   }
 }

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { measureImage } from '../../activities/deidentify/measure-image.ts';
 import { runBuild, type BuildRun } from '../../scripts/run-build.ts';
 import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
-import { CHROMIUM, renderedDom } from '../helpers/chromium.ts';
+import { CHROMIUM, CHROMIUM_MISSING, renderedDom } from '../helpers/chromium.ts';
 import { BuiltRelease } from '../helpers/release-reader.ts';
 import { SAMPLE_DIR, sampleAvailable } from '../helpers/sample.ts';
 
@@ -79,8 +79,8 @@ describe.skipIf(!sampleAvailable)('QC on a build with seeded defects', () => {
     ]);
   });
 
-  it.skipIf(!CHROMIUM)('renders a QC report in Chromium that shows every flagged image and the duplicate groups', () => {
-    const dom = renderedDom(run.summary.qcReport.path);
+  it.skipIf(!CHROMIUM)(`renders a QC report in Chromium that shows every flagged image and the duplicate groups${CHROMIUM_MISSING}`, async () => {
+    const dom = await renderedDom(run.summary.qcReport.path);
     const loaded = Number(/data-images-loaded="(\d+)"/.exec(dom)?.[1]);
     const total = Number(/data-images="(\d+)"/.exec(dom)?.[1]);
     expect(total).toBeGreaterThanOrEqual(DEFECTS.length + 2);

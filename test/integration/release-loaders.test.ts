@@ -17,7 +17,7 @@ const mlcroissant = (() => {
   }
 })();
 const python = mlcroissant && /^#!(\S*python[\d.]*)\s*$/.exec(readFileSync(mlcroissant, 'utf8').split('\n')[0]!)?.[1];
-const ready = python !== undefined && spawnSync(python, ['-c', 'import datasets, PIL, mlcroissant'], { encoding: 'utf8' }).status === 0;
+const ready = python !== undefined && spawnSync(python, ['-c', 'import datasets, PIL, mlcroissant, pandas, pyarrow'], { encoding: 'utf8' }).status === 0;
 
 /** Runs a Python snippet in the tools venv; its last stdout line is JSON. */
 function py(script: string, ...args: string[]): unknown {
@@ -31,8 +31,8 @@ function py(script: string, ...args: string[]): unknown {
   }
 }
 
-describe.skipIf(!ready)(`a built release loads with each tool${ready ? '' : ' (skipped: mlcroissant, datasets or Pillow missing from .tools/venv; npm install adds them)'}`, () => {
-  it('DuckDB views, mlcroissant (validate, training_images), Hugging Face datasets, and a byte-identical manifest on rewrite', async () => {
+describe.skipIf(!ready)(`a built release loads with each tool${ready ? '' : ' (skipped: mlcroissant, datasets, Pillow or pandas missing from .tools/venv; npm install adds them)'}`, () => {
+  it('DuckDB views, pandas and pyarrow, mlcroissant (validate, training_images), Hugging Face datasets, and a byte-identical manifest on rewrite', async () => {
     const fixture = await buildFixture('loaders', { seed: 5, lesions: 12 });
     const { summary } = await runBuild(fixture.loaded, { embeddedWorker: true });
     const release = new BuiltRelease(fixture.loaded.storageRoot);
@@ -50,6 +50,19 @@ describe.skipIf(!ready)(`a built release loads with each tool${ready ? '' : ' (s
     connection.closeSync();
     instance.closeSync();
     expect(counts).toEqual({ all_images: String(summary.release.images), all_lesions: String(summary.release.lesions), unlabelled: String(benchmarkLesions), uncommented: '0' });
+
+    // pandas and pyarrow: the Parquet tables join on lesion_id, benchmark images with benchmark_lesions, and the official CSV reads as published
+    const frames = py(`
+import json, sys, os
+import pandas as pd, pyarrow.parquet as pq
+t = os.path.join(sys.argv[1], 'tables')
+images, lesions, bench = (pd.read_parquet(os.path.join(t, f'{n}.parquet')) for n in ('images', 'lesions', 'benchmark_lesions'))
+joined = images.merge(pd.concat([lesions, bench]), on='lesion_id', how='left', validate='many_to_one', indicator=True)
+truth = pd.read_csv(os.path.join(sys.argv[1], 'MILK10k_Training_GroundTruth.csv'))
+print(json.dumps({'images': len(images), 'lesions': len(lesions) + len(bench), 'unjoined': int((joined['_merge'] == 'left_only').sum()),
+  'schema_rows': pq.ParquetFile(os.path.join(t, 'images.parquet')).metadata.num_rows, 'truth_rows': len(truth), 'truth_one_hot': bool((truth.drop(columns='lesion_id').sum(axis=1) == 1).all())}))
+`, release.dir) as Record<string, unknown>;
+    expect(frames).toEqual({ images: summary.release.images, lesions: summary.release.lesions, unjoined: 0, schema_rows: summary.release.images, truth_rows: summary.release.lesions - benchmarkLesions, truth_one_hot: true });
 
     // mlcroissant
     const croissant = path.join(release.dir, 'croissant.json');

@@ -11,7 +11,7 @@ import { toCases } from '../../activities/benchmark/scoring-cases.ts';
 import type { LesionAttributes, ScoreReport } from '../../schemas/benchmark-score.ts';
 import { CLASSES } from '../../schemas/release.ts';
 import { PARITY_FIXTURES } from '../../scripts/benchmark-parity/parity.ts';
-import { CHROMIUM, renderedDom } from '../helpers/chromium.ts';
+import { CHROMIUM, CHROMIUM_MISSING, renderedDom } from '../helpers/chromium.ts';
 
 /** Reports what the rendered page holds, laid out: sections, table rows, heat-map cells, ROC curves with their drawn size. */
 const MEASURE = `<script>
@@ -72,12 +72,12 @@ describe('scoreReportHtml', () => {
   });
 });
 
-describe.skipIf(!CHROMIUM)(`score report rendered in Chromium${CHROMIUM ? '' : ' (skipped: no Debian chromium at /usr/bin)'}`, () => {
+describe.skipIf(!CHROMIUM)(`score report rendered in Chromium${CHROMIUM_MISSING}`, () => {
   let measured: Measured;
-  beforeAll(() => {
+  beforeAll(async () => {
     const file = path.join(dir, 'score.html');
     writeFileSync(file, html.replace('</body>', `${MEASURE}</body>`));
-    const encoded = /data-measured="([A-Za-z0-9+/=]+)"/.exec(renderedDom(file))?.[1];
+    const encoded = /data-measured="([A-Za-z0-9+/=]+)"/.exec(await renderedDom(file))?.[1];
     if (!encoded) throw new Error('the page did not report its layout');
     measured = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Measured;
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasheetHtml, type DatasheetInput } from '../../activities/release/documents/datasheet.ts';
 import { CLASSES, CONCEPT_COLUMNS, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type Split } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
-import { CHROMIUM, renderedDom } from '../helpers/chromium.ts';
+import { CHROMIUM, CHROMIUM_MISSING, renderedDom } from '../helpers/chromium.ts';
 import { image, lesion } from '../helpers/release-fixture.ts';
 
 const CENTRES = ['barcelona', 'brisbane', 'vienna'];
@@ -119,14 +119,14 @@ describe('datasheetHtml', () => {
   });
 });
 
-describe.skipIf(!CHROMIUM)(`datasheet rendered in Chromium${CHROMIUM ? '' : ' (skipped: no Debian chromium at /usr/bin)'}`, () => {
+describe.skipIf(!CHROMIUM)(`datasheet rendered in Chromium${CHROMIUM_MISSING}`, () => {
   let dir: string;
   let measured: Measured;
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'milk-datasheet-'));
     const file = path.join(dir, 'DATASHEET.html');
     writeFileSync(file, html.replace('</body>', `${MEASURE}</body>`));
-    const encoded = /data-measured="([A-Za-z0-9+/=]+)"/.exec(renderedDom(file))?.[1];
+    const encoded = /data-measured="([A-Za-z0-9+/=]+)"/.exec(await renderedDom(file))?.[1];
     if (!encoded) throw new Error('the page did not report its layout');
     measured = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')) as Measured;
   });
