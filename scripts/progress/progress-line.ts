@@ -10,7 +10,9 @@ interface StageCount {
 /** One snapshot as the parts a line shows, before it is laid out as plain text or as a bar. */
 interface ProgressView {
   stage: string;
-  /** what the stage is doing: centres, the step of the release writer */
+  /** the release writer's step, e.g. `step 2/7 stage images` */
+  step?: string;
+  /** what else the stage is doing: centres done, centres still retrieving */
   context: string[];
   count?: StageCount;
   etaSeconds?: number;
@@ -44,7 +46,7 @@ export class ProgressLine {
 
   format(snapshot: BuildProgressSnapshot): string {
     const view = this.view(snapshot);
-    const parts = [...view.context];
+    const parts = [...(view.step ? [view.step] : []), ...view.context];
     if (view.count && view.count.total > 0) {
       parts.push(`${view.count.done}/${view.count.total} ${view.count.unit} (${percent(view.count)}%)`);
       if (view.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(view.etaSeconds)}`);
@@ -56,7 +58,7 @@ export class ProgressLine {
   /** The same as a bar, cut to `columns` characters so that a terminal redraws it in place. */
   bar(snapshot: BuildProgressSnapshot, columns: number): string {
     const view = this.view(snapshot);
-    const parts = [`[${view.stage}]`];
+    const parts = [`[${view.stage}]${view.step ? ` ${view.step}` : ''}`];
     if (view.count && view.count.total > 0) {
       const filled = Math.round((BAR_CELLS * Math.min(view.count.done, view.count.total)) / view.count.total);
       parts.push(`${'█'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)} ${percent(view.count)}%`, `${view.count.done}/${view.count.total} ${view.count.unit}`);
@@ -89,10 +91,9 @@ export class ProgressLine {
       const retrieving = snapshot.centres.filter((c) => c.step === 'retrieve' || c.step === 'parse').map((c) => c.centre);
       if (retrieving.length > 0) context.push(`retrieving ${retrieving.join(', ')}`);
     }
-    if (step) context.push(`step ${step.index}/${step.steps} ${step.step}`);
     // What is being retried, and why: a full or unwritable store is waited out, and the user should see it.
     const retrying = (snapshot.retrying ?? []).map((r) => `retrying ${r.activity} (attempt ${r.attempt}: ${r.cause.length > 120 ? `${r.cause.slice(0, 117)}...` : r.cause})`);
-    return { stage: build.stage, context, count, etaSeconds: count && this.etaSeconds(count), retrying };
+    return { stage: build.stage, step: step && `step ${step.index}/${step.steps} ${step.step}`, context, count, etaSeconds: count && this.etaSeconds(count), retrying };
   }
 
   /** Remaining work at the rate observed since the phase began; unknown until some work is done. */

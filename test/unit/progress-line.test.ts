@@ -79,6 +79,8 @@ describe('ProgressLine.bar', () => {
     expect(line.bar(snapshot(0), 200)).toBe(`[concepts] ${'░'.repeat(24)} 0% 0/8 concept batches ETA …`);
     now = 4_000;
     expect(line.bar(snapshot(2), 200)).toBe(`[concepts] ${'█'.repeat(6)}${'░'.repeat(18)} 25% 2/8 concept batches ETA 12 s`);
+    const release: BuildProgressSnapshot = { build: build('release', { centresDone: 2 }), centres: [], step: { step: 'stage images', index: 2, steps: 7, done: 0, total: 10, unit: 'images' } };
+    expect(line.bar(release, 200)).toBe(`[release] step 2/7 stage images ${'░'.repeat(24)} 0% 0/10 images ETA …`);
     const narrow = line.bar(snapshot(2), 30);
     expect(narrow).toHaveLength(30);
     expect(narrow.endsWith('…')).toBe(true);
