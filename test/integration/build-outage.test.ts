@@ -55,9 +55,10 @@ const STAGES = ['plan', 'ingest', 'assemble', 'split', 'qc-report', 'concepts', 
 const progressOf = (stderr: string) =>
   stderr
     .split('\n')
-    .map((l) => /^\[([a-z-]+)\](?:.*?(\d+)\/\d+ (?:images|concept batches))?/.exec(l))
+    .map((l) => /^\[([a-z-]+)\](?: step (\d+)\/\d+)?(?:.*?(\d+)\/\d+ (?:images|concept batches))?/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null && STAGES.includes(m[1]!))
-    .map((m) => [STAGES.indexOf(m[1]!), Number(m[2] ?? 0)] as const);
+    // a count starts again at each step of the release writer: the step is part of the position
+    .map((m) => [STAGES.indexOf(m[1]!) * 100 + Number(m[2] ?? 0), Number(m[3] ?? 0)] as const);
 
 /**
  * A dedicated dev server (its state in a SQLite file, so it survives a restart on the same port),
