@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReviewCounts } from './review.ts';
 
 /**
  * Workflow and activity payloads. Temporal stores them in histories, so they carry ids, counts and
@@ -74,6 +75,8 @@ export const AssembleResult = z.object({
   crossLesionDuplicateGroups: z.number(),
   conceptBatchSize: z.number(),
   conceptBatches: z.number(),
+  /** curators' decisions applied (absent in builds from before the review loop) */
+  review: ReviewCounts.optional(),
 });
 export type AssembleResult = z.infer<typeof AssembleResult>;
 
