@@ -94,7 +94,8 @@ export function releaseActivities(deps: ActivityDeps) {
           changes: inputs.changes,
         });
         const staged = await stageRelease(deps, content);
-        const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons);
+        const [review] = await deps.lake.read(tables.reviewCounts, BUILD_PARTITION);
+        const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons, review);
         await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification);
         // 3. scan every byte for PHI (a hit quarantines the release and fails the build)
         const scan = await scanStaged(deps, staged, inputs.phi).catch((err: unknown) => {
