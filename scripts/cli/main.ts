@@ -16,6 +16,7 @@ import { codeVersion } from '../../activities/storage/provenance/code-version.ts
 import { gcCommand } from './gc-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { benchmarkCommand } from './benchmark-command.ts';
+import { reviewCommand } from './review-command.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -248,6 +249,7 @@ program
 
 program.addCommand(releaseCommand());
 program.addCommand(auditCommand());
+program.addCommand(reviewCommand());
 program.addCommand(scheduleCommand());
 program.addCommand(benchmarkCommand());
 program.addCommand(gcCommand());

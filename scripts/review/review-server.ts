@@ -1,0 +1,88 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { LoadedConfig } from '../../schemas/config.ts';
+import { ReviewRequest } from '../../schemas/review.ts';
+import { qcReportHtml, type QcReportInput } from '../../activities/qc/qc-report.ts';
+import { qcReportInput } from '../../activities/qc/report-input.ts';
+import { Lake } from '../../activities/storage/lake.ts';
+import { openStorage } from '../../activities/storage/open-store.ts';
+import { pairSubject, ReviewLog, subjectKey } from '../../activities/storage/review-log.ts';
+
+export interface ReviewServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 16 * 1024;
+
+/** The subjects the last build put up for review: its QC flags, duplicate-group members and their pairs. */
+function reviewableSubjects(input: QcReportInput): Set<string> {
+  const keys = new Set(input.flags.map((f) => subjectKey({ kind: 'image', image: f.deidSha256, check: f.check })));
+  for (const group of input.duplicates) {
+    group.members.forEach((a, i) => {
+      keys.add(subjectKey({ kind: 'image', image: a }));
+      for (const b of group.members.slice(i + 1)) keys.add(subjectKey(pairSubject(a, b)));
+    });
+  }
+  return keys;
+}
+
+/**
+ * `milk review`: the QC report of the last build as a local page with decision controls. GET /
+ * renders it with the decisions as they stand; POST /decisions records one decision of
+ * `reviewer` in the private review log (append-only) and answers it as recorded. It listens on
+ * the loopback interface only: the page shows thumbnails of unreleased images.
+ */
+export async function serveReview(loaded: LoadedConfig, options: { reviewer: string; port: number; host?: string }): Promise<ReviewServer> {
+  const reviewer = options.reviewer.trim();
+  if (reviewer === '') throw new Error('--reviewer: give the name decisions are recorded under');
+  const storage = openStorage(loaded);
+  const lake = new Lake(storage.store);
+  const log = new ReviewLog(storage.store, storage.layout);
+  const thumbnails = new Map<string, Buffer>();
+  const load = () => qcReportInput({ ...storage, lake }, loaded.config, thumbnails);
+  let reviewable = reviewableSubjects(await load());
+
+  const server: Server = createServer((request, response) => {
+    const reply = (status: number, type: string, body: string) => response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+    const json = (status: number, body: unknown) => reply(status, 'application/json', JSON.stringify(body));
+    void (async () => {
+      if (request.method === 'GET' && request.url === '/') {
+        const input = await load();
+        reviewable = reviewableSubjects(input);
+        return reply(200, 'text/html; charset=utf-8', qcReportHtml({ ...input, reviewer }));
+      }
+      if (request.method === 'POST' && request.url === '/decisions') {
+        let body: unknown;
+        try {
+          body = JSON.parse(await readBody(request));
+        } catch (err) {
+          return json(400, { error: `the body is not a JSON decision: ${(err as Error).message}` });
+        }
+        const parsed = ReviewRequest.safeParse(body);
+        if (!parsed.success) return json(400, { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'decision'}: ${i.message}`).join('; ') });
+        if (!reviewable.has(subjectKey(parsed.data.subject))) return json(404, { error: 'the last build put no such image, flag or pair up for review' });
+        return json(201, await log.append(parsed.data, reviewer));
+      }
+      json(404, { error: `no ${request.method} ${request.url}: the page is GET /, decisions POST /decisions` });
+    })().catch((err: Error) => json(500, { error: err.message }));
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port, options.host ?? '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}/`,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of request) {
+    body += chunk;
+    if (body.length > MAX_BODY) throw new Error(`longer than ${MAX_BODY} bytes`);
+  }
+  return body;
+}
