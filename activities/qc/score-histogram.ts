@@ -40,7 +40,7 @@ export function scoreHistogram(values: readonly number[], axis: HistogramAxis): 
   const xTicks = (log ? decades(positiveLo, hi) : linearTicks(lo, hi)).map(
     (v) => `<line x1="${x(v)}" x2="${x(v)}" y1="${top + plotHeight}" y2="${top + plotHeight + 4}" stroke="#333"/><text x="${x(v)}" y="${top + plotHeight + 15}" font-size="10" text-anchor="middle">${fmt(v)}</text>`,
   );
-  const yTicks = [0, Math.round(maxCount / 2), maxCount].map((c) => {
+  const yTicks = [...new Set([0, Math.round(maxCount / 2), maxCount])].map((c) => {
     const y = top + plotHeight - (c / maxCount) * plotHeight;
     return `<line x1="${left - 4}" x2="${left}" y1="${y}" y2="${y}" stroke="#333"/><text x="${left - 6}" y="${y + 3}" font-size="10" text-anchor="end">${c}</text>`;
   });
@@ -63,4 +63,4 @@ function linearTicks(lo: number, hi: number): number[] {
   return lo === hi ? [lo] : [0, 1, 2, 3, 4].map((i) => lo + ((hi - lo) * i) / 4);
 }
 
-export const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(Number.isInteger(v) ? 0 : 2));
+export const fmt = (v: number) => (Number.isInteger(v) || Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
