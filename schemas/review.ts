@@ -8,8 +8,15 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a de-identified imag
  * Images are named by their de-identified sha256, the id the QC report shows, never a source key.
  */
 export const ReviewSubject = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('image'), image: Sha256, check: z.string().regex(/^[a-z0-9-]+$/).optional() }),
-  z.object({ kind: z.literal('pair'), images: z.tuple([Sha256, Sha256]) }).refine((s) => s.images[0] < s.images[1], 'a pair names two different images, sorted'),
+  z.object({
+    kind: z.literal('image'),
+    image: Sha256,
+    check: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    /** one released copy of byte-identical images (they share the sha256): only it, not its copies */
+    isicId: z.string().regex(/^ISIC_\d{7}$/).optional(),
+  }),
+  // Byte-identical copies (an exact duplicate) have one sha256, so a pair may name one image twice.
+  z.object({ kind: z.literal('pair'), images: z.tuple([Sha256, Sha256]) }).refine((s) => s.images[0] <= s.images[1], 'a pair names its images sorted'),
 ]);
 export type ReviewSubject = z.infer<typeof ReviewSubject>;
 

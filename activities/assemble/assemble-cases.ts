@@ -98,7 +98,8 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     for (const [action, checks] of [['exclude', measured.exclude], ['warn', measured.warn]] as const) {
       for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action, ...(review.accepted(image.deidSha256, check) && { cleared: true }) });
     }
-    const curator = review.exclusionOf(image.deidSha256);
+    const source = `${record.centre}/${image.sourceSha256}`;
+    const curator = review.exclusionOf(image.deidSha256, ids.issuedImage(`${source}/${record.imageKey}`) ?? ids.issuedImage(source));
     if (curator) {
       exclusions.push(imageExclusion(record, image, 'assemble', 'curator-excluded', `excluded by curator ${curator.reviewer} at ${curator.at}${curator.note ? `: ${curator.note}` : ''}`));
       continue;

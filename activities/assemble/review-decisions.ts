@@ -11,20 +11,23 @@ import type { DuplicateGroup } from './duplicate-groups.ts';
  */
 export class ReviewPolicy {
   private readonly latest: Map<string, ReviewDecision>;
-  private readonly exclusions = new Map<string, ReviewDecision>();
+  private readonly exclusions = new Map<string, ReviewDecision[]>();
   private readonly excludedImages = new Set<string>();
   private readonly clearedFlags = new Set<string>();
   private pairsSplit = 0;
 
   constructor(decisions: readonly ReviewDecision[]) {
     this.latest = decisionsInEffect(decisions);
-    for (const d of this.latest.values()) if (d.decision === 'exclude' && d.subject.kind === 'image') this.exclusions.set(d.subject.image, d);
+    for (const d of this.latest.values()) if (d.decision === 'exclude' && d.subject.kind === 'image') this.exclusions.set(d.subject.image, [...(this.exclusions.get(d.subject.image) ?? []), d]);
   }
 
-  /** The decision that excludes an image (on any of its flags or as a duplicate member), if one does. */
-  exclusionOf(image: string): ReviewDecision | undefined {
-    const found = this.exclusions.get(image);
-    if (found) this.excludedImages.add(image);
+  /**
+   * The decision that excludes an image (on any of its flags or as a duplicate member), if one does;
+   * `isicId`, the id an earlier build released it under, tells byte-identical copies apart.
+   */
+  exclusionOf(image: string, isicId: string | undefined): ReviewDecision | undefined {
+    const found = this.exclusions.get(image)?.find((d) => d.subject.kind === 'image' && (d.subject.isicId === undefined || d.subject.isicId === isicId));
+    if (found) this.excludedImages.add(`${image}:${isicId ?? ''}`);
     return found;
   }
 
@@ -80,7 +83,7 @@ export class ReviewPolicy {
       excluded: this.excludedImages.size,
       flagsCleared: this.clearedFlags.size,
       pairsSplit: this.pairsSplit,
-      openFlags: flags.filter((f) => !this.latest.has(subjectKey({ kind: 'image', image: f.deidSha256, check: f.check })) && !this.excludedImages.has(f.deidSha256)).length,
+      openFlags: flags.filter((f) => !this.latest.has(subjectKey({ kind: 'image', image: f.deidSha256, check: f.check })) && !this.exclusions.has(f.deidSha256)).length,
       openGroups: crossLesionGroups.filter((images) => !this.decided(images)).length,
     };
   }

@@ -12,8 +12,6 @@ export interface ReportImage {
   centre: string;
   imageType: string;
   scores: QcScores;
-  /** the public id, when the image is released */
-  isicId?: string;
 }
 
 export interface QcReportInput {
@@ -25,6 +23,8 @@ export interface QcReportInput {
   duplicates: readonly DuplicateGroupRow[];
   /** small JPEG thumbnails of the flagged images and duplicate members, by de-identified sha256 */
   thumbnails: ReadonlyMap<string, Buffer>;
+  /** the public ids of the released images, by de-identified sha256 (byte-identical copies share one sha256, each has its id) */
+  isicIds: ReadonlyMap<string, readonly string[]>;
   /** curators' decisions in effect, by subject key (review-log.ts), shown beside what they decide */
   decisions?: ReadonlyMap<string, ReviewDecision>;
   /** set by `milk review`: the page gets decision controls that record decisions as this reviewer */
@@ -122,22 +122,26 @@ export function qcReportHtml(input: QcReportInput): string {
         const image = images.get(f.deidSha256);
         const score = image ? fmt(check.score(image.scores, f.imageType)) : '?';
         const verdicts: [ReviewDecision['decision'], string][] = [['accept', 'accept (clear flag)'], ['exclude', 'exclude']];
-        return tile(f.deidSha256, image, input.thumbnails, `${check.name} ${score} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
+        return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name} ${score} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
       });
       return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });
-  const scored = input.pairScore !== undefined && input.duplicates.some((g) => pairsOf(g.members).some(([a, b]) => input.pairScore!(a, b) !== undefined));
+  const scored = input.pairScore !== undefined && input.duplicates.some((g) => pairsOf(g.members).some(([i, j]) => input.pairScore!(g.members[i]!, g.members[j]!) !== undefined));
   const duplicates = input.duplicates.slice(0, GROUPS_SHOWN).map((group, g) => {
     const pairs = pairsOf(group.members);
-    const label = (sha: string) => esc(images.get(sha)?.isicId ?? `not released ${sha.slice(0, 8)}`);
-    const pairRows = pairs.slice(0, PAIRS_PER_GROUP).map(([a, b]) => {
+    // the k-th copy of a sha256 in the group is its k-th released id
+    const idAt = group.members.map((m, i) => input.isicIds.get(m)?.[group.members.slice(0, i).filter((o) => o === m).length]);
+    const label = (i: number) => esc(idAt[i] ?? `not released ${group.members[i]!.slice(0, 8)}`);
+    const pairRows = pairs.slice(0, PAIRS_PER_GROUP).map(([i, j]) => {
+      const [a, b] = [group.members[i]!, group.members[j]!];
       const [pa, pb] = [images.get(a)?.scores.phash, images.get(b)?.scores.phash];
       const score = scored ? `<td class="n">${input.pairScore!(a, b)?.toFixed(3) ?? ''}</td>` : '';
       const review = reviewBlock([pairSubject(a, b)], [['accept', 'duplicate'], ['not-a-duplicate', 'not a duplicate']]);
-      return `<tr><td>${label(a)}</td><td>${label(b)}</td><td class="n">${pa && pb ? phashDistance(pa, pb) : ''}</td>${score}<td>${review}</td></tr>`;
+      return `<tr><td>${label(i)}</td><td>${label(j)}</td><td class="n">${pa && pb ? phashDistance(pa, pb) : ''}</td>${score}<td>${review}</td></tr>`;
     });
-    const members = group.members.map((m) => tile(m, images.get(m), input.thumbnails, '', reviewBlock([{ kind: 'image', image: m }], [['exclude', 'exclude']])));
-    const whole = interactive && pairs.length > 1 ? `<div class="whole">whole group: ${reviewBlock(pairs.map(([a, b]) => pairSubject(a, b)), [['accept', 'all duplicates'], ['not-a-duplicate', 'none are duplicates']])}</div>` : '';
+    const members = group.members.map((m, i) => tile(m, idAt[i], images.get(m), input.thumbnails, '', reviewBlock([{ kind: 'image', image: m, ...(idAt[i] && { isicId: idAt[i] }) }], [['exclude', 'exclude']])));
+    const pairSubjects = [...new Map(pairs.map(([i, j]) => pairSubject(group.members[i]!, group.members[j]!)).map((s) => [subjectKey(s), s])).values()];
+    const whole = interactive && pairs.length > 1 ? `<div class="whole">whole group: ${reviewBlock(pairSubjects, [['accept', 'all duplicates'], ['not-a-duplicate', 'none are duplicates']])}</div>` : '';
     return `<div class="group${group.crossLesion ? ' cross' : ''}" id="group-${g + 1}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${members.join('')}</div>
 <table class="pairs"><thead><tr><th>image</th><th>image</th><th>pHash distance (bits of 64)</th>${scored ? '<th>confirmed score</th>' : ''}<th>review</th></tr></thead><tbody>${pairRows.join('')}</tbody></table>${more(pairs.length - pairRows.length, 'pairs')}${whole}</div>`;
   });
@@ -172,15 +176,15 @@ addEventListener('load', () => {
 `;
 }
 
-function pairsOf(members: readonly string[]): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) pairs.push([members[i]!, members[j]!]);
+/** Every pair of a group's members, as positions (byte-identical copies share a sha256). */
+function pairsOf(members: readonly string[]): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) pairs.push([i, j]);
   return pairs;
 }
 
-function tile(sha: string, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string, review: string): string {
+function tile(sha: string, isicId: string | undefined, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string, review: string): string {
   const thumbnail = thumbnails.get(sha);
   const src = thumbnail ? `data:image/jpeg;base64,${thumbnail.toString('base64')}` : '';
-  const id = image?.isicId ?? 'not released';
-  return `<div class="tile" data-sha="${esc(sha)}" data-isic-id="${esc(image?.isicId ?? '')}"><img alt="${esc(image?.isicId ?? sha.slice(0, 12))}" src="${src}"><div class="id">${esc(id)}</div><div>${esc(image?.centre ?? '')} · ${esc(image?.imageType ?? '')} · ${esc(sha.slice(0, 8))}</div>${caption ? `<div>${esc(caption)}</div>` : ''}${review}</div>`;
+  return `<div class="tile" data-sha="${esc(sha)}" data-isic-id="${esc(isicId ?? '')}"><img alt="${esc(isicId ?? sha.slice(0, 12))}" src="${src}"><div class="id">${esc(isicId ?? 'not released')}</div><div>${esc(image?.centre ?? '')} · ${esc(image?.imageType ?? '')} · ${esc(sha.slice(0, 8))}</div>${caption ? `<div>${esc(caption)}</div>` : ''}${review}</div>`;
 }

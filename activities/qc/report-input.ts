@@ -21,7 +21,8 @@ export async function qcReportInput(storage: Storage & { lake: Lake }, config: M
   const centres = config.centres.map((c) => c.id);
   const processed = await storage.lake.readPartitions(tables.images, centres);
   const typeOf = new Map((await storage.lake.readPartitions(tables.records, centres)).map((r) => [`${r.centre}\u0000${r.imageKey}`, r.imageType]));
-  const isicIdOf = new Map((await storage.lake.read(tables.caseImages, BUILD_PARTITION)).map((i) => [i.sha256, i.isic_id]));
+  const isicIds = new Map<string, string[]>();
+  for (const i of await storage.lake.read(tables.caseImages, BUILD_PARTITION)) isicIds.set(i.sha256, [...(isicIds.get(i.sha256) ?? []), i.isic_id].sort());
   const flags = await storage.lake.read(tables.qcFlags, BUILD_PARTITION);
   const duplicates = await storage.lake.read(tables.duplicates, BUILD_PARTITION);
   const missing = shownImages(flags, duplicates).filter((sha) => !thumbnails.has(sha));
@@ -34,7 +35,8 @@ export async function qcReportInput(storage: Storage & { lake: Lake }, config: M
     title: `QC report: ${config.dataset}`,
     checks: QC_CHECKS,
     settings: config.qc.checks,
-    images: processed.map((p) => ({ deidSha256: p.deidSha256, centre: p.centre, imageType: typeOf.get(`${p.centre}\u0000${p.key}`) ?? 'unknown', scores: p.qc, isicId: isicIdOf.get(p.deidSha256) })),
+    images: processed.map((p) => ({ deidSha256: p.deidSha256, centre: p.centre, imageType: typeOf.get(`${p.centre}\u0000${p.key}`) ?? 'unknown', scores: p.qc })),
+    isicIds,
     flags,
     duplicates,
     thumbnails,

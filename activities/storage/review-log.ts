@@ -5,7 +5,7 @@ import { ReviewDecision, type ReviewRequest, type ReviewSubject } from '../../sc
 
 /** The key a decision supersedes earlier decisions of: one per flagged image and check, per image, per pair. */
 export function subjectKey(subject: ReviewSubject): string {
-  return subject.kind === 'image' ? `image:${subject.image}:${subject.check ?? ''}` : `pair:${subject.images[0]}:${subject.images[1]}`;
+  return subject.kind === 'image' ? `image:${subject.image}:${subject.check ?? ''}:${subject.isicId ?? ''}` : `pair:${subject.images[0]}:${subject.images[1]}`;
 }
 
 /** The pair subject of two images, in the sorted order the schema asks for. */

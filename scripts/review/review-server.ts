@@ -21,6 +21,7 @@ function reviewableSubjects(input: QcReportInput): Set<string> {
   for (const group of input.duplicates) {
     group.members.forEach((a, i) => {
       keys.add(subjectKey({ kind: 'image', image: a }));
+      for (const isicId of input.isicIds.get(a) ?? []) keys.add(subjectKey({ kind: 'image', image: a, isicId }));
       for (const b of group.members.slice(i + 1)) keys.add(subjectKey(pairSubject(a, b)));
     });
   }

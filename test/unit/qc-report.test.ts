@@ -29,8 +29,8 @@ describe('scoreHistogram', () => {
 
 describe('qcReportHtml', () => {
   const images: ReportImage[] = [
-    { deidSha256: sha('a'), centre: 'vienna', imageType: 'dermoscopic', scores: scores({ sharpness: 2, phash: '00000000000000ff' }), isicId: 'ISIC_0000001' },
-    { deidSha256: sha('b'), centre: 'porto', imageType: 'dermoscopic', scores: scores({ phash: '000000000000000f' }) , isicId: 'ISIC_0000002' },
+    { deidSha256: sha('a'), centre: 'vienna', imageType: 'dermoscopic', scores: scores({ sharpness: 2, phash: '00000000000000ff' }) },
+    { deidSha256: sha('b'), centre: 'porto', imageType: 'dermoscopic', scores: scores({ phash: '000000000000000f' }) },
   ];
   const input = {
     title: 'QC report: test',
@@ -40,6 +40,7 @@ describe('qcReportHtml', () => {
     flags: [{ centre: 'vienna', deidSha256: sha('a'), imageType: 'dermoscopic', check: 'blurry', action: 'exclude' as const, isicId: 'ISIC_0000001' }],
     duplicates: [{ members: [sha('a'), sha('b')], kind: 'near' as const, maxDistance: 4, crossLesion: true, isicIds: ['ISIC_0000001', 'ISIC_0000002'] }],
     thumbnails: new Map<string, Buffer>(),
+    isicIds: new Map([[sha('a'), ['ISIC_0000001']], [sha('b'), ['ISIC_0000002']]]),
   };
 
   it('labels a flagged tile with its ISIC id, centre and score, and a duplicate pair with its pHash distance', () => {
