@@ -162,8 +162,10 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     for (const { record, image, warnings } of members) {
       // Identical bytes sent again for another lesion must not share its public id.
       const source = `${record.centre}/${image.sourceSha256}`;
-      const isicId = ids.image(usedSources.has(source) ? `${source}/${record.imageKey}` : source);
-      usedSources.add(source);
+      // A copy keeps the id it was issued even when the copy that held the plain id is left out (a curator excluded it).
+      const ownId = ids.issuedImage(`${source}/${record.imageKey}`);
+      const isicId = ownId ?? ids.image(usedSources.has(source) ? `${source}/${record.imageKey}` : source);
+      if (!ownId) usedSources.add(source);
       released.set(imageRef(record.centre, record.imageKey), isicId);
       sources.push({ isicId, lesionKey, record, image });
       const g = group({ record, image, warnings });

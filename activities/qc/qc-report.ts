@@ -98,7 +98,9 @@ export function qcReportHtml(input: QcReportInput): string {
   const reviewBlock = (subjects: ReviewSubject[], verdicts: [ReviewDecision['decision'], string][]) => {
     const decided = subjects.map((s) => decisions.get(subjectKey(s)));
     const shown = decided.every((d) => d !== undefined && d.decision === decided[0]!.decision) ? decided[0] : undefined;
-    const status = shown ? `${shown.decision} by ${shown.reviewer}, ${shown.at.slice(0, 16).replace('T', ' ')} UTC${shown.note ? `: ${shown.note}` : ''}` : decided.some(Boolean) ? 'partly reviewed' : 'open';
+    // Names and notes stay on the private side (the review page, milk audit): the written report says what was decided, and when.
+    const when = shown && `${shown.at.slice(0, 16).replace('T', ' ')} UTC`;
+    const status = shown ? (interactive ? `${shown.decision} by ${shown.reviewer}, ${when}${shown.note ? `: ${shown.note}` : ''}` : `${shown.decision} (curator decision, ${when})`) : decided.some(Boolean) ? 'partly reviewed' : 'open';
     const controls = interactive ? `<input class="note" placeholder="note (why)" maxlength="2000">${verdicts.map(([d, label]) => `<button type="button" data-decision="${d}">${esc(label)}</button>`).join('')}` : '';
     return `<div class="review" data-subjects="${esc(JSON.stringify(subjects))}" data-decision="${shown?.decision ?? ''}"><span class="status">${esc(status)}</span>${controls}</div>`;
   };
