@@ -112,7 +112,10 @@ describe.skipIf(!CHROMIUM)('review loop: milk review decisions applied by the ne
     for (const id of picked.split) expect(firstImages.find((i) => i.isic_id === id)?.duplicate_group).not.toBeNull();
     const images = await imagesTable(new BuiltRelease(fixture.loaded.storageRoot));
     expect(images.map((i) => i.isic_id)).not.toContain(picked.excluded);
-    expect(images.map((i) => i.sha256)).toContain(picked.accepted);
+    // the accepted image has an ISIC id now: the next report labels its tile with it, and the release holds it
+    const acceptedId = new RegExp(`data-sha="${picked.accepted}" data-isic-id="(ISIC_\\d{7})"`).exec(renderedDom(second.summary.qcReport.path))?.[1];
+    expect(acceptedId).toBeDefined();
+    expect(images.map((i) => i.isic_id)).toContain(acceptedId);
     for (const id of picked.split) expect(images.find((i) => i.isic_id === id)?.duplicate_group).toBeNull();
     const exclusions = new BuiltRelease(fixture.loaded.storageRoot).exclusions();
     expect(exclusions.filter((e) => e.reason === 'curator-excluded')).toHaveLength(1);
