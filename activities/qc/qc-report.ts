@@ -39,17 +39,17 @@ export const GROUPS_SHOWN = 200;
 /** Pairs listed per group: a chain of look-alikes has n(n-1)/2 of them. */
 const PAIRS_PER_GROUP = 120;
 
-/** The unit of each check's score, for the histogram's axis. */
-const UNITS: Readonly<Record<string, string>> = {
-  'too-small': 'pixels',
-  'odd-aspect-ratio': 'ratio, 0-1',
-  'too-dark': 'brightness, 0-1',
-  'too-light': '1 - brightness, 0-1',
-  'low-information': '0-1',
-  blurry: 'luma levels²',
-  grayscale: 'share of pixels, 0-1',
-  'colour-cast': 'ΔE*ab',
-  'modality-mismatch': '0-1',
+/** The unit of each check's score, for the axis; scores bounded by 0 and 1 stay on a linear scale (a log one would stretch their zeros). */
+const AXES: Readonly<Record<string, { unit: string; bounded?: true }>> = {
+  'too-small': { unit: 'pixels' },
+  'odd-aspect-ratio': { unit: 'ratio, 0-1', bounded: true },
+  'too-dark': { unit: 'brightness, 0-1', bounded: true },
+  'too-light': { unit: '1 - brightness, 0-1', bounded: true },
+  'low-information': { unit: '0-1', bounded: true },
+  blurry: { unit: 'luma levels²' },
+  grayscale: { unit: 'share of pixels, 0-1', bounded: true },
+  'colour-cast': { unit: 'ΔE*ab' },
+  'modality-mismatch': { unit: '0-1', bounded: true },
 };
 
 function flagsByCheck(flags: readonly QcFlagRow[]): Map<string, QcFlagRow[]> {
@@ -112,8 +112,8 @@ export function qcReportHtml(input: QcReportInput): string {
   });
   const histograms = input.checks.map((check) => {
     const scores = input.images.map((i) => check.score(i.scores, i.imageType)).filter(Number.isFinite);
-    const unit = UNITS[check.name];
-    const axis = { label: `${check.name} score${unit ? ` (${unit})` : ''}`, threshold: input.settings[check.name]?.threshold ?? check.threshold, action: input.settings[check.name]?.action ?? check.action };
+    const unit = AXES[check.name]?.unit;
+    const axis = { label: `${check.name} score${unit ? ` (${unit})` : ''}`, linear: AXES[check.name]?.bounded, threshold: input.settings[check.name]?.threshold ?? check.threshold, action: input.settings[check.name]?.action ?? check.action };
     return `<figure id="histogram-${esc(check.name)}"><figcaption>${esc(check.name)}: ${esc(check.describe)}; ${scores.length} images</figcaption>${scoreHistogram(scores, axis)}</figure>`;
   });
   const flagged = input.checks
@@ -124,7 +124,8 @@ export function qcReportHtml(input: QcReportInput): string {
         const image = images.get(f.deidSha256);
         const score = image ? fmt(check.score(image.scores, f.imageType)) : '?';
         const verdicts: [ReviewDecision['decision'], string][] = [['accept', 'accept (clear flag)'], ['exclude', 'exclude']];
-        return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name} ${score} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
+        const unit = AXES[check.name]?.unit.replace(/, 0-1$|^0-1$/, '');
+        return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name}: ${score}${unit ? ` ${unit}` : ''} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
       });
       return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });

@@ -12,6 +12,8 @@ export interface HistogramAxis {
   threshold: number;
   /** e.g. 'exclude' or 'warn', written beside the threshold */
   action: string;
+  /** never a log scale (scores bounded by 0 and 1) */
+  linear?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export function scoreHistogram(values: readonly number[], axis: HistogramAxis): 
   const lo = values.reduce((a, b) => Math.min(a, b), axis.threshold);
   const hi = values.reduce((a, b) => Math.max(a, b), axis.threshold);
   const positiveLo = values.reduce((a, b) => (b > 0 ? Math.min(a, b) : a), axis.threshold > 0 ? axis.threshold : Infinity);
-  const log = Number.isFinite(positiveLo) && hi / positiveLo >= LOG_RANGE;
+  const log = !axis.linear && Number.isFinite(positiveLo) && hi / positiveLo >= LOG_RANGE;
   // On a log scale, scores at or below the smallest positive one (a flat image's 0) fall in the first bin.
   const scale = log ? (v: number) => Math.log10(Math.max(v, positiveLo)) : (v: number) => v;
   const [from, to] = [scale(log ? positiveLo : lo), scale(hi)];

@@ -20,6 +20,10 @@ describe('scoreHistogram', () => {
     expect(svg).toContain('>images<');
   });
 
+  it('keeps a score bounded by 0 and 1 linear, however small its smallest positive value', () => {
+    expect(scoreHistogram([0, 0.0001, 0.5, 1], { label: 'grayscale score', threshold: 0.99, action: 'exclude', linear: true })).toContain('data-scale="linear"');
+  });
+
   it('keeps a narrow range linear, with the largest bin count on the y axis', () => {
     const svg = scoreHistogram([0.4, 0.5, 0.5, 0.5, 0.9], { label: 'too-dark score', threshold: 0.32, action: 'exclude' });
     expect(svg).toContain('data-scale="linear"');
@@ -45,7 +49,7 @@ describe('qcReportHtml', () => {
 
   it('labels a flagged tile with its ISIC id, centre and score, and a duplicate pair with its pHash distance', () => {
     const html = qcReportHtml(input);
-    expect(html).toMatch(/data-isic-id="ISIC_0000001"[^]*?<div class="id">ISIC_0000001<\/div><div>vienna · dermoscopic · aaaaaaaa<\/div><div>blurry 2 · exclude<\/div>/);
+    expect(html).toMatch(/data-isic-id="ISIC_0000001"[^]*?<div class="id">ISIC_0000001<\/div><div>vienna · dermoscopic · aaaaaaaa<\/div><div>blurry: 2 luma levels² · exclude<\/div>/);
     expect(phashDistance('00000000000000ff', '000000000000000f')).toBe(4);
     expect(html).toMatch(/<td>ISIC_0000001<\/td><td>ISIC_0000002<\/td><td class="n">4<\/td>/);
     expect(html).not.toContain('confirmed score');
