@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { AssembleResult } from '../../schemas/payloads.ts';
+import type { AssembleResult, OpenReview } from '../../schemas/payloads.ts';
+import { ReviewPolicy } from './review-decisions.ts';
 import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { idKey } from '../storage/id-key.ts';
@@ -26,6 +27,14 @@ async function writeConceptBatches(deps: ActivityDeps, images: z.infer<typeof Ca
 
 export function assembleActivities(deps: ActivityDeps) {
   return {
+    /** What the last assembly's QC flags and cross-lesion duplicate groups still leave open, with the decisions recorded so far. */
+    async openReview(): Promise<OpenReview> {
+      const flags = await deps.lake.read(tables.qcFlags, BUILD_PARTITION);
+      const groups = (await deps.lake.read(tables.duplicates, BUILD_PARTITION)).filter((g) => g.crossLesion).map((g) => g.members);
+      const { openFlags, openGroups } = new ReviewPolicy(await new ReviewLog(deps.store, deps.layout).read()).counts(flags, groups);
+      return { openFlags, openGroups };
+    },
+
     /** Single writer: turns every centre's private records and processed images into public cases. */
     async assembleCases(): Promise<AssembleResult> {
       const read = <T>(table: LakeTable<T>) => deps.lake.readPartitions(table, deps.centreIds);

@@ -7,6 +7,28 @@ import { qcReportInput } from '../../activities/qc/report-input.ts';
 import { Lake } from '../../activities/storage/lake.ts';
 import { openStorage } from '../../activities/storage/open-store.ts';
 import { pairSubject, ReviewLog, subjectKey } from '../../activities/storage/review-log.ts';
+import type { OpenReview } from '../../schemas/payloads.ts';
+import { connectClient, connectionOptions, isTemporalReachable } from '../../worker/connection.ts';
+import { reviewRecordedUpdate } from '../../workflows/build-release.ts';
+import { buildWorkflowId } from '../build-start.ts';
+
+/**
+ * Tells a build waiting for review (`milk build --await-review`) that a decision was recorded, by a
+ * Temporal Update carrying the decision's id only (names and notes stay in the private log), and
+ * returns what it still waits for; undefined when no build of the dataset waits (it applies the
+ * decision next time).
+ */
+async function notifyAwaitingBuild(loaded: LoadedConfig, decisionId: string): Promise<OpenReview | undefined> {
+  if (!(await isTemporalReachable(connectionOptions(loaded)))) return undefined;
+  const client = await connectClient(loaded);
+  try {
+    return await client.workflow.getHandle(buildWorkflowId(loaded)).executeUpdate(reviewRecordedUpdate, { args: [decisionId] });
+  } catch {
+    return undefined; // no build running, or one that is not waiting for review
+  } finally {
+    await client.connection.close();
+  }
+}
 
 export interface ReviewServer {
   url: string;
@@ -32,7 +54,8 @@ function reviewableSubjects(input: QcReportInput): Set<string> {
  * `milk review`: the QC report of the last build as a local page with decision controls. GET /
  * renders it with the decisions as they stand; POST /decisions records one decision of
  * `reviewer` in the private review log (append-only) and answers it as recorded. It listens on
- * the loopback interface only: the page shows thumbnails of unreleased images.
+ * the loopback interface only: the page shows thumbnails of unreleased images. A build waiting for
+ * review hears of each decision at once.
  */
 export async function serveReview(loaded: LoadedConfig, options: { reviewer: string; port: number; host?: string }): Promise<ReviewServer> {
   const reviewer = options.reviewer.trim();
@@ -63,7 +86,8 @@ export async function serveReview(loaded: LoadedConfig, options: { reviewer: str
         const parsed = ReviewRequest.safeParse(body);
         if (!parsed.success) return json(400, { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'decision'}: ${i.message}`).join('; ') });
         if (!reviewable.has(subjectKey(parsed.data.subject))) return json(404, { error: 'the last build put no such image, flag or pair up for review' });
-        return json(201, await log.append(parsed.data, reviewer));
+        const decision = await log.append(parsed.data, reviewer);
+        return json(201, { ...decision, awaitingBuild: (await notifyAwaitingBuild(loaded, decision.id)) ?? null });
       }
       json(404, { error: `no ${request.method} ${request.url}: the page is GET /, decisions POST /decisions` });
     })().catch((err: Error) => json(500, { error: err.message }));

@@ -12,6 +12,9 @@ import { buildFixture, type BuildFixture } from '../helpers/build-fixture.ts';
 import { CHROMIUM, CHROMIUM_FLAGS, renderedDom, screenshot } from '../helpers/chromium.ts';
 import { milk } from '../helpers/milk-cli.ts';
 import { BuiltRelease } from '../helpers/release-reader.ts';
+import { buildWorkflowId } from '../../scripts/build-start.ts';
+import { progressQuery } from '../../workflows/build-release.ts';
+import { connectClient } from '../../worker/connection.ts';
 
 const REVIEWER = 'Dr Test Curator';
 
@@ -83,7 +86,7 @@ describe.skipIf(!CHROMIUM)('review loop: milk review decisions applied by the ne
     await decide(`#${exact[1]} .tiles .tile:first-child .review`, 'exclude', picked.note);
 
     second = await runBuild(fixture.reload(), { embeddedWorker: true });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -168,5 +171,50 @@ describe.skipIf(!CHROMIUM)('review loop: milk review decisions applied by the ne
     expect(dom).toContain('accept (curator decision, ');
     expect(dom).not.toContain(REVIEWER);
     expect(dom).not.toContain('small but sharp');
+  });
+});
+
+/** `milk build --await-review`: the build pauses after QC, hears of each decision by a Temporal Update, and goes on by itself once nothing is open. */
+describe('milk build --await-review', () => {
+  let fixture: BuildFixture;
+  let run: BuildRun;
+  let answer: { awaitingBuild: { openFlags: number; openGroups: number } | null };
+  let server: ReviewServer | undefined;
+
+  beforeAll(async () => {
+    fixture = await buildFixture('await-review', { seed: 22, lesions: 6 });
+    const small = fixture.key.findIndex((k) => k.image_type === 'clinical: close-up');
+    const file = path.join(fixture.dir, fixture.key[small]!.centre, fixture.key[small]!.file);
+    writeFileSync(file, await sharp(readFileSync(file)).resize(120, 90).jpeg({ quality: 90 }).toBuffer());
+    const building = runBuild(fixture.reload(), { embeddedWorker: true, awaitReview: true });
+    const client = await connectClient(fixture.loaded);
+    try {
+      const handle = client.workflow.getHandle(buildWorkflowId(fixture.loaded));
+      for (let stage = '', waited = 0; stage !== 'awaiting-review'; waited += 1000) {
+        if (waited > 300_000 || stage === 'done') throw new Error(`the build never awaited review (stage ${stage})`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        stage = await handle.query(progressQuery).then((p) => p.stage, () => '');
+      }
+    } finally {
+      await client.connection.close();
+    }
+    server = await serveReview(fixture.reload(), { reviewer: REVIEWER, port: 0 });
+    const page = await (await fetch(server.url)).text();
+    const image = /id="check-too-small">[^]*?data-sha="([0-9a-f]{64})"/.exec(page)![1]!;
+    const response = await fetch(new URL('decisions', server.url), { method: 'POST', body: JSON.stringify({ subject: { kind: 'image', image, check: 'too-small' }, decision: 'accept', note: 'usable' }) });
+    expect(response.status).toBe(201);
+    answer = await response.json();
+    run = await building;
+  }, 420_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('goes on by itself once the decision resolved the last open flag, and applies it', () => {
+    expect(answer.awaitingBuild).toEqual({ openFlags: 0, openGroups: 0 });
+    expect(run.summary.timings.map((t) => t.stage)).toContain('awaiting-review');
+    expect(run.summary.assemble.review).toMatchObject({ flagsCleared: 1, openFlags: 0 });
+    expect(run.summary.release.exclusionsByReason['image:too-small']).toBeUndefined();
   });
 });
