@@ -20,6 +20,8 @@ export const QcFlagRow = z.object({
   check: z.string(),
   action: z.enum(['exclude', 'warn']),
   isicId: z.string().optional(),
+  /** a curator accepted the image as it is: the flag neither excluded nor warned */
+  cleared: z.boolean().optional(),
 });
 export type QcFlagRow = z.infer<typeof QcFlagRow>;
 

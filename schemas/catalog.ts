@@ -49,7 +49,7 @@ export type CatalogIndex = z.infer<typeof CatalogIndex>;
 
 /** Why a lesion or image entered a release (the first two) or left it (the rest), as the private lake knows it. */
 export const ADDED_REASONS = ['new-at-centre', 'returned'] as const;
-export const REMOVED_REASONS = ['removed-at-centre', 'excluded-by-qc', 'excluded-at-assembly'] as const;
+export const REMOVED_REASONS = ['removed-at-centre', 'excluded-by-qc', 'excluded-by-curator', 'excluded-at-assembly'] as const;
 
 export const DiffReason = z.enum([
   'added',

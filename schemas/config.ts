@@ -75,6 +75,11 @@ export const QcConfig = z.strictObject({
       maxDistance: z.number().int().min(0).max(32).default(6).describe('pHash Hamming distance up to which two images are near duplicates'),
     })
     .default({ maxDistance: 6 }),
+  review: z
+    .strictObject({
+      awaitMinutes: z.number().positive().default(1440).describe('how long `milk build --await-review` waits after QC for open flags to be resolved before it goes on by itself'),
+    })
+    .default({ awaitMinutes: 1440 }),
 });
 export type QcConfig = z.infer<typeof QcConfig>;
 

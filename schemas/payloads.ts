@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReviewCounts } from './review.ts';
 
 /**
  * Workflow and activity payloads. Temporal stores them in histories, so they carry ids, counts and
@@ -8,6 +9,8 @@ import { z } from 'zod';
 export const BuildInput = z.object({
   /** sha256 of the temporal.yml the client planned with; workers refuse a build planned from another config */
   configHash: z.string().length(64),
+  /** `milk build --await-review`: after QC, wait up to this long for curators to resolve the open flags (decisions arrive as Updates) */
+  awaitReviewMs: z.number().positive().optional(),
 });
 export type BuildInput = z.infer<typeof BuildInput>;
 
@@ -74,8 +77,14 @@ export const AssembleResult = z.object({
   crossLesionDuplicateGroups: z.number(),
   conceptBatchSize: z.number(),
   conceptBatches: z.number(),
+  /** curators' decisions applied (absent in builds from before the review loop) */
+  review: ReviewCounts.optional(),
 });
 export type AssembleResult = z.infer<typeof AssembleResult>;
+
+/** What is still open for review after a decision arrived: counts only. */
+export const OpenReview = ReviewCounts.pick({ openFlags: true, openGroups: true });
+export type OpenReview = z.infer<typeof OpenReview>;
 
 /** Counts of the benchmark split (never lesion ids or the private keys that group them). */
 export const SplitResult = z.object({

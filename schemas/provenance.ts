@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConceptRow } from './cases.ts';
 import { QcScores } from './records.ts';
+import { ReviewDecision } from './review.ts';
 import { IMAGE_TYPES, IsicId, LesionId, Split } from './release.ts';
 
 /**
@@ -186,6 +187,8 @@ export const ImageLineage = z.object({
   /** steps that left the image out, with their reasons */
   exclusions: z.array(z.union([DeidentifyEvent, AssembleEvent])),
   releases: z.array(ReleaseEvent),
+  /** curators' decisions about the image (milk review), oldest first; the latest per subject is in effect */
+  reviews: z.array(ReviewDecision).optional(),
 });
 export type ImageLineage = z.infer<typeof ImageLineage>;
 

@@ -28,6 +28,8 @@ export interface BuildOptions {
   onAttach?: (workflowId: string, runId: string, startedAt: Date) => void;
   /** the server went away while following the build, or came back */
   onOutage?: (notice: OutageNotice) => void;
+  /** pause after QC until curators resolve the open flags (milk review sends their decisions as Updates) */
+  awaitReview?: boolean;
   /** how long one outage may last before the call gives up following (the build goes on on the server); default 10 min */
   maxOutageMs?: number;
 }
@@ -58,7 +60,7 @@ export async function runBuild(loaded: LoadedConfig, options: BuildOptions): Pro
     if (options.embeddedWorker) worker = await link.run(() => startWorker(loaded));
     const begun = await link.run(async (client) => {
       try {
-        const handle = await client.workflow.start(buildRelease, { ...buildStartOptions(loaded), workflowId, workflowIdConflictPolicy: 'FAIL' });
+        const handle = await client.workflow.start(buildRelease, { ...buildStartOptions(loaded, { awaitReview: options.awaitReview }), workflowId, workflowIdConflictPolicy: 'FAIL' });
         return { runId: handle.firstExecutionRunId, attached: false, startedAt: new Date(started) };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

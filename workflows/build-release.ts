@@ -1,5 +1,5 @@
-import { defineQuery, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { BuildInput, BuildProgress, BuildSummary } from '../schemas/payloads.ts';
+import { condition, defineQuery, defineUpdate, executeChild, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { BuildInput, BuildProgress, BuildSummary, OpenReview } from '../schemas/payloads.ts';
 import { activityProxies, type TaskQueues } from './activity-options.ts';
 import { ingestCentre } from './ingest-centre.ts';
 import { slidingWindow } from './sliding-window.ts';
@@ -9,6 +9,8 @@ export interface BuildReleaseInput extends BuildInput {
 }
 
 export const progressQuery = defineQuery<BuildProgress>('progress');
+/** `milk review` recorded a decision (in the private review log; the Update carries its id only): answers what is still open. */
+export const reviewRecordedUpdate = defineUpdate<OpenReview, [string]>('reviewRecorded');
 
 const CONCEPT_WINDOW = 4;
 
@@ -45,9 +47,34 @@ export async function buildRelease(input: BuildReleaseInput): Promise<BuildSumma
       }),
     ),
   );
-  const assemble = await timed('assemble', () => io.assembleCases());
-  const split = await timed('split', () => io.assignBenchmarkSplit());
-  const qcReport = await timed('qc-report', () => io.writeQcReport());
+  let assemble = await timed('assemble', () => io.assembleCases());
+  let split = await timed('split', () => io.assignBenchmarkSplit());
+  let qcReport = await timed('qc-report', () => io.writeQcReport());
+  let open = assemble.review && { openFlags: assemble.review.openFlags, openGroups: assemble.review.openGroups };
+  const isOpen = () => open !== undefined && open.openFlags + open.openGroups > 0;
+  let awaiting = false;
+  setHandler(
+    reviewRecordedUpdate,
+    // the decision id is for the history's reader; the decisions themselves are read from the private log
+    async (_decisionId: string) => {
+      open = await io.openReview();
+      return open;
+    },
+    {
+      validator: (_decisionId: string) => {
+        if (!awaiting) throw new Error('this build is not awaiting review');
+      },
+    },
+  );
+  if (input.awaitReviewMs !== undefined && isOpen()) {
+    // --await-review: curators resolve the flags with milk review; then (or at the timeout) assemble again with their decisions.
+    awaiting = true;
+    await timed('awaiting-review', () => condition(() => !isOpen(), input.awaitReviewMs));
+    awaiting = false;
+    assemble = await timed('assemble', () => io.assembleCases());
+    split = await timed('split', () => io.assignBenchmarkSplit());
+    qcReport = await timed('qc-report', () => io.writeQcReport());
+  }
   progress.conceptBatches = assemble.conceptBatches;
   let conceptImages = 0;
   await timed('concepts', () =>

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { z } from 'zod';
-import type { AssembleResult } from '../../schemas/payloads.ts';
+import type { AssembleResult, OpenReview } from '../../schemas/payloads.ts';
+import { ReviewPolicy } from './review-decisions.ts';
 import { CaseImage, CaseLesion, DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { idKey } from '../storage/id-key.ts';
@@ -9,6 +10,7 @@ import { batchShard, BUILD_PARTITION, tables, type LakeTable } from '../storage/
 import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { assembleEvents, qcEvents } from './provenance-events.ts';
 import { assembleCases } from './assemble-cases.ts';
+import { ReviewLog } from '../storage/review-log.ts';
 
 /**
  * The released images in isic_id order, one shard per concept batch, so each inference activity reads
@@ -25,6 +27,14 @@ async function writeConceptBatches(deps: ActivityDeps, images: z.infer<typeof Ca
 
 export function assembleActivities(deps: ActivityDeps) {
   return {
+    /** What the last assembly's QC flags and cross-lesion duplicate groups still leave open, with the decisions recorded so far. */
+    async openReview(): Promise<OpenReview> {
+      const flags = await deps.lake.read(tables.qcFlags, BUILD_PARTITION);
+      const groups = (await deps.lake.read(tables.duplicates, BUILD_PARTITION)).filter((g) => g.crossLesion).map((g) => g.members);
+      const { openFlags, openGroups } = new ReviewPolicy(await new ReviewLog(deps.store, deps.layout).read()).counts(flags, groups);
+      return { openFlags, openGroups };
+    },
+
     /** Single writer: turns every centre's private records and processed images into public cases. */
     async assembleCases(): Promise<AssembleResult> {
       const read = <T>(table: LakeTable<T>) => deps.lake.readPartitions(table, deps.centreIds);
@@ -42,6 +52,7 @@ export function assembleActivities(deps: ActivityDeps) {
             images,
             excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
             qc: deps.config.qc,
+            review: await new ReviewLog(deps.store, deps.layout).read(),
           },
           ids,
         );
@@ -54,6 +65,7 @@ export function assembleActivities(deps: ActivityDeps) {
       await deps.lake.writeShard(tables.caseImages, BUILD_PARTITION, 'rows', caseImages);
       await deps.lake.writeShard(tables.qcFlags, BUILD_PARTITION, 'rows', assembled.flags.map((f) => QcFlagRow.parse(f)));
       await deps.lake.writeShard(tables.duplicates, BUILD_PARTITION, 'rows', assembled.duplicates.map((d) => DuplicateGroupRow.parse(d)));
+      await deps.lake.writeShard(tables.reviewCounts, BUILD_PARTITION, 'rows', [assembled.review]);
       await deps.lake.clearPartition(tables.exclusions, BUILD_PARTITION);
       await deps.lake.writeShard(tables.exclusions, BUILD_PARTITION, 'assemble', assembled.exclusions);
       await deps.lake.clearPartition(tables.concepts, BUILD_PARTITION);
@@ -65,11 +77,12 @@ export function assembleActivities(deps: ActivityDeps) {
         lesions: assembled.lesions.length,
         images: assembled.images.length,
         excluded: assembled.exclusions.length,
-        warned: new Set(assembled.flags.filter((f) => f.action === 'warn').map((f) => f.deidSha256)).size,
+        warned: new Set(assembled.flags.filter((f) => f.action === 'warn' && !f.cleared).map((f) => f.deidSha256)).size,
         duplicateGroups: assembled.duplicates.length,
         crossLesionDuplicateGroups: assembled.duplicates.filter((d) => d.crossLesion).length,
         conceptBatchSize,
         conceptBatches: Math.ceil(assembled.images.length / conceptBatchSize),
+        review: assembled.review,
       };
     },
   };

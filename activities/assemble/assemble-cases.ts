@@ -7,6 +7,8 @@ import type { PublicIds } from '../storage/public-ids.ts';
 import { qcOutcome } from '../../schemas/qc-checks.ts';
 import { duplicateGroups, type DuplicateGroup } from './duplicate-groups.ts';
 import { lesionFieldConflict, lesionProblems } from './metadata-checks.ts';
+import type { ReviewCounts, ReviewDecision } from '../../schemas/review.ts';
+import { ReviewPolicy } from './review-decisions.ts';
 
 export interface AssembleInput {
   inventory: readonly SourceObject[];
@@ -15,6 +17,8 @@ export interface AssembleInput {
   /** source images already excluded by an earlier stage (by centre and key) */
   excludedImageKeys: ReadonlySet<string>;
   qc: QcConfig;
+  /** every curator decision recorded (review-log.ts); the latest per subject is applied */
+  review: readonly ReviewDecision[];
 }
 
 /** One QC finding, for the QC report: which image, which check, what it scored, what was done. */
@@ -25,6 +29,8 @@ export interface QcFlag {
   check: string;
   action: 'exclude' | 'warn';
   isicId?: string;
+  /** a curator accepted the image as it is: the flag neither excluded nor warned */
+  cleared?: boolean;
 }
 
 export interface AssembledCases {
@@ -38,6 +44,8 @@ export interface AssembledCases {
   sources: ReleasedSource[];
   /** private: each image left out because another image of its type was chosen for the lesion's pair */
   selections: PairSelection[];
+  /** what the curators' decisions did, and what is still open */
+  review: ReviewCounts;
 }
 
 export interface PairSelection {
@@ -70,6 +78,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   const flags: QcFlag[] = [];
   const recordByImage = new Map(input.records.map((r) => [imageRef(r.centre, r.imageKey), r]));
   const processed = new Map(input.images.map((i) => [imageRef(i.centre, i.key), i]));
+  const review = new ReviewPolicy(input.review);
 
   for (const object of input.inventory) {
     const ref = imageRef(object.centre, object.key);
@@ -85,10 +94,17 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       if (!input.excludedImageKeys.has(ref)) throw new Error(`image of ${record.centre} row ${record.row} was neither processed nor excluded`);
       continue; // already excluded with its reason; the record goes with its image
     }
-    const outcome = qcOutcome(image.qc, record.imageType, input.qc.checks);
-    for (const [action, checks] of [['exclude', outcome.exclude], ['warn', outcome.warn]] as const) {
-      for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action });
+    const measured = qcOutcome(image.qc, record.imageType, input.qc.checks);
+    for (const [action, checks] of [['exclude', measured.exclude], ['warn', measured.warn]] as const) {
+      for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action, ...(review.accepted(image.deidSha256, check) && { cleared: true }) });
     }
+    const source = `${record.centre}/${image.sourceSha256}`;
+    const curator = review.exclusionOf(image.deidSha256, ids.issuedImage(`${source}/${record.imageKey}`) ?? ids.issuedImage(source));
+    if (curator) {
+      exclusions.push(imageExclusion(record, image, 'assemble', 'curator-excluded', `excluded by curator ${curator.reviewer} at ${curator.at}${curator.note ? `: ${curator.note}` : ''}`));
+      continue;
+    }
+    const outcome = review.clear(measured, image.deidSha256);
     if (outcome.exclude.length > 0) {
       exclusions.push(imageExclusion(record, image, 'qc', outcome.exclude[0]!, `fails QC: ${outcome.exclude.join(', ')}`));
       continue;
@@ -96,10 +112,12 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     candidates.push({ record, image, warnings: outcome.warn });
   }
 
-  const groups = duplicateGroups(
+  const deidOfCandidate = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), c.image.deidSha256]));
+  const found = duplicateGroups(
     candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), phash: c.image.qc.phash, pixelSha256: c.image.qc.pixelSha256 })),
     input.qc.duplicates.maxDistance,
   );
+  const groups = review.splitGroups(found, (member) => deidOfCandidate.get(member)!);
   const groupOf = new Map<string, number>();
   groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m, i)));
   const group = (c: Candidate) => groupOf.get(imageRef(c.record.centre, c.record.imageKey));
@@ -144,8 +162,10 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     for (const { record, image, warnings } of members) {
       // Identical bytes sent again for another lesion must not share its public id.
       const source = `${record.centre}/${image.sourceSha256}`;
-      const isicId = ids.image(usedSources.has(source) ? `${source}/${record.imageKey}` : source);
-      usedSources.add(source);
+      // A copy keeps the id it was issued even when the copy that held the plain id is left out (a curator excluded it).
+      const ownId = ids.issuedImage(`${source}/${record.imageKey}`);
+      const isicId = ownId ?? ids.image(usedSources.has(source) ? `${source}/${record.imageKey}` : source);
+      if (!ownId) usedSources.add(source);
       released.set(imageRef(record.centre, record.imageKey), isicId);
       sources.push({ isicId, lesionKey, record, image });
       const g = group({ record, image, warnings });
@@ -167,7 +187,6 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   }
 
   const lesionOf = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), `${c.record.centre}/${c.record.patientId}/${c.record.lesionId}`]));
-  const deidOf = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), c.image.deidSha256]));
   // The first candidate of each de-identified image, as a lookup: a scan per flag is quadratic at scale.
   const candidateByDeid = new Map<string, Candidate>();
   for (const c of candidates) if (!candidateByDeid.has(c.image.deidSha256)) candidateByDeid.set(c.image.deidSha256, c);
@@ -175,19 +194,21 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     const c = candidateByDeid.get(flag.deidSha256);
     if (c) flag.isicId = released.get(imageRef(c.record.centre, c.record.imageKey));
   }
+  const duplicates = groups.map((g) => ({
+    ...g,
+    members: g.members.map((m) => deidOfCandidate.get(m)!),
+    crossLesion: new Set(g.members.map((m) => lesionOf.get(m))).size > 1,
+    isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
+  }));
   return {
     lesions,
     images,
     exclusions,
     flags,
-    duplicates: groups.map((g) => ({
-      ...g,
-      members: g.members.map((m) => deidOf.get(m)!),
-      crossLesion: new Set(g.members.map((m) => lesionOf.get(m))).size > 1,
-      isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
-    })),
+    duplicates,
     sources,
     selections,
+    review: review.counts(flags, duplicates.filter((d) => d.crossLesion).map((d) => d.members)),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ImageLineage, LesionLineage, Lineage, ProvenanceEvent } from '../../schemas/provenance.ts';
+import type { ReviewDecision } from '../../schemas/review.ts';
 
 /** One line of the tree: a step, what it did, and the execution that recorded it (none when the step left no event). */
 interface Step {
@@ -53,10 +54,17 @@ function imageSection(image: ImageLineage, lesion: LesionLineage | undefined): {
         event: assembled && lesion!.assembly,
       },
       { name: 'concepts', text: concepts ? `model ${concepts.detail.modelVersion}: ${scores(concepts.detail.scores)}` : 'not recorded', event: concepts },
+      ...(image.reviews ?? []).map((d) => ({ name: 'review', text: reviewText(d, qc?.inputs[0]?.sha256) })),
       ...image.exclusions.map((e) => ({ name: 'excluded', text: 'reason' in e.detail ? `${e.detail.stage}: ${e.detail.reason} (${e.detail.detail})` : '', event: e })),
       ...releaseSteps(image.releases),
     ],
   };
+}
+
+/** A curator's decision: what about, who, when, why. */
+function reviewText(d: ReviewDecision, image: string | undefined): string {
+  const about = d.subject.kind === 'pair' ? `duplicate pair with ${d.subject.images.find((i) => i !== image)?.slice(0, 12)}` : d.subject.check ? `${d.subject.check} flag` : 'image';
+  return `${d.decision} (${about}) by ${d.reviewer} at ${d.at}${d.note ? `: ${d.note}` : ''}`;
 }
 
 function releaseSteps(releases: readonly Extract<ProvenanceEvent, { activity: 'release' }>[]): Step[] {

@@ -1,8 +1,11 @@
 import type { DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { QcScores } from '../../schemas/records.ts';
-import { barChartSvg, binCounts } from '../storage/html/bar-chart.ts';
+import type { ReviewDecision, ReviewSubject } from '../../schemas/review.ts';
 import { escapeHtml as esc } from '../storage/html/escape-html.ts';
+import { pairSubject, subjectKey } from '../storage/review-log.ts';
 import type { QcCheck, QcCheckSetting } from '../../schemas/qc-checks.ts';
+import { fmt, scoreHistogram } from './score-histogram.ts';
+import { REVIEW_SCRIPT } from './review-script.ts';
 
 export interface ReportImage {
   deidSha256: string;
@@ -20,19 +23,34 @@ export interface QcReportInput {
   duplicates: readonly DuplicateGroupRow[];
   /** small JPEG thumbnails of the flagged images and duplicate members, by de-identified sha256 */
   thumbnails: ReadonlyMap<string, Buffer>;
+  /** the public ids of the released images, by de-identified sha256 (byte-identical copies share one sha256, each has its id) */
+  isicIds: ReadonlyMap<string, readonly string[]>;
+  /** curators' decisions in effect, by subject key (review-log.ts), shown beside what they decide */
+  decisions?: ReadonlyMap<string, ReviewDecision>;
+  /** set by `milk review`: the page gets decision controls that record decisions as this reviewer */
+  reviewer?: string;
+  /** a confirmed similarity score of two duplicate-group members, where the duplicate search gives one */
+  pairScore?: (a: string, b: string) => number | undefined;
 }
 
-const BINS = 24;
-
-/**
- * A self-contained HTML page (inline CSS, SVG histograms, base64 thumbnails) for curators: counts
- * per check and action, the distribution of every raw score with its threshold, thumbnails of every
- * flagged image grouped by check, and duplicate groups side by side. Images are named by centre,
- * public id when released, and de-identified hash: never by a source filename.
- */
 /** Thumbnails shown per check, and duplicate groups shown: a page people read, not a copy of the dataset (a scale-up flags tens of thousands). */
 export const TILES_PER_CHECK = 300;
 export const GROUPS_SHOWN = 200;
+/** Pairs listed per group: a chain of look-alikes has n(n-1)/2 of them. */
+const PAIRS_PER_GROUP = 120;
+
+/** The unit of each check's score, for the axis; scores bounded by 0 and 1 stay on a linear scale (a log one would stretch their zeros). */
+const AXES: Readonly<Record<string, { unit: string; bounded?: true }>> = {
+  'too-small': { unit: 'pixels' },
+  'odd-aspect-ratio': { unit: 'ratio, 0-1', bounded: true },
+  'too-dark': { unit: 'brightness, 0-1', bounded: true },
+  'too-light': { unit: '1 - brightness, 0-1', bounded: true },
+  'low-information': { unit: '0-1', bounded: true },
+  blurry: { unit: 'luma levels²' },
+  grayscale: { unit: 'share of pixels, 0-1', bounded: true },
+  'colour-cast': { unit: 'ΔE*ab' },
+  'modality-mismatch': { unit: '0-1', bounded: true },
+};
 
 function flagsByCheck(flags: readonly QcFlagRow[]): Map<string, QcFlagRow[]> {
   const byCheck = new Map<string, QcFlagRow[]>();
@@ -54,9 +72,39 @@ export function shownImages(flags: readonly QcFlagRow[], duplicates: readonly Du
 
 const more = (n: number, what: string) => (n > 0 ? `<p class="more">… and ${n} more ${what} (every score is in the private lake)</p>` : '');
 
+/** Bits in which two 64-bit pHashes (16 hex digits) differ. */
+export function phashDistance(a: string, b: string): number {
+  let bits = 0;
+  for (let i = 0; i < a.length; i += 8) {
+    let x = (parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0;
+    for (; x; x &= x - 1) bits++;
+  }
+  return bits;
+}
+
+/**
+ * A self-contained HTML page (inline CSS, SVG histograms, base64 thumbnails) for curators: counts
+ * per check and action, the distribution of every raw score with its threshold, thumbnails of every
+ * flagged image grouped by check (each labelled with its ISIC id, centre and score), and duplicate
+ * groups side by side with the pHash distance of every pair. Images are named by centre, public id
+ * when released, and de-identified hash: never by a source filename. With a `reviewer` it is the
+ * page of `milk review`: accept / exclude / not-a-duplicate controls with a note.
+ */
 export function qcReportHtml(input: QcReportInput): string {
   const byCheck = flagsByCheck(input.flags);
   const images = new Map(input.images.map((i) => [i.deidSha256, i]));
+  const decisions = input.decisions ?? new Map<string, ReviewDecision>();
+  const interactive = input.reviewer !== undefined;
+  const reviewBlock = (subjects: ReviewSubject[], verdicts: [ReviewDecision['decision'], string][]) => {
+    const decided = subjects.map((s) => decisions.get(subjectKey(s)));
+    const shown = decided.every((d) => d !== undefined && d.decision === decided[0]!.decision) ? decided[0] : undefined;
+    // Names and notes stay on the private side (the review page, milk audit): the written report says what was decided, and when.
+    const when = shown && `${shown.at.slice(0, 16).replace('T', ' ')} UTC`;
+    const status = shown ? (interactive ? `${shown.decision} by ${shown.reviewer}, ${when}${shown.note ? `: ${shown.note}` : ''}` : `${shown.decision} (curator decision, ${when})`) : decided.some(Boolean) ? 'partly reviewed' : 'open';
+    const controls = interactive ? `<input class="note" placeholder="note (why)" maxlength="2000">${verdicts.map(([d, label]) => `<button type="button" data-decision="${d}">${esc(label)}</button>`).join('')}` : '';
+    return `<div class="review" data-subjects="${esc(JSON.stringify(subjects))}" data-decision="${shown?.decision ?? ''}"><span class="status">${esc(status)}</span>${controls}</div>`;
+  };
+
   const rows = input.checks.map((check) => {
     const setting = input.settings[check.name];
     const flags = byCheck.get(check.name) ?? [];
@@ -64,34 +112,60 @@ export function qcReportHtml(input: QcReportInput): string {
   });
   const histograms = input.checks.map((check) => {
     const scores = input.images.map((i) => check.score(i.scores, i.imageType)).filter(Number.isFinite);
-    return `<figure><figcaption>${esc(check.name)}</figcaption>${histogram(scores, input.settings[check.name]?.threshold ?? check.threshold)}</figure>`;
+    const unit = AXES[check.name]?.unit;
+    const axis = { label: `${check.name} score${unit ? ` (${unit})` : ''}`, linear: AXES[check.name]?.bounded, threshold: input.settings[check.name]?.threshold ?? check.threshold, action: input.settings[check.name]?.action ?? check.action };
+    return `<figure id="histogram-${esc(check.name)}"><figcaption>${esc(check.name)}: ${esc(check.describe)}; ${scores.length} images</figcaption>${scoreHistogram(scores, axis)}</figure>`;
   });
   const flagged = input.checks
     .filter((check) => byCheck.has(check.name))
     .map((check) => {
       const all = byCheck.get(check.name)!;
-      const tiles = all.slice(0, TILES_PER_CHECK).map((f) => tile(f.deidSha256, images.get(f.deidSha256), input.thumbnails, `${f.action}${f.isicId ? ` · ${f.isicId}` : ''} · score ${fmt(check.score(images.get(f.deidSha256)!.scores, f.imageType))}`));
+      const tiles = all.slice(0, TILES_PER_CHECK).map((f) => {
+        const image = images.get(f.deidSha256);
+        const score = image ? fmt(check.score(image.scores, f.imageType)) : '?';
+        const verdicts: [ReviewDecision['decision'], string][] = [['accept', 'accept (clear flag)'], ['exclude', 'exclude']];
+        const unit = AXES[check.name]?.unit.replace(/, 0-1$|^0-1$/, '');
+        return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name}: ${score}${unit ? ` ${unit}` : ''} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
+      });
       return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });
-  const duplicates = input.duplicates.slice(0, GROUPS_SHOWN).map(
-    (group, g) =>
-      `<div class="group${group.crossLesion ? ' cross' : ''}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${group.members
-        .map((m) => tile(m, images.get(m), input.thumbnails, ''))
-        .join('')}</div></div>`,
-  );
+  const scored = input.pairScore !== undefined && input.duplicates.some((g) => pairsOf(g.members).some(([i, j]) => input.pairScore!(g.members[i]!, g.members[j]!) !== undefined));
+  const duplicates = input.duplicates.slice(0, GROUPS_SHOWN).map((group, g) => {
+    const pairs = pairsOf(group.members);
+    // the k-th copy of a sha256 in the group is its k-th released id
+    const idAt = group.members.map((m, i) => input.isicIds.get(m)?.[group.members.slice(0, i).filter((o) => o === m).length]);
+    const label = (i: number) => esc(idAt[i] ?? `not released ${group.members[i]!.slice(0, 8)}`);
+    const pairRows = pairs.slice(0, PAIRS_PER_GROUP).map(([i, j]) => {
+      const [a, b] = [group.members[i]!, group.members[j]!];
+      const [pa, pb] = [images.get(a)?.scores.phash, images.get(b)?.scores.phash];
+      const score = scored ? `<td class="n">${input.pairScore!(a, b)?.toFixed(3) ?? ''}</td>` : '';
+      const review = reviewBlock([pairSubject(a, b)], [['accept', 'duplicate'], ['not-a-duplicate', 'not a duplicate']]);
+      return `<tr><td>${label(i)}</td><td>${label(j)}</td><td class="n">${pa && pb ? phashDistance(pa, pb) : ''}</td>${score}<td>${review}</td></tr>`;
+    });
+    const members = group.members.map((m, i) => tile(m, idAt[i], images.get(m), input.thumbnails, '', reviewBlock([{ kind: 'image', image: m, ...(idAt[i] && { isicId: idAt[i] }) }], [['exclude', 'exclude']])));
+    const pairSubjects = [...new Map(pairs.map(([i, j]) => pairSubject(group.members[i]!, group.members[j]!)).map((s) => [subjectKey(s), s])).values()];
+    const whole = interactive && pairs.length > 1 ? `<div class="whole">whole group: ${reviewBlock(pairSubjects, [['accept', 'all duplicates'], ['not-a-duplicate', 'none are duplicates']])}</div>` : '';
+    return `<div class="group${group.crossLesion ? ' cross' : ''}" id="group-${g + 1}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${members.join('')}</div>
+<table class="pairs"><thead><tr><th>image</th><th>image</th><th>pHash distance (bits of 64)</th>${scored ? '<th>confirmed score</th>' : ''}<th>review</th></tr></thead><tbody>${pairRows.join('')}</tbody></table>${more(pairs.length - pairRows.length, 'pairs')}${whole}</div>`;
+  });
+  const heading = interactive
+    ? `<p class="reviewer">Reviewing as <b>${esc(input.reviewer!)}</b>. Each decision is recorded at once (private, append-only, with your name, the time and your note) and applied by the next build: an exclusion as <code>curator-excluded</code>, an accepted flag cleared, a pair that is not a duplicate split.</p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(input.title)}</title>
 <style>
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
-td.n{text-align:right}.hist{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}figcaption{font-weight:600}
-.tiles{display:flex;flex-wrap:wrap;gap:8px}.tile{width:140px;font-size:11px}.tile img{width:140px;height:105px;object-fit:cover;display:block;background:#eee}
-.group{border:1px solid #ccc;padding:8px;margin:8px 0}.group.cross{border-color:#c33}
+td.n{text-align:right}.hist{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0}figcaption{font-weight:600;max-width:340px;font-size:12px}
+.tiles{display:flex;flex-wrap:wrap;gap:8px}.tile{width:160px;font-size:11px}.tile img{width:160px;height:120px;object-fit:cover;display:block;background:#eee}.tile .id{font-weight:600;font-size:12px}
+.group{border:1px solid #ccc;padding:8px;margin:8px 0}.group.cross{border-color:#c33}.pairs{margin-top:6px;font-size:12px}
+.review{margin-top:2px}.review .status{display:block;color:#555}.review[data-decision="exclude"] .status,.review[data-decision="not-a-duplicate"] .status{color:#b00}.review[data-decision="accept"] .status{color:#070}
+.review input{width:150px;font-size:11px}.review button{font-size:11px;margin:2px 2px 0 0}
 </style></head><body>
-<h1>${esc(input.title)}</h1>
-<p>${input.images.length} images measured; ${new Set(input.flags.map((f) => f.deidSha256)).size} flagged; ${input.duplicates.length} duplicate groups (${input.duplicates.filter((d) => d.crossLesion).length} across lesions).</p>
+<h1>${esc(input.title)}</h1>${heading}
+<p>${input.images.length} images measured; ${new Set(input.flags.map((f) => f.deidSha256)).size} flagged; ${input.duplicates.length} duplicate groups (${input.duplicates.filter((d) => d.crossLesion).length} across lesions); ${decisions.size} curator decisions in effect.</p>
 <h2>Checks</h2>
 <table><thead><tr><th>check</th><th>score</th><th>threshold</th><th>action</th><th>excluded</th><th>warned</th></tr></thead><tbody>${rows.join('')}</tbody></table>
-<h2>Score distributions</h2><div class="hist">${histograms.join('')}</div>
+<h2>Score distributions</h2><p>Images per score bin; the red dashed line is the threshold.</p><div class="hist">${histograms.join('')}</div>
 <h2>Flagged images</h2>${flagged.join('') || '<p>none</p>'}
 <h2>Duplicate groups</h2>${duplicates.join('') || '<p>none</p>'}${more(input.duplicates.length - GROUPS_SHOWN, 'duplicate groups')}
 <script>
@@ -100,27 +174,20 @@ addEventListener('load', () => {
   document.body.dataset.imagesLoaded = String(images.filter((i) => i.complete && i.naturalWidth > 0).length);
   document.body.dataset.images = String(images.length);
 });
-</script>
+</script>${interactive ? `\n<script>${REVIEW_SCRIPT}</script>` : ''}
 </body></html>
 `;
 }
 
-function tile(sha: string, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string): string {
+/** Every pair of a group's members, as positions (byte-identical copies share a sha256). */
+function pairsOf(members: readonly string[]): [number, number][] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) pairs.push([i, j]);
+  return pairs;
+}
+
+function tile(sha: string, isicId: string | undefined, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string, review: string): string {
   const thumbnail = thumbnails.get(sha);
   const src = thumbnail ? `data:image/jpeg;base64,${thumbnail.toString('base64')}` : '';
-  return `<div class="tile"><img alt="${esc(sha.slice(0, 12))}" src="${src}"><div>${esc(image?.centre ?? '')} · ${esc(image?.imageType ?? '')} · ${esc(sha.slice(0, 12))}</div><div>${esc(caption)}</div></div>`;
+  return `<div class="tile" data-sha="${esc(sha)}" data-isic-id="${esc(isicId ?? '')}"><img alt="${esc(isicId ?? sha.slice(0, 12))}" src="${src}"><div class="id">${esc(isicId ?? 'not released')}</div><div>${esc(image?.centre ?? '')} · ${esc(image?.imageType ?? '')} · ${esc(sha.slice(0, 8))}</div>${caption ? `<div>${esc(caption)}</div>` : ''}${review}</div>`;
 }
-
-function histogram(values: number[], threshold: number): string {
-  const width = 240;
-  const height = 80;
-  if (values.length === 0) return `<svg width="${width}" height="${height}"></svg>`;
-  // A reduce, not Math.min(...values): spreading 100,000 scores into arguments overflows the stack.
-  const lo = values.reduce((a, b) => Math.min(a, b), threshold);
-  const hi = values.reduce((a, b) => Math.max(a, b), threshold);
-  const bins = binCounts(values, lo, hi, BINS).map((c) => ({ bars: [{ value: c, fill: '#6a8caf', title: String(c) }] }));
-  const x = ((threshold - lo) / (hi - lo || 1)) * width;
-  return barChartSvg(bins, { width, height, footer: 14 }, `<line x1="${x}" x2="${x}" y1="0" y2="${height - 14}" stroke="#c33" stroke-width="2"/><text x="0" y="${height - 2}" font-size="10">${fmt(lo)}</text><text x="${width}" y="${height - 2}" font-size="10" text-anchor="end">${fmt(hi)}</text>`);
-}
-
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));

@@ -106,7 +106,8 @@ export function releaseActivities(deps: ActivityDeps) {
           if (done % 50 === 0) releaseStep('stage images', { done, total, unit: 'images' });
         });
         releaseStep('describe the version');
-        const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons);
+        const [review] = await deps.lake.read(tables.reviewCounts, BUILD_PARTITION);
+        const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons, review);
         await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification);
         // 3. scan every byte for PHI (a hit quarantines the release and fails the build)
         releaseStep('leak scan');

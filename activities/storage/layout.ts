@@ -72,6 +72,10 @@ export class StorageLayout {
   privateReport(file: string): string {
     return `private/reports/${file}`;
   }
+  /** Curators' review decisions: one object per decision, never rewritten (an object store has no append). */
+  reviewDecision(file: string): string {
+    return `private/review/decisions/${file}`;
+  }
   /** The QC report (de-identified thumbnails and scores only). */
   report(file: string): string {
     return `reports/${file}`;

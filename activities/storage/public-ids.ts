@@ -50,6 +50,11 @@ export class PublicIds {
     return (this.map.images[sourceKey] ??= this.fresh('ISIC_', sourceKey));
   }
 
+  /** The public id an image was issued by an earlier build, without issuing one. */
+  issuedImage(sourceKey: string): string | undefined {
+    return this.map.images[sourceKey];
+  }
+
   /** Public lesion id -> its private lesion key (`centre/patientId/lesionId`): private, for the single writers that need the way back. */
   lesionKeys(): Map<string, string> {
     return new Map(Object.entries(this.map.lesions).map(([key, id]) => [id, key]));

@@ -3,6 +3,7 @@ import { CaseImage, CaseLesion, ConceptRow, DuplicateGroupRow, QcFlagRow } from 
 import { LatestContent, ProvenanceShard } from '../../schemas/provenance.ts';
 import { Exclusion, ObjectChange, ParseNote, PrivateRecord, ProcessedImage, ProgressRow, SourceObject } from '../../schemas/records.ts';
 import { SplitRow } from '../../schemas/split.ts';
+import { ReviewCounts } from '../../schemas/review.ts';
 
 /** The lake partition of whole-build stages (assemble onwards); ingest stages write one partition per centre. */
 export const BUILD_PARTITION = '_build';
@@ -43,6 +44,8 @@ export const tables = {
   /** the build's images in release order, one shard per concept batch */
   conceptBatches: table('concept-batches', CaseImage, 'build'),
   concepts: table('concepts', ConceptRow, 'build'),
+  /** what the build's assembly did with the curators' decisions (one row), for CHANGES.md */
+  reviewCounts: table('review-counts', ReviewCounts, 'build'),
   split: table('split', SplitRow, 'build'),
   /** provenance events, one shard per activity execution */
   provenance: table('provenance', ProvenanceShard, 'centre-or-build'),

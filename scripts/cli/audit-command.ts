@@ -7,6 +7,8 @@ import { lineage } from '../../activities/provenance/lineage.ts';
 import { readProvenance } from '../../activities/storage/provenance/provenance-table.ts';
 import { Lake } from '../../activities/storage/lake.ts';
 import { openStorage } from '../../activities/storage/open-store.ts';
+import { ReviewLog } from '../../activities/storage/review-log.ts';
+import { withReviews } from '../../activities/provenance/review-lineage.ts';
 
 /**
  * `milk audit <id> [key]`: the whole lineage of a case from the private provenance events, for an
@@ -35,7 +37,9 @@ export function auditCommand(): Command {
 
 /** The lineage of a case, or an error saying that nothing was recorded for it. */
 export async function auditLineage(loaded: LoadedConfig, query: AuditQuery): Promise<Lineage> {
-  const found = lineage(await readProvenance(lakeOf(loaded)), query);
+  const recorded = lineage(await readProvenance(lakeOf(loaded)), query);
+  const { store, layout } = openStorage(loaded);
+  const found = recorded && withReviews(recorded, await new ReviewLog(store, layout).read());
   // The message never repeats a source key: errors may end up in logs.
   if (!found) throw new Error(`no provenance recorded for ${query.kind === 'source' ? `that key of centre ${query.centre}` : query.id} under ${loaded.storageRoot}`);
   return found;

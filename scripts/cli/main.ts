@@ -16,6 +16,7 @@ import { codeVersion } from '../../activities/storage/provenance/code-version.ts
 import { gcCommand } from './gc-command.ts';
 import { validateCommand } from './validate-command.ts';
 import { benchmarkCommand } from './benchmark-command.ts';
+import { reviewCommand } from './review-command.ts';
 
 const PROJECT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -152,7 +153,8 @@ program
   .option('--no-worker', 'do not start an embedded worker (a `milk worker` with the same config serves the queues)')
   .option('--wait-for-server <duration>', 'how long to wait through one Temporal outage while following the build, e.g. 90s, 10m, 1h (0: give up at once)', duration, DEFAULT_MAX_OUTAGE_MS)
   .option('--dry-run', 'start nothing: check the config and every drop as `milk validate` does, and count per centre what a build would fetch (new, changed) and drop (deleted)')
-  .action(async (opts: { config: string; json?: boolean; worker: boolean; waitForServer: number; dryRun?: boolean }) => {
+  .option('--await-review', 'after QC, wait until curators have resolved every open flag with `milk review` (at most qc.review.awaitMinutes), then go on with their decisions')
+  .action(async (opts: { config: string; json?: boolean; worker: boolean; waitForServer: number; dryRun?: boolean; awaitReview?: boolean }) => {
     const loaded = loadConfig(opts.config);
     if (opts.dryRun) {
       const { formatPreflight, preflight } = await import('../validate/preflight.ts');
@@ -163,7 +165,7 @@ program
     }
     await requireTemporal(loaded);
     const printer = progressPrinter(loaded, opts.waitForServer);
-    const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, ...printer }).finally(printer.end);
+    const run = await runBuild(loaded, { embeddedWorker: opts.worker, maxOutageMs: opts.waitForServer, awaitReview: opts.awaitReview, ...printer }).finally(printer.end);
     printRun(run, loaded, opts.json);
   });
 
@@ -250,6 +252,7 @@ program
 
 program.addCommand(releaseCommand());
 program.addCommand(auditCommand());
+program.addCommand(reviewCommand());
 program.addCommand(scheduleCommand());
 program.addCommand(benchmarkCommand());
 program.addCommand(gcCommand());

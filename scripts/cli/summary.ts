@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../../schemas/config.ts';
 import type { BuildRun } from '../run-build.ts';
+import type { ReviewCounts } from '../../schemas/review.ts';
 
 /** The Temporal UI page of one workflow run. */
 export function workflowUiLink(loaded: LoadedConfig, workflowId: string, runId: string): string {
@@ -21,6 +22,7 @@ export function formatSummary(run: BuildRun, loaded: LoadedConfig): string {
     `assemble (paired, QC passed)  ${pad(summary.assemble.images)}  ${summary.assemble.lesions} lesions`,
     `  QC warnings                 ${pad(summary.assemble.warned)}`,
     `  duplicate groups            ${pad(summary.assemble.duplicateGroups)}  ${summary.assemble.crossLesionDuplicateGroups} across lesions (review)`,
+    ...(summary.assemble.review ? [reviewLine(summary.assemble.review)] : []),
     `benchmark split (frozen)      ${pad(0, '')}  ${summary.split.benchmark} benchmark / ${summary.split.train} train lesions; new ${summary.split.newlyAssigned.benchmark} / ${summary.split.newlyAssigned.train}; gone ${summary.split.removed.benchmark} / ${summary.split.removed.train}; ${summary.split.conflicts} conflicts; max share difference ${summary.split.maxDifferencePp.toFixed(1)} pp`,
     `concepts scored               ${pad(summary.concepts.images)}`,
     `released                      ${pad(summary.release.images)}  ${summary.release.lesions} lesions`,
@@ -49,6 +51,11 @@ export function formatSummary(run: BuildRun, loaded: LoadedConfig): string {
     `Temporal UI:    ${workflowUiLink(loaded, run.workflowId, run.runId)}`,
   ];
   return lines.join('\n');
+}
+
+/** What the curators' decisions did in this build, and what still waits for `milk review`. */
+function reviewLine(review: ReviewCounts): string {
+  return `  curator review              ${pad(review.decisions)}  decisions applied: ${review.excluded} excluded (curator-excluded), ${review.flagsCleared} flags cleared, ${review.pairsSplit} pairs split; open: ${review.openFlags} flags, ${review.openGroups} groups (milk review)`;
 }
 
 function pad(n: number, fallback?: string): string {

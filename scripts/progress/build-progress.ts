@@ -28,8 +28,8 @@ const QUERY_DEADLINE_MS = 5_000;
 /** A follower can be patient: the worker answering may be busy (in this very process). */
 const POLL_DEADLINE_MS = 15_000;
 
-/** The order buildRelease goes through its stages (see workflows/build-release.ts); a stage never comes back. */
-const STAGES = ['plan', 'ingest', 'assemble', 'split', 'qc-report', 'concepts', 'release', 'publish', 'done'];
+/** The order buildRelease goes through its stages (see workflows/build-release.ts); a stage never comes back (after `awaiting-review` the build assembles again, shown as still awaiting until concepts). */
+const STAGES = ['plan', 'ingest', 'assemble', 'split', 'qc-report', 'awaiting-review', 'concepts', 'release', 'publish', 'done'];
 const STEPS: IngestProgress['step'][] = ['retrieve', 'parse', 'images', 'done'];
 
 const later = <T>(order: readonly T[], a: T, b: T): T => (order.indexOf(b) > order.indexOf(a) ? b : a);

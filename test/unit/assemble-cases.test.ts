@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { assembleEvents } from '../../activities/assemble/provenance-events.ts';
 import { FolderStore } from '../../activities/storage/folder-store.ts';
 import { PublicIds } from '../../activities/storage/public-ids.ts';
 import { QcConfig } from '../../schemas/config.ts';
+import type { ReviewDecision } from '../../schemas/review.ts';
 import { PrivateRecord, ProcessedImage, SourceObject, type Exclusion } from '../../schemas/records.ts';
 import { PublicImage, PublicLesion } from '../../schemas/release.ts';
 
@@ -85,7 +87,7 @@ function build(specs: ImageSpec[]): AssembleInput {
       }),
     );
   }
-  return { inventory, records, images, excludedImageKeys, qc };
+  return { inventory, records, images, excludedImageKeys, qc, review: [] };
 }
 
 const pair = (lesionId: string, extra: Partial<ImageSpec> = {}): ImageSpec[] => [
@@ -392,5 +394,51 @@ describe('assembleCases', () => {
     });
     // a lesion exclusion for every lesion whose usable images could not be paired (L-9 had none left)
     expect(out.exclusions.filter((e) => e.entity === 'lesion').map((e) => e.lesionId).sort()).toEqual(['L-3', 'L-4', 'L-5', 'L-6']);
+  });
+});
+
+describe('assembleCases with curator decisions', () => {
+  const deid = (input: AssembleInput, key: string) => input.images.find((i) => i.key === key)!.deidSha256;
+  const decision = (subject: ReviewDecision['subject'], verdict: ReviewDecision['decision'], at: string): ReviewDecision => ({ id: randomUUID(), at, reviewer: 'Dr Curator', subject, decision: verdict, note: 'checked' });
+
+  it('excludes an image a curator excluded as curator-excluded, until a later decision accepts it', () => {
+    const input = build([...pair('L-1'), ...pair('L-2')]);
+    const image = deid(input, 'img/L-1_c.jpg');
+    const excluded = assembleCases({ ...input, review: [decision({ kind: 'image', image }, 'exclude', '2026-01-01T10:00:00.000Z')] }, ids);
+    expect(imageExclusions(excluded.exclusions).find((e) => e.key === 'img/L-1_c.jpg')).toMatchObject({ stage: 'assemble', reason: 'curator-excluded' });
+    expect(excluded.images.map((i) => i.sha256)).not.toContain(image);
+    expect(excluded.review).toMatchObject({ decisions: 1, excluded: 1 });
+
+    const undone = assembleCases({ ...input, review: [decision({ kind: 'image', image }, 'exclude', '2026-01-01T10:00:00.000Z'), decision({ kind: 'image', image }, 'accept', '2026-01-01T11:00:00.000Z')] }, ids);
+    expect(undone.images.map((i) => i.sha256)).toContain(image);
+    expect(undone.review.excluded).toBe(0);
+  });
+
+  it('releases an image whose QC flag a curator accepted, and counts the flags still open', () => {
+    const input = build([
+      { key: 'img/L-1_c.jpg', lesionId: 'L-1', imageType: 'clinical: close-up', qc: { sharpness: 0.5 } },
+      { key: 'img/L-1_d.jpg', lesionId: 'L-1', imageType: 'dermoscopic' },
+      { key: 'img/L-2_c.jpg', lesionId: 'L-2', imageType: 'clinical: close-up', qc: { sharpness: 0.5 } },
+      { key: 'img/L-2_d.jpg', lesionId: 'L-2', imageType: 'dermoscopic' },
+    ]);
+    const image = deid(input, 'img/L-1_c.jpg');
+    const out = assembleCases({ ...input, review: [decision({ kind: 'image', image, check: 'blurry' }, 'accept', '2026-01-01T10:00:00.000Z')] }, ids);
+    expect(out.images.map((i) => i.sha256)).toContain(image);
+    expect(imageExclusions(out.exclusions).map((e) => [e.key, e.reason])).toEqual([['img/L-2_c.jpg', 'blurry'], ['img/L-2_d.jpg', 'unpaired-lesion']]);
+    expect(out.flags.find((f) => f.deidSha256 === image)).toMatchObject({ check: 'blurry', cleared: true });
+    expect(out.review).toMatchObject({ flagsCleared: 1, openFlags: 1 });
+  });
+
+  it('splits a duplicate pair a curator marked as not a duplicate', () => {
+    const input = build([...pair('L-1'), ...pair('L-2')]);
+    for (const key of ['img/L-1_d.jpg', 'img/L-2_d.jpg']) input.images.find((i) => i.key === key)!.qc.phash = 'f0f0f0f0f0f0f0f0';
+    const before = assembleCases(input, ids);
+    expect(before.duplicates).toHaveLength(1);
+    expect(before.review.openGroups).toBe(1);
+    const [a, b] = [deid(input, 'img/L-1_d.jpg'), deid(input, 'img/L-2_d.jpg')].sort() as [string, string];
+    const after = assembleCases({ ...input, review: [decision({ kind: 'pair', images: [a, b] }, 'not-a-duplicate', '2026-01-01T10:00:00.000Z')] }, ids);
+    expect(after.duplicates).toEqual([]);
+    expect(after.images.every((i) => i.duplicate_group === null)).toBe(true);
+    expect(after.review).toMatchObject({ pairsSplit: 1, openGroups: 0 });
   });
 });

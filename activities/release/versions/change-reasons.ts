@@ -40,10 +40,12 @@ export function changeReasons(input: ChangeReasonInput): Map<string, ChangeReaso
       reasons.set(id, { reason: 'removed-at-centre', detail: 'its rows are no longer in the centre export' });
       continue;
     }
+    const imageExclusions = records.map((r) => imageExclusion.get(objectRef(r.centre, r.imageKey))).filter((e) => e !== undefined);
+    // A curator's exclusion is why its lesion went, not the partner it left unpaired.
     const exclusion =
-      records.map((r) => imageExclusion.get(objectRef(r.centre, r.imageKey))).find((e) => e !== undefined) ??
-      lesionExclusion.get(`${records[0]!.centre}\u0000${records[0]!.lesionId}`);
-    if (exclusion?.stage === 'qc') reasons.set(id, { reason: 'excluded-by-qc', detail: `QC: ${exclusion.reason}` });
+      imageExclusions.find((e) => e.reason === 'curator-excluded') ?? imageExclusions[0] ?? lesionExclusion.get(`${records[0]!.centre}\u0000${records[0]!.lesionId}`);
+    if (exclusion?.reason === 'curator-excluded') reasons.set(id, { reason: 'excluded-by-curator', detail: 'a curator excluded an image of it (milk review)' });
+    else if (exclusion?.stage === 'qc') reasons.set(id, { reason: 'excluded-by-qc', detail: `QC: ${exclusion.reason}` });
     else reasons.set(id, { reason: 'excluded-at-assembly', detail: exclusion ? `${exclusion.stage}: ${exclusion.reason}` : 'no longer pairs into a lesion' });
   }
   for (const id of input.current) {

@@ -1,4 +1,5 @@
 import type { DiffEntry } from '../../../schemas/catalog.ts';
+import type { ReviewCounts } from '../../../schemas/review.ts';
 import { entryLine, groupDiff } from './release-diff.ts';
 import { FIRST_RELEASE_RULE, UNCHANGED_RULE, VERSION_RULES, type NewVersion } from './version-rules.ts';
 
@@ -11,7 +12,7 @@ const ENTRIES_PER_REASON = 1000;
  * The CHANGES.md of a release version: header, the versioning rules, counts per reason, then the
  * entries grouped by reason. No times or paths, so identical inputs give identical bytes.
  */
-export function changesFile(name: string, version: NewVersion, entries: readonly DiffEntry[], entriesPerReason = ENTRIES_PER_REASON): string {
+export function changesFile(name: string, version: NewVersion, entries: readonly DiffEntry[], entriesPerReason = ENTRIES_PER_REASON, review?: ReviewCounts): string {
   const groups = groupDiff(entries);
   const lines = [
     `# ${name} ${version.version}`,
@@ -32,6 +33,7 @@ export function changesFile(name: string, version: NewVersion, entries: readonly
       ? ['No lesion or image changed.']
       : ['| entity | change | reason | count |', '|---|---|---|---:|', ...groups.map((g) => `| ${g.entity} | ${g.change} | ${g.reason} | ${g.entries.length} |`)]),
   ];
+  if (review && review.decisions > 0) lines.push('', ...curatorReview(review));
   for (const group of groups) {
     const listed = group.entries.slice(0, entriesPerReason);
     lines.push('', `## ${capitalise(group.entity)}s ${group.change}: ${group.reason} (${group.entries.length})`, '');
@@ -39,6 +41,15 @@ export function changesFile(name: string, version: NewVersion, entries: readonly
     if (group.entries.length > listed.length) lines.push(`- ... and ${group.entries.length - listed.length} more`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The curators' decisions this version was built with: counts only (who decided what is private, in `milk audit`). */
+function curatorReview(review: ReviewCounts): string[] {
+  return [
+    '## Curator review',
+    '',
+    `${review.decisions} curator decision(s) in effect: ${review.excluded} image(s) excluded (curator-excluded), ${review.flagsCleared} QC flag(s) cleared, ${review.pairsSplit} duplicate pair(s) split. Still open: ${review.openFlags} QC flag(s), ${review.openGroups} duplicate group(s) across lesions.`,
+  ];
 }
 
 function capitalise(text: string): string {

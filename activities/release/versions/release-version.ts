@@ -1,6 +1,7 @@
 import type { CatalogEntry, RecordedRelease, ReleaseInfo, Snapshot } from '../../../schemas/catalog.ts';
 import type { ChangeReason } from '../../../schemas/catalog.ts';
 import { changesFile } from './changes-file.ts';
+import type { ReviewCounts } from '../../../schemas/review.ts';
 import type { ReleaseCatalog } from './release-catalog.ts';
 import { diffReleases } from './release-diff.ts';
 import { decideVersion, type VersionDecision } from './version-rules.ts';
@@ -44,6 +45,7 @@ export async function versionRelease(
   released: ReleaseContent,
   conceptModel: string,
   reasons: ReadonlyMap<string, ChangeReason>,
+  review?: ReviewCounts,
 ): Promise<VersionedRelease> {
   const snapshot = releaseSnapshot(released, conceptModel);
   const entries = diffReleases(previous?.snapshot, snapshot, reasons);
@@ -57,7 +59,7 @@ export async function versionRelease(
     decision,
     snapshot,
     info: releaseInfo(name, entry, snapshot),
-    changes: changesFile(name, decision, entries),
+    changes: changesFile(name, decision, entries, undefined, review),
     reasons: Object.fromEntries([...reasons].filter(([id]) => used.has(id))),
   };
 }
