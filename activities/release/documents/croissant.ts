@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { ManifestEntry } from '../manifest.ts';
 import { z } from 'zod';
 import { ConceptRow } from '../../../schemas/cases.ts';
+import type { ConceptModelDisclosure } from '../../../schemas/concept-model.ts';
 import { releaseColumns } from '../../../schemas/release-columns.ts';
+import { conceptModelSummary } from './concept-model-disclosure.ts';
 import { IMAGE_METADATA_COLUMNS, IMAGE_METADATA_FILE } from './hf-dataset.ts';
 import {
   CLASSES,
@@ -34,6 +36,8 @@ export interface CroissantRelease {
   url?: string;
   /** when the version was first created (ISO 8601), as the catalog records it: the same for every rewrite of the version */
   datePublished?: string;
+  /** what produced the MONET_* columns (Croissant RAI's machineAnnotationTools) */
+  conceptModel?: ConceptModelDisclosure;
 }
 
 /** One released file as the manifest lists it. */
@@ -170,6 +174,7 @@ export function croissantJsonLd(release: CroissantRelease, files: readonly Relea
     citeAs: release.citeAs,
     ...(release.url === undefined ? {} : { url: release.url }),
     ...(release.datePublished === undefined ? {} : { datePublished: release.datePublished }),
+    ...(release.conceptModel === undefined ? {} : { 'rai:machineAnnotationTools': [conceptModelSummary(release.conceptModel)] }),
     distribution: [...documents.map(fileObject), ...fileSets],
     recordSet: [
       ...RECORD_SETS.filter((spec) => present.has(spec.file)).map((spec) => recordSet(spec, present)),
