@@ -131,7 +131,7 @@ const columnsOf = (schema: z.ZodObject) => Object.keys(schema.shape);
 /** The tables a release may hold; a record set is described for each one present among the files. */
 const toImages = { isic_id: 'images/isic_id' } as const;
 const RECORD_SETS: readonly RecordSetSpec[] = [
-  { id: 'training_metadata', file: SPLIT_FILES.train.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'lesions/lesion_id' }, description: 'One row per training image: lesion, image type, rights, approximate age, sex, skin tone, site and MONET concept scores.' },
+  { id: 'training_metadata', file: SPLIT_FILES.train.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'lesions/lesion_id' }, description: 'One row per training image: lesion, image type, rights, approximate age, sex, skin tone, site and estimated MONET concept scores (see RELEASE.json conceptModelCard).' },
   { id: 'training_ground_truth', file: 'MILK10k_Training_GroundTruth.csv', columns: GROUND_TRUTH_HEADER, key: 'lesion_id', references: { lesion_id: 'lesions/lesion_id' }, description: 'One row per training lesion: its diagnosis class, one-hot over the 11 classes.' },
   { id: 'training_supplement', file: 'MILK10k_Training_Supplement.csv', columns: SUPPLEMENT_HEADER, key: 'isic_id', references: toImages, description: 'One row per training image: full ISIC-DX diagnosis, how it was confirmed, invasion thickness.' },
   { id: 'test_metadata', file: SPLIT_FILES.benchmark.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'benchmark_lesions/lesion_id' }, description: 'One row per benchmark image, as the training metadata; the benchmark labels are not released.' },

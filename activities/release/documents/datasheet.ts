@@ -89,7 +89,7 @@ function motivation(input: DatasheetInput): string {
   return section(
     'motivation',
     'Motivation',
-    `<p><strong>Purpose.</strong> ${esc(release.name)} pairs a clinical close-up and a dermoscopic image of each skin lesion with de-identified metadata, an expert diagnosis (ISIC-DX, grouped into ${CLASSES.length} classes) and MONET concept scores, to train and benchmark multimodal skin-lesion classifiers on a held-out benchmark whose labels stay private.</p>
+    `<p><strong>Purpose.</strong> ${esc(release.name)} pairs a clinical close-up and a dermoscopic image of each skin lesion with de-identified metadata, an expert diagnosis (ISIC-DX, grouped into ${CLASSES.length} classes) and concept scores estimating MONET, to train and benchmark multimodal skin-lesion classifiers on a held-out benchmark whose labels stay private.</p>
 <p><strong>Creators.</strong> ${esc(release.attribution)}, from the contributions of ${centres.length} dermatology centres (${esc(centres.join(', '))}); this version (${esc(release.version)}) was built by the MILK10k release pipeline from the centres' deliveries.</p>
 <p><strong>Funding.</strong> Not recorded in the release inputs; see the creators above.</p>`,
   );
