@@ -272,8 +272,8 @@ def model_card(m: dict, size: int, params: int) -> str:
     lines += [
         "",
         "## Use and limits",
-        "Ranks images by concept about as MONET would (see the table); the values are on MONET's scale but are",
-        "estimates: filter or stratify with them, do not treat them as MONET's own output or as clinical findings.",
+        "Its ranking of images by each concept agrees with MONET's as far as the table shows, and no further. The",
+        "values are on MONET's scale but are estimates: do not treat them as MONET's output or as clinical findings.",
         "Trained only on MILK10k (two image types, the centres of the MILK study); other sources may agree less.",
         "",
     ]
