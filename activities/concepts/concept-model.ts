@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import type { z } from 'zod';
 import { CONCEPT_INPUT_SIDE } from '../../schemas/concept-input.ts';
 import { CONCEPT_MODEL_MANIFEST, ConceptModelManifest, ConceptPrompts, type ConceptModelDisclosure } from '../../schemas/concept-model.ts';
 import { CONCEPT_COLUMNS, type ConceptScores, type PublicImage } from '../../schemas/release.ts';
@@ -85,7 +86,7 @@ async function folderHash(folder: string): Promise<string> {
   return sha256(parts.join('\n'));
 }
 
-function parseJson<T>(file: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, text: string): T {
+function parseJson<T extends z.ZodType>(file: string, schema: T, text: string): z.infer<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
