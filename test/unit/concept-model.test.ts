@@ -70,8 +70,8 @@ describe('a concept model folder', () => {
   });
 });
 
-describe.skipIf(!sampleAvailable)('the bundled distilled model (kind regressor)', () => {
-  it.skipIf(!sampleAvailable)(`scores real concept inputs per image, in [0, 1], using the image type${sampleAvailable ? '' : ` (${sampleSkipReason})`}`, async () => {
+describe.skipIf(!sampleAvailable)(`the bundled distilled model (kind regressor)${sampleAvailable ? '' : ` (${sampleSkipReason})`}`, () => {
+  it('scores real concept inputs per image, in [0, 1], using the image type', async () => {
     const model = await ConceptModel.load(BUNDLED);
     expect(model.manifest.kind).toBe('regressor');
     expect(model.disclosure.agreement?.all?.rho.MONET_hair).toBeTypeOf('number');
