@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Centre, LoadedConfig } from '../schemas/config.ts';
-import { ConceptModel } from './concepts/concept-model.ts';
+import { ConceptModel, readConceptFolder } from './concepts/concept-model.ts';
+import type { ConceptModelDisclosure } from '../schemas/concept-model.ts';
 import type { BlobStore } from './storage/blob-store.ts';
 import { Lake } from './storage/lake.ts';
 import type { StorageLayout } from './storage/layout.ts';
@@ -33,8 +34,16 @@ export class ActivityDeps {
     return centre;
   }
 
+  /** The concept model, loaded once per worker process; a model that cannot load (a bad folder, CUDA missing) fails the activity for good, with the reason. */
   conceptModel(): Promise<ConceptModel> {
-    this.model ??= ConceptModel.load(this.loaded.modelPath);
+    this.model ??= ConceptModel.load(this.loaded.modelPath, this.config.concepts.device).catch((err: unknown) => {
+      throw ApplicationFailure.nonRetryable((err as Error).message);
+    });
     return this.model;
+  }
+
+  /** What the release says about the concept model; reads its folder only, so any worker can write the release. */
+  async conceptModelCard(): Promise<ConceptModelDisclosure> {
+    return (await readConceptFolder(this.loaded.modelPath)).disclosure;
   }
 }

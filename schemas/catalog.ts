@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConceptRow } from './cases.ts';
+import { ConceptModelDisclosure } from './concept-model.ts';
 import { PublicImage, PublicLesion, Split } from './release.ts';
 
 /**
@@ -101,6 +102,8 @@ export const ReleaseInfo = z.object({
   contentHash: z.string().regex(/^[0-9a-f]{64}$/),
   formatVersion: z.number().int().positive(),
   conceptModel: z.string(),
+  /** what produced the MONET_* columns: the model's name, version, training data and agreement with MONET */
+  conceptModelCard: ConceptModelDisclosure.optional(),
   lesions: z.number().int().nonnegative(),
   images: z.number().int().nonnegative(),
   benchmarkLesions: z.number().int().nonnegative(),

@@ -106,6 +106,9 @@ export const ScheduleConfig = z
   .refine((s) => (s.cron === undefined) !== (s.every === undefined), 'set exactly one of cron or every');
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
+/** The bundled concept model: distilled from MONET's MILK10k scores (its MODEL_CARD.md). */
+const DEFAULT_CONCEPT_MODEL = 'activities/concepts/model/monet-distilled';
+
 export const MilkConfig = z.strictObject({
   dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),
   temporal: TemporalConfig,
@@ -128,10 +131,11 @@ export const MilkConfig = z.strictObject({
   qc: QcConfig.default(QcConfig.parse({})),
   concepts: z
     .strictObject({
-      model: z.string().default('activities/concepts/model/concepts.onnx'),
+      model: z.string().default(DEFAULT_CONCEPT_MODEL).describe('a concept model folder: manifest.json + model.onnx (schemas/concept-model.ts)'),
       batchSize: z.number().int().positive().default(64),
+      device: z.enum(['cpu', 'cuda']).default('cpu').describe("onnxruntime's execution provider for the concept model"),
     })
-    .default({ model: 'activities/concepts/model/concepts.onnx', batchSize: 64 }),
+    .default({ model: DEFAULT_CONCEPT_MODEL, batchSize: 64, device: 'cpu' }),
   release: z.strictObject({
     name: z.string().default('MILK10k'),
     description: z

@@ -17,7 +17,12 @@ export function conceptActivities(deps: ActivityDeps) {
       // Scores are cached per de-identified image and model version: a rebuild scores only new images.
       const cached = await Promise.all(slice.map(async (image) => readCachedScores(deps.store, deps.layout.conceptCache(image.sha256, model.version))));
       const missing = slice.filter((_, i) => cached[i] === undefined);
-      const inputs = await Promise.all(missing.map(async (image) => (await deps.store.get(deps.layout.conceptInput(image.sha256))) ?? missingInput(deps.store, deps.layout.conceptInput(image.sha256))));
+      const inputs = await Promise.all(
+        missing.map(async (image) => ({
+          pixels: (await deps.store.get(deps.layout.conceptInput(image.sha256))) ?? missingInput(deps.store, deps.layout.conceptInput(image.sha256)),
+          imageType: image.image_type,
+        })),
+      );
       Context.current().heartbeat({ read: inputs.length });
       const computed = await model.score(inputs);
       await Promise.all(missing.map((image, i) => deps.store.put(deps.layout.conceptCache(image.sha256, model.version), JSON.stringify(computed[i]))));

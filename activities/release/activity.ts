@@ -79,7 +79,8 @@ export function releaseActivities(deps: ActivityDeps) {
       const inputs = await readInputs();
       const { content, exclusions, records, processed } = inputs;
       const { release } = deps.config;
-      const conceptModel = (await deps.conceptModel()).version;
+      const conceptCard = await deps.conceptModelCard();
+      const conceptModel = conceptCard.version;
       const catalog = new ReleaseCatalog(deps);
       const latest = await catalog.latest();
       const inputHash = releaseInputHash(content, inputs.phi, { name: release.name });
@@ -108,7 +109,7 @@ export function releaseActivities(deps: ActivityDeps) {
         releaseStep('describe the version');
         const [review] = await deps.lake.read(tables.reviewCounts, BUILD_PARTITION);
         const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons, review);
-        await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification);
+        await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification, conceptCard);
         // 3. scan every byte for PHI (a hit quarantines the release and fails the build)
         releaseStep('leak scan');
         const scan = await scanStaged(deps, staged, inputs.phi).catch((err: unknown) => {
@@ -120,7 +121,7 @@ export function releaseActivities(deps: ActivityDeps) {
         const entries = await manifestEntries(staged.dir);
         // the version's creation time (Croissant's datePublished): the catalog's for a recorded version, so rewriting it changes no byte
         const createdAt = versioned.decision.kind === 'unchanged' ? previous!.entry.createdAt : new Date().toISOString();
-        const indexed = await writeCroissant(staged.dir, entries, versioned.info, release, createdAt);
+        const indexed = await writeCroissant(staged.dir, entries, versioned.info, release, conceptCard, createdAt);
         const manifest = await writeManifest(staged, [...entries, ...(await manifestEntries(staged.dir, indexed))]);
         // 5. swap it in; 6. commit the version to the catalog, then mark the release built
         releaseStep('swap in');

@@ -11,7 +11,7 @@ import { CROISSANT, croissantJsonLd, TRAINING_IMAGES, type CroissantRelease, typ
 import { manifestEntries } from '../../activities/release/manifest.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from '../../activities/release/release-csvs.ts';
 import { writeReleaseTables } from '../../activities/release/release-tables.ts';
-import { SPLIT_FILES, type Split } from '../../schemas/release.ts';
+import { CONCEPT_COLUMNS, SPLIT_FILES, type Split } from '../../schemas/release.ts';
 import { toolBinary } from '../../scripts/tool-binary.ts';
 import { fixture } from '../helpers/release-fixture.ts';
 
@@ -23,6 +23,7 @@ const { mlcroissant, skipReason } = (() => {
   }
 })();
 
+const rhos = (rho: number) => Object.fromEntries(CONCEPT_COLUMNS.map((c) => [c, rho])) as Record<(typeof CONCEPT_COLUMNS)[number], number>;
 const RELEASE: CroissantRelease = {
   name: 'MILK10k',
   version: '1.2.0',
@@ -31,6 +32,13 @@ const RELEASE: CroissantRelease = {
   attribution: 'MILK study team',
   citeAs: 'MILK study team. MILK10k 1.2.0.',
   datePublished: '2025-03-04T05:06:07.000Z',
+  conceptModel: {
+    name: 'distilled',
+    version: 'distilled@0123456789ab',
+    kind: 'regressor',
+    training: { data: 'the official MONET scores', trainLesions: 2400, validationLesions: 600 },
+    agreement: { all: { images: 1200, meanRho: 0.812, rho: rhos(0.8) }, dermoscopic: { images: 600, meanRho: 0.774, rho: rhos(0.7) } },
+  },
 };
 
 const f = fixture();
@@ -141,6 +149,10 @@ describe('croissantJsonLd', () => {
     expect(field('test_metadata/isic_id').references).toEqual({ field: { '@id': 'images/isic_id' } });
     expect(field('training_ground_truth/lesion_id').references).toEqual({ field: { '@id': 'lesions/lesion_id' } });
     expect(field(`${TRAINING_IMAGES}/image`)).toMatchObject({ dataType: 'sc:ImageObject', source: { fileSet: { '@id': SPLIT_FILES.train.input }, extract: { fileProperty: 'content' } } });
+    // what produced the MONET_* columns, and the columns say they are its estimates
+    expect(croissant['rai:machineAnnotationTools']).toEqual([expect.stringContaining('concept model distilled@0123456789ab')]);
+    expect(croissant['rai:machineAnnotationTools']![0]).toContain('on 600 validation lesions: all 0.81, dermoscopic 0.77');
+    expect(field('training_metadata/MONET_hair').description).toMatch(/^Estimate of the MONET concept score .* not MONET\.$/);
     // without datePublished (no version recorded yet) there is none
     const { datePublished: _, ...undated } = RELEASE;
     expect(croissantJsonLd(undated, entries)).not.toHaveProperty('datePublished');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasheetHtml, type DatasheetInput } from '../../activities/release/documents/datasheet.ts';
 import { CLASSES, CONCEPT_COLUMNS, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type Split } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
+import type { ConceptModelDisclosure } from '../../schemas/concept-model.ts';
 import { CHROMIUM, CHROMIUM_MISSING, renderedDom } from '../helpers/chromium.ts';
 import { image, lesion } from '../helpers/release-fixture.ts';
 
@@ -12,6 +13,14 @@ const CENTRES = ['barcelona', 'brisbane', 'vienna'];
 const SITES = ['head_neck_face', 'lower_extremity', 'trunk', 'upper_extremity'];
 const SECTIONS = ['motivation', 'composition', 'collection', 'preprocessing', 'uses', 'distribution', 'maintenance'];
 const CONTENT_HASH = 'c'.repeat(64);
+const rhos = (base: number) => Object.fromEntries(CONCEPT_COLUMNS.map((c, k) => [c, base + k / 100])) as Record<(typeof CONCEPT_COLUMNS)[number], number>;
+const CONCEPT_MODEL: ConceptModelDisclosure = {
+  name: 'distilled',
+  version: 'distilled@0123456789ab',
+  kind: 'regressor',
+  training: { data: 'the official MONET scores', trainLesions: 2400, validationLesions: 600 },
+  agreement: { all: { images: 1200, meanRho: 0.81, rho: rhos(0.71) }, dermoscopic: { images: 600, meanRho: 0.77, rho: rhos(0.61) } },
+};
 
 /**
  * 60 lesions over every diagnosis class, three centres, all skin tones and sites, ages 0–85 with some
@@ -70,6 +79,7 @@ function releaseRows() {
     exclusions,
     duplicates,
     deidentification,
+    conceptModel: CONCEPT_MODEL,
   };
   return { input, lesions, images };
 }
@@ -160,6 +170,11 @@ describe.skipIf(!CHROMIUM)(`datasheet rendered in Chromium${CHROMIUM_MISSING}`, 
     expect(preprocessing).toContain('2 duplicate groups with 4 released images: 1 exact, 1 near');
     const blurry = (split: Split) => imagesOf(split).filter((i) => i.qc_warnings.split(';').includes('blurry')).length;
     expect(preprocessing).toMatch(new RegExp(`blurry\\s+${blurry('train')}\\s+${blurry('benchmark')}`));
+    // what produced the MONET_* columns, and how well it agrees with MONET per concept and image type
+    expect(preprocessing).toContain('concept model distilled@0123456789ab');
+    expect(preprocessing).toContain('Trained on the official MONET scores (2400 lesions)');
+    expect(preprocessing).toMatch(/MONET_vasculature_vessels\s+0\.73\s+0\.63/);
+    expect(preprocessing).toMatch(/mean\s+0\.81\s+0\.77/);
     expect(section('distribution').text).toContain(CONTENT_HASH);
     expect(section('distribution').text).toContain('CC-BY-NC');
   });

@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { ManifestEntry } from '../manifest.ts';
 import { z } from 'zod';
 import { ConceptRow } from '../../../schemas/cases.ts';
+import type { ConceptModelDisclosure } from '../../../schemas/concept-model.ts';
 import { releaseColumns } from '../../../schemas/release-columns.ts';
+import { conceptModelSummary } from './concept-model-disclosure.ts';
 import { IMAGE_METADATA_COLUMNS, IMAGE_METADATA_FILE } from './hf-dataset.ts';
 import {
   CLASSES,
@@ -34,6 +36,8 @@ export interface CroissantRelease {
   url?: string;
   /** when the version was first created (ISO 8601), as the catalog records it: the same for every rewrite of the version */
   datePublished?: string;
+  /** what produced the MONET_* columns (Croissant RAI's machineAnnotationTools) */
+  conceptModel?: ConceptModelDisclosure;
 }
 
 /** One released file as the manifest lists it. */
@@ -127,7 +131,7 @@ const columnsOf = (schema: z.ZodObject) => Object.keys(schema.shape);
 /** The tables a release may hold; a record set is described for each one present among the files. */
 const toImages = { isic_id: 'images/isic_id' } as const;
 const RECORD_SETS: readonly RecordSetSpec[] = [
-  { id: 'training_metadata', file: SPLIT_FILES.train.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'lesions/lesion_id' }, description: 'One row per training image: lesion, image type, rights, approximate age, sex, skin tone, site and MONET concept scores.' },
+  { id: 'training_metadata', file: SPLIT_FILES.train.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'lesions/lesion_id' }, description: 'One row per training image: lesion, image type, rights, approximate age, sex, skin tone, site and estimated MONET concept scores (see RELEASE.json conceptModelCard).' },
   { id: 'training_ground_truth', file: 'MILK10k_Training_GroundTruth.csv', columns: GROUND_TRUTH_HEADER, key: 'lesion_id', references: { lesion_id: 'lesions/lesion_id' }, description: 'One row per training lesion: its diagnosis class, one-hot over the 11 classes.' },
   { id: 'training_supplement', file: 'MILK10k_Training_Supplement.csv', columns: SUPPLEMENT_HEADER, key: 'isic_id', references: toImages, description: 'One row per training image: full ISIC-DX diagnosis, how it was confirmed, invasion thickness.' },
   { id: 'test_metadata', file: SPLIT_FILES.benchmark.metadata, columns: METADATA_HEADER, key: 'isic_id', references: { ...toImages, lesion_id: 'benchmark_lesions/lesion_id' }, description: 'One row per benchmark image, as the training metadata; the benchmark labels are not released.' },
@@ -170,6 +174,7 @@ export function croissantJsonLd(release: CroissantRelease, files: readonly Relea
     citeAs: release.citeAs,
     ...(release.url === undefined ? {} : { url: release.url }),
     ...(release.datePublished === undefined ? {} : { datePublished: release.datePublished }),
+    ...(release.conceptModel === undefined ? {} : { 'rai:machineAnnotationTools': [conceptModelSummary(release.conceptModel)] }),
     distribution: [...documents.map(fileObject), ...fileSets],
     recordSet: [
       ...RECORD_SETS.filter((spec) => present.has(spec.file)).map((spec) => recordSet(spec, present)),

@@ -1,5 +1,7 @@
 import { CLASSES, CONCEPT_COLUMNS, PublicLesion, SPLITS, type ConceptScores, type PublicDuplicate, type PublicExclusion, type PublicImage, type Split } from '../../../schemas/release.ts';
 import { escapeHtml as esc } from '../../storage/html/escape-html.ts';
+import type { ConceptModelDisclosure } from '../../../schemas/concept-model.ts';
+import { conceptModelSummary } from './concept-model-disclosure.ts';
 import type { deidentificationReport } from './deidentification-report.ts';
 import { binnedDistribution, categoryDistribution, splitBarChart, splitLegend, type SplitDistribution } from './datasheet-plots.ts';
 
@@ -19,6 +21,8 @@ export interface DatasheetInput {
   duplicates: readonly PublicDuplicate[];
   /** DEIDENTIFICATION_REPORT.json; without the leak scan when the datasheet is written before it (the scan then reads the datasheet too) */
   deidentification: Pick<DeidentificationReport, 'centres'> & Partial<Pick<DeidentificationReport, 'leakScan'>>;
+  /** what produced the MONET_* columns */
+  conceptModel: ConceptModelDisclosure;
 }
 
 /**
@@ -57,6 +61,14 @@ const n = (value: number) => value.toLocaleString('en-US');
 const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '0.0%');
 const ofSplit = <T extends { split: Split }>(rows: readonly T[], split: Split) => rows.filter((r) => r.split === split);
 
+/** The model's agreement with MONET per concept and image type, as its manifest records it. */
+function conceptAgreementTable(model: ConceptModelDisclosure): string {
+  if (!model.agreement) return '';
+  const groups = Object.entries(model.agreement);
+  const rows = [...CONCEPT_COLUMNS.map((c) => [c, ...groups.map(([, a]) => a.rho[c]?.toFixed(2) ?? '–')]), ['mean', ...groups.map(([, a]) => a.meanRho.toFixed(2))]];
+  return `<p>Spearman rho of the concept scores with the official MONET scores, validation lesions:</p>\n${table(['concept', ...groups.map(([g, a]) => `${g} (${a.images} images)`)], rows)}`;
+}
+
 function table(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const cell = (v: string | number) => (typeof v === 'number' ? `<td class="n">${n(v)}</td>` : `<td>${esc(v)}</td>`);
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
@@ -77,7 +89,7 @@ function motivation(input: DatasheetInput): string {
   return section(
     'motivation',
     'Motivation',
-    `<p><strong>Purpose.</strong> ${esc(release.name)} pairs a clinical close-up and a dermoscopic image of each skin lesion with de-identified metadata, an expert diagnosis (ISIC-DX, grouped into ${CLASSES.length} classes) and MONET concept scores, to train and benchmark multimodal skin-lesion classifiers on a held-out benchmark whose labels stay private.</p>
+    `<p><strong>Purpose.</strong> ${esc(release.name)} pairs a clinical close-up and a dermoscopic image of each skin lesion with de-identified metadata, an expert diagnosis (ISIC-DX, grouped into ${CLASSES.length} classes) and concept scores estimating MONET, to train and benchmark multimodal skin-lesion classifiers on a held-out benchmark whose labels stay private.</p>
 <p><strong>Creators.</strong> ${esc(release.attribution)}, from the contributions of ${centres.length} dermatology centres (${esc(centres.join(', '))}); this version (${esc(release.version)}) was built by the MILK10k release pipeline from the centres' deliveries.</p>
 <p><strong>Funding.</strong> Not recorded in the release inputs; see the creators above.</p>`,
   );
@@ -158,7 +170,8 @@ ${exclusions.length > 0 ? table(['stage', 'reason', 'excluded'], exclusions) : '
 <p><strong>QC warnings</strong> on released images (listed per image in <code>tables/images.parquet</code>):</p>
 ${warnings.length > 0 ? table(['check', ...SPLITS], warnings.map(([check]) => [check, ...SPLITS.map((s) => warned(check, s))])) : '<p>No released image has a QC warning.</p>'}
 <p><strong>Duplicates.</strong> ${n(groupRows.length)} duplicate groups with ${n(input.duplicates.length)} released images: ${n(groupRows.filter((g) => g[0]!.kind === 'exact').length)} exact, ${n(groupRows.filter((g) => g[0]!.kind === 'near').length)} near (perceptual hash); ${n(groupRows.filter((g) => g[0]!.cross_lesion).length)} span lesions and are kept on one side of the split (<code>tables/duplicates.parquet</code>).</p>
-<p><strong>Labeling.</strong> Centre diagnoses were mapped to ISIC-DX terms and their class; ages were rounded to the nearest 5 years (85 meaning 85 or older). The MONET concept scores (0–1) were computed by an ONNX concept model on every released image:</p>
+<p><strong>Labeling.</strong> Centre diagnoses were mapped to ISIC-DX terms and their class; ages were rounded to the nearest 5 years (85 meaning 85 or older). The concept scores (0–1) were computed on every released image. ${esc(conceptModelSummary(input.conceptModel))}</p>
+${conceptAgreementTable(input.conceptModel)}
 <div class="plots">${concepts.map(splitBarChart).join('')}</div>`,
   );
 }

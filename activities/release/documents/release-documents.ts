@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MilkConfig } from '../../../schemas/config.ts';
 import type { ReleaseInfo } from '../../../schemas/catalog.ts';
+import type { ConceptModelDisclosure } from '../../../schemas/concept-model.ts';
 import { CHANGES_FILE } from '../versions/changes-file.ts';
 import { CROISSANT, croissantJsonLd } from './croissant.ts';
 import { DATASET_CARD, datasetCard } from './hf-dataset.ts';
@@ -19,8 +20,9 @@ export async function writeVersionDocuments(
   versioned: VersionedRelease,
   config: ReleaseConfig,
   deidentification: DatasheetInput['deidentification'],
+  conceptModel: ConceptModelDisclosure,
 ): Promise<void> {
-  await writeFile(path.join(staging, RELEASE_INFO_FILE), `${JSON.stringify(versioned.info, null, 2)}\n`);
+  await writeFile(path.join(staging, RELEASE_INFO_FILE), `${JSON.stringify({ ...versioned.info, conceptModelCard: conceptModel }, null, 2)}\n`);
   await writeFile(path.join(staging, CHANGES_FILE), versioned.changes);
   const split = (lesionId: string) => (released.benchmark.has(lesionId) ? 'benchmark' : 'train');
   const datasheet = datasheetHtml({
@@ -30,6 +32,7 @@ export async function writeVersionDocuments(
     exclusions: released.exclusions,
     duplicates: released.duplicates,
     deidentification,
+    conceptModel,
   });
   await writeFile(path.join(staging, DATASHEET), datasheet);
   const count = (side: 'train' | 'benchmark') => ({
@@ -48,8 +51,8 @@ export async function writeVersionDocuments(
  * and sizes); returns the file it wrote. `createdAt`: when the version was first created (the catalog's
  * time for a recorded version), its datePublished, so a rewrite of the same version gives the same bytes.
  */
-export async function writeCroissant(staging: string, entries: readonly ManifestEntry[], info: ReleaseInfo, config: ReleaseConfig, createdAt?: string): Promise<string[]> {
-  const description = { name: config.name, version: info.version, description: config.description, licenseUrl: config.licenseUrl ?? config.license, attribution: config.attribution, citeAs: config.citation, url: config.url, datePublished: createdAt };
+export async function writeCroissant(staging: string, entries: readonly ManifestEntry[], info: ReleaseInfo, config: ReleaseConfig, conceptModel: ConceptModelDisclosure, createdAt?: string): Promise<string[]> {
+  const description = { name: config.name, version: info.version, description: config.description, licenseUrl: config.licenseUrl ?? config.license, attribution: config.attribution, citeAs: config.citation, url: config.url, datePublished: createdAt, conceptModel };
   await writeFile(path.join(staging, CROISSANT), `${JSON.stringify(croissantJsonLd(description, entries), null, 2)}\n`);
   return [CROISSANT];
 }
