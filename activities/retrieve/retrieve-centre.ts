@@ -65,9 +65,9 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, stora
   const staged = await pMap(
     listed,
     async (object): Promise<SourceObject | undefined> => {
+      if (object.unreadable) return void exclude(object, 'unreadable-object', `cannot be listed or read (${object.unreadable})`);
       const safe = safeStagingName(object.key);
       if (typeof safe !== 'string') return void exclude(object, 'unsafe-key', safe.rejected);
-      if (object.unreadable) return void exclude(object, 'unreadable-object', `cannot be listed or read (${object.unreadable})`);
       if (!object.regular) return void exclude(object, 'not-a-regular-file', 'is not a regular file');
       if (byLowerCase.get(object.key.toLowerCase())! > 1) return void exclude(object, 'case-collision', 'another key differs from it only by letter case');
       if (object.size === 0) return void exclude(object, 'empty-object', 'is empty');
