@@ -27,6 +27,8 @@ export interface LeakScan {
   valuesSearched: number;
   unscannable: number;
   hits: LeakHit[];
+  /** hits in shared files (tables, documents) of values made only of public vocabulary words: reported, not a leak */
+  vocabularyHits: LeakHit[];
   patternWarnings: PatternWarning[];
 }
 
@@ -77,10 +79,17 @@ const TEXT_EXTENSIONS = new Set(['.csv', '.json', '.md', '.html', '.txt', '.sha2
  * values (their pages are compressed). Matches must stand alone (no letter or digit on either
  * side), so an 8-digit MRN does not match inside a concept score.
  */
-export async function scanForLeaks(dir: string, phi: readonly PhiValue[]): Promise<LeakScan> {
+export async function scanForLeaks(dir: string, phi: readonly PhiValue[], publicWords: readonly string[] = []): Promise<LeakScan> {
   const index = new PatternIndex(phi, MIN_SCANNABLE);
   const binaryIndex = new PatternIndex(phi, MIN_IN_BINARY, false);
-  const scan: LeakScan = { filesScanned: 0, bytesScanned: 0, valuesSearched: index.size, unscannable: phi.length - index.size, hits: [], patternWarnings: [] };
+  const scan: LeakScan = { filesScanned: 0, bytesScanned: 0, valuesSearched: index.size, unscannable: phi.length - index.size, hits: [], vocabularyHits: [], patternWarnings: [] };
+  const vocabulary = new Set(publicWords.map(fold));
+  // A shared file prints the vocabulary by design; an image belongs to one case and prints none of it.
+  const record = (hit: LeakHit, value: string) => {
+    const shared = !/\.(jpe?g)$/i.test(hit.file);
+    const words = value.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    (shared && words.length > 0 && words.every((w) => vocabulary.has(w)) ? scan.vocabularyHits : scan.hits).push(hit);
+  };
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
   for (const file of files) {
@@ -97,12 +106,12 @@ export async function scanForLeaks(dir: string, phi: readonly PhiValue[]): Promi
         seen.add(`${hit.value}@${offset}`);
         if (wide) seen.add(`${hit.value}@${offset}w`);
         const place = region.line !== undefined ? `line ${region.line + newlines(region.bytes, hit.offset)}` : `byte ${offset}`;
-        scan.hits.push({ file: relative, location: `${region.location}${place} (${hit.encoding})`, kind: hit.kind });
+        record({ file: relative, location: `${region.location}${place} (${hit.encoding})`, kind: hit.kind }, hit.value);
       }
     }
     // Texts are searched as they are read, one at a time, so no file or table is ever held whole.
     for await (const { location, text, field, patternsOnly } of extractText(file)) {
-      if (!patternsOnly) for (const kind of index.find(fold(text))) scan.hits.push({ file: relative, location, kind });
+      if (!patternsOnly) for (const hit of index.findValues(fold(text))) record({ file: relative, location, kind: hit.kind }, hit.value);
       if (field) for (const [pattern, regex] of PATTERNS) if (regex.test(text)) scan.patternWarnings.push({ file: relative, location, pattern });
     }
   }
@@ -269,9 +278,9 @@ class PatternIndex {
     this.maxLength = Math.max(0, ...[...folded.keys()].map((v) => v.length));
   }
 
-  /** Kinds of the values standing alone in folded text (each position reported once). */
-  find(text: string): PhiKind[] {
-    return this.positions(text).map((h) => h.kind);
+  /** The values standing alone in folded text (each position reported once). */
+  findValues(text: string): { kind: PhiKind; value: string }[] {
+    return this.positions(text);
   }
 
   /** Values found in any view of the bytes, with their byte offset. */
@@ -310,6 +319,8 @@ const DIGIT = /[0-9]/;
 
 /** No letter or digit touches the match, and it is not part of a decimal number like 0.12345. */
 function standsAlone(text: string, start: number, end: number): boolean {
-  const joins = (c: string | undefined, beyond: string | undefined) => c !== undefined && (ALNUM.test(c) || ((c === '.' || c === ',') && beyond !== undefined && DIGIT.test(beyond)));
-  return !joins(text[start - 1], text[start - 2]) && !joins(text[end], text[end + 1]);
+  // `inner`: the match's own character next to `c`; a '.' or ',' between digits makes one number
+  const joins = (c: string | undefined, beyond: string | undefined, inner: string) =>
+    c !== undefined && (ALNUM.test(c) || ((c === '.' || c === ',') && beyond !== undefined && DIGIT.test(beyond) && DIGIT.test(inner)));
+  return !joins(text[start - 1], text[start - 2], text[start]) && !joins(text[end], text[end + 1], text[end - 1]);
 }

@@ -151,3 +151,17 @@ describe('leak scan', () => {
     expect(patterns.filter((p) => p === 'long digit run')).toHaveLength(1);
   });
 });
+
+describe('leak scan and public vocabulary', () => {
+  it('reports a name made of vocabulary words found in shared tables, but still fails it in an image', async () => {
+    const nevus: PhiValue = { kind: 'name', value: 'Nevus' };
+    const clean = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+    const com = Buffer.concat([Buffer.from([0xff, 0xfe, 0, 9]), Buffer.from('NEVUS  ')]);
+    const dir = release({ 'MILK10k_Training_GroundTruth.csv': 'lesion_id,diagnosis\nIL_1,Nevus\n', 'x/a.jpg': Buffer.concat([clean.subarray(0, 2), com, clean.subarray(2)]) });
+    const scan = await scanForLeaks(dir, [nevus, ...PHI], ['Nevus', 'Melanoma']);
+    expect({ vocabulary: scan.vocabularyHits.map((h) => h.file), hits: scan.hits.map((h) => h.file) }).toEqual({ vocabulary: ['MILK10k_Training_GroundTruth.csv'], hits: ['x/a.jpg'] });
+    expect(scan.hits.map((h) => h.file)).toEqual(['x/a.jpg']);
+    // without the vocabulary, the shared table is a hit too
+    expect((await scanForLeaks(dir, [nevus])).hits.map((h) => h.file).sort()).toEqual(['MILK10k_Training_GroundTruth.csv', 'x/a.jpg']);
+  });
+});
