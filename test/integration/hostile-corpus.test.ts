@@ -55,5 +55,5 @@ describe('a hostile corpus through a real build', () => {
       item.planted.flatMap((value) => places.filter(([, bytes]) => plantedForms(value).some((form) => bytes.includes(form))).map(([where]) => `${item.kind} in ${where}`)),
     );
     expect(found).toEqual([]);
-  });
+  }, 600_000);
 });
