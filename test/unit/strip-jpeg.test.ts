@@ -286,7 +286,7 @@ describe('needsPixelTransform', () => {
   it('tells a Display P3 profile from an sRGB one', async () => {
     const p3 = needsPixelTransform(await textured().withIccProfile('p3').jpeg().toBuffer());
     expect(p3.iccIsSrgb).toBe(false);
-    expect(p3.reasons).toEqual([expect.stringMatching(/^ICC profile ".+" is not sRGB$/)]);
+    expect(p3.reasons).toEqual([expect.stringMatching(/^ICC profile ".+" is not sRGB \(primaries or tone curves\)$/)]);
     expect(needsPixelTransform(await textured().withIccProfile('srgb').jpeg().toBuffer())).toEqual({ orientation: 1, iccIsSrgb: true, reasons: [] });
   });
 
@@ -344,5 +344,33 @@ describe('verifyClean', () => {
     expect(seen).toEqual([XMP_PACKET]);
     verifyClean(withXmp, () => []);
     expect(() => verifyClean(insertAfterSoi(withXmp, XMP_APP1), () => [])).toThrow(/second XMP/);
+  });
+});
+
+describe('needsPixelTransform judges an ICC profile by its colours, not its name', () => {
+  /** The sRGB profile libvips embeds ('desc': 4 UTF-16 characters), its description overwritten with `name`, and, optionally, its red primary moved. */
+  async function variant(name: string, moveRed: boolean): Promise<Buffer> {
+    const jpeg = await textured().withIccProfile('srgb').jpeg().toBuffer();
+    const s = readJpegSegments(jpeg).find((x) => x.identifier === 'ICC_PROFILE')!;
+    const out = Buffer.from(jpeg);
+    const icc = out.subarray(s.offset + 4 + 14, s.offset + s.length);
+    for (let i = 0; i < icc.readUInt32BE(128); i++) {
+      const tag = icc.toString('latin1', 132 + 12 * i, 136 + 12 * i);
+      const at = icc.readUInt32BE(136 + 12 * i);
+      if (tag === 'rXYZ' && moveRed) icc.writeInt32BE(Math.round(0.5 * 65536), at + 8); // X of red: no longer sRGB's 0.4361
+      if (tag === 'desc') {
+        const [length, offset] = [icc.readUInt32BE(at + 20), icc.readUInt32BE(at + 24)]; // first mluc record
+        Buffer.from(name.padEnd(length / 2).slice(0, length / 2), 'utf16le').swap16().copy(icc, at + offset);
+      }
+    }
+    return out;
+  }
+
+  it('takes a profile with sRGB primaries and curves under another name as sRGB, and one named sRGB with other primaries as not', async () => {
+    const renamed = needsPixelTransform(await variant('Cam1', false));
+    expect(renamed).toMatchObject({ iccIsSrgb: true, reasons: [] });
+    const impostor = needsPixelTransform(await variant('sRGB', true));
+    expect(impostor.iccIsSrgb).toBe(false);
+    expect(impostor.reasons).toEqual(['ICC profile "sRGB" is not sRGB (primaries or tone curves)']);
   });
 });

@@ -28,6 +28,7 @@ import {
   type ScanHeader,
 } from './jpeg-headers.ts';
 import { frameGeometry, huffmanDecoder, rewriteScan, type CoefficientState, type HuffmanDecoder } from './scan-decoder.ts';
+import { iccIsSrgb as colorimetricSrgb } from './icc-srgb.ts';
 import { UnsupportedJpeg } from './unsupported-jpeg.ts';
 
 export { UnsupportedJpeg };
@@ -214,7 +215,7 @@ function isFrame(marker: number): boolean {
 export interface PixelTransformNeeds {
   /** EXIF IFD0 Orientation (1-8); 1 when absent or invalid (decoders ignore invalid values). */
   orientation: number;
-  /** True when there is no embedded ICC profile, or its description contains 'sRGB'. */
+  /** True when there is no embedded ICC profile, or its primaries and tone curves are sRGB's (`icc-srgb.ts`), whatever its name. */
   iccIsSrgb: boolean;
   /** Why the stored pixels are not the upright sRGB pixels; empty when `stripJpeg` alone is enough. */
   reasons: string[];
@@ -222,11 +223,8 @@ export interface PixelTransformNeeds {
 
 /**
  * Tells whether the stored pixels differ from what a viewer shows once metadata is gone.
- * sRGB test, kept deliberately simple: a profile counts as sRGB when its 'desc' text contains
- * 'sRGB' (case-insensitive) — that covers the IEC 61966-2.1 profiles cameras, Adobe, Apple
- * ('sRGB IEC61966-2.1') and libvips ('sRGB built-in') embed. A profile with another description
- * is reported as not sRGB even if it happens to be colorimetrically equivalent: the caller then
- * converts, which costs time but never changes colours wrongly.
+ * A profile is sRGB by its primaries and tone curves, never by its name: one called "sRGB" that
+ * is not goes down the convert path, so it displays as its author meant once the profile is gone.
  */
 export function needsPixelTransform(jpeg: Uint8Array): PixelTransformNeeds {
   const segments = readJpegSegments(jpeg);
@@ -247,9 +245,11 @@ export function needsPixelTransform(jpeg: Uint8Array): PixelTransformNeeds {
     iccIsSrgb = false;
     reasons.push(icc);
   } else if (icc) {
-    const description = iccDescription(icc);
-    iccIsSrgb = description !== undefined && /srgb/i.test(description);
-    if (!iccIsSrgb) reasons.push(`ICC profile ${description === undefined ? 'without a description' : JSON.stringify(description)} is not sRGB`);
+    iccIsSrgb = colorimetricSrgb(icc);
+    if (!iccIsSrgb) {
+      const description = iccDescription(icc);
+      reasons.push(`ICC profile ${description === undefined ? 'without a description' : JSON.stringify(description)} is not sRGB (primaries or tone curves)`);
+    }
   }
 
   const frame = readFrame(jpeg, segments);
