@@ -8,7 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { format } from 'date-fns';
 import sharp, { type JpegOptions } from 'sharp';
+import type { Centre } from '../../schemas/config.ts';
 import { markerSegment } from '../../activities/storage/jpeg/jpeg-headers.ts';
 import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import type { SynthKeyRow } from '../../scripts/synth/write-centre-drop.ts';
@@ -19,6 +21,8 @@ export interface HostileItem {
   centre: string;
   /** the image's key in its centre's drop (for a folder item: the start of the keys below it) */
   file: string;
+  /** a metadata row's number, when the item is a row (then `file` is the metadata file) */
+  row?: number;
   /** what a correct build does: 'released' (without the planted value) or the exclusion reason */
   expect: 'released' | string;
   planted: string[];
@@ -68,9 +72,10 @@ const KINDS: Record<string, { expect: string; plant: Plant }> = {
 
 /**
  * Plants one item of every kind, each into an image of a different lesion (`key` rows in order,
- * one per lesion), overwriting the file in the drop under `dir`. Needs as many lesions as kinds.
+ * one per lesion), overwriting the file in the drop under `dir`, then a folder nested too deep and
+ * the hostile rows. Needs a few more lesions than kinds.
  */
-export async function plantHostileCorpus(dir: string, key: readonly SynthKeyRow[]): Promise<HostileItem[]> {
+export async function plantHostileCorpus(dir: string, key: readonly SynthKeyRow[], centres: readonly Centre[]): Promise<HostileItem[]> {
   const byLesion = new Map<string, SynthKeyRow>();
   for (const row of key) {
     const lesion = `${row.centre}/${row.patient_id}/${row.local_lesion_id}`;
@@ -92,7 +97,42 @@ export async function plantHostileCorpus(dir: string, key: readonly SynthKeyRow[
   const made = spawnSync('bash', ['-c', 'cd "$1" && for i in $(seq 1 79); do mkdir "$2 $i" && cd "$2 $i" || exit 1; done; echo x > photo.jpg', '_', path.join(dir, deep.centre), level]);
   if (made.status !== 0) throw new Error(`could not nest folders: ${made.stderr}`);
   items.push({ kind: 'folder-nested-past-path-limit', centre: deep.centre, file: level, expect: 'unreadable-object', planted: [planted(deep)] });
+  for (const item of plantHostileRows(dir, rows.slice(kinds.length + 1), centres)) items.push(item);
   return items;
+}
+
+/**
+ * Rows appended to the first csv centre's export, each about an image of its own lesion: a row of
+ * another patient claiming it (so both claims are ambiguous), an exam date in the future, a birth
+ * after the exam. The rows keep the centre's delimiter, encoding and line ends.
+ */
+function plantHostileRows(dir: string, rows: readonly SynthKeyRow[], centres: readonly Centre[]): HostileItem[] {
+  const centre = centres.find((c) => c.dialect.layout === 'csv' && c.dialect.columns.examDate && c.dialect.columns.birthDate && rows.filter((r) => r.centre === c.id).length >= 4);
+  if (!centre) throw new Error('the hostile rows need a csv centre with birth and exam dates and four spare lesions');
+  const { dialect } = centre;
+  const delimiter = dialect.delimiter ?? ',';
+  const file = path.join(dir, centre.id, dialect.metadataFile!);
+  const encoding = dialect.encoding === 'latin1' ? 'latin1' : 'utf8';
+  const text = readFileSync(file, encoding);
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = text.split(eol).filter((l) => l !== '');
+  const header = lines[0]!.split(delimiter);
+  const column = (field: keyof typeof dialect.columns) => header.indexOf(dialect.columns[field]!);
+  const rowOf = (r: SynthKeyRow) => lines.findIndex((l, i) => i > 0 && l.split(delimiter)[column('imageFile')] === r.file);
+  const [victim, other, future, reversed] = rows.filter((r) => r.centre === centre.id);
+  const edited = (r: SynthKeyRow, change: (cells: string[]) => void) => {
+    const cells = lines[rowOf(r)]!.split(delimiter);
+    change(cells);
+    return cells.join(delimiter);
+  };
+  const year = new Date().getFullYear();
+  const appended = [
+    { kind: 'row-claims-another-patients-image', r: victim!, expect: 'ambiguous-image', line: edited(victim!, (c) => (c[column('patientId')] = other!.patient_id)) },
+    { kind: 'row-exam-date-in-future', r: future!, expect: 'invalid-date', line: edited(future!, (c) => (c[column('examDate')] = format(new Date(year + 3, 0, 15), dialect.dateFormat))) },
+    { kind: 'row-birth-after-exam', r: reversed!, expect: 'invalid-date', line: edited(reversed!, (c) => (c[column('birthDate')] = format(new Date(year - 1, 0, 15), dialect.dateFormat))) },
+  ];
+  writeFileSync(file, Buffer.from(text.replace(new RegExp(`(${eol})?$`), '') + eol + appended.map((a) => a.line).join(eol) + eol, encoding));
+  return appended.map((a, i) => ({ kind: a.kind, centre: centre.id, file: dialect.metadataFile!, row: lines.length + i, expect: a.expect, planted: [planted(a.r)] }));
 }
 
 const planted = (row: SynthKeyRow) => row.patient_name || row.patient_id;

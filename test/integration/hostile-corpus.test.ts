@@ -14,8 +14,8 @@ process.env.MILK_LOG_LEVEL = 'debug';
 
 describe('a hostile corpus through a real build', () => {
   it('releases each item without its planted name or excludes it with its reason, and the name is nowhere', async () => {
-    const fixture = await buildFixture('hostile', { seed: 23, lesions: 24 });
-    const items = await plantHostileCorpus(fixture.dir, fixture.key);
+    const fixture = await buildFixture('hostile', { seed: 23, lesions: 40 });
+    const items = await plantHostileCorpus(fixture.dir, fixture.key, fixture.loaded.config.centres);
     expect(new Set(items.map((i) => i.kind)).size).toBe(items.length);
 
     const logs = captureOutput();
@@ -26,10 +26,15 @@ describe('a hostile corpus through a real build', () => {
 
     // Every item as expected: released untouched by any exclusion, or excluded with its reason.
     const outcome = items.map((item) => {
-      const reasons = exclusions.filter((e) => e.centre === item.centre && (e.key === item.file || e.key.startsWith(`${item.file} `)) && e.entity !== 'lesion').map((e) => e.reason);
+      const mine = (e: Record<string, string>) => e.centre === item.centre && (item.row !== undefined ? e.key === item.file && e.row === String(item.row) : e.entity !== 'lesion' && (e.key === item.file || e.key.startsWith(`${item.file} `)));
+      const reasons = exclusions.filter(mine).map((e) => e.reason);
       return { kind: item.kind, outcome: reasons.length === 0 ? 'released' : reasons.join('+') };
     });
     expect(outcome).toEqual(items.map((i) => ({ kind: i.kind, outcome: i.expect })));
+
+    // The row claiming another patient's image excludes the image's own row too: no claim wins.
+    const victim = items.find((i) => i.kind === 'row-claims-another-patients-image')!;
+    expect(exclusions.filter((e) => e.centre === victim.centre && e.key === victim.file && e.reason === 'ambiguous-image')).toHaveLength(2);
 
     // Conservation: every image that came in was released or excluded.
     const imagesIn = summary.centres.reduce((n, c) => n + c.retrieve.images, 0);
