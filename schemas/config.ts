@@ -109,6 +109,11 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 /** The bundled concept model: distilled from MONET's MILK10k scores (its MODEL_CARD.md). */
 const DEFAULT_CONCEPT_MODEL = 'activities/concepts/model/monet-distilled';
 
+/** Raster formats a build may accept (`ingest.imageFormats`); documents such as SVG or PDF never are. */
+export const ImageFormat = z.enum(['jpeg', 'png', 'tiff', 'webp', 'gif']);
+export type ImageFormat = z.infer<typeof ImageFormat>;
+export const DEFAULT_IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'tiff'];
+
 export const MilkConfig = z.strictObject({
   dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),
   temporal: TemporalConfig,
@@ -126,8 +131,13 @@ export const MilkConfig = z.strictObject({
       imageThreads: z.number().int().nonnegative().default(0).describe('threads per worker process for de-identification and QC; 0 = one per core'),
       fetchesInFlight: z.number().int().positive().default(16).describe('objects fetched concurrently per centre'),
       maxObjectBytes: z.number().int().positive().default(100 * 1024 * 1024).describe('larger objects are excluded as too-large'),
+      imageFormats: z
+        .array(ImageFormat)
+        .min(1)
+        .default([...DEFAULT_IMAGE_FORMATS])
+        .describe('raster formats accepted, identified by content; anything else (SVG, PDF, ...) is excluded as unsupported-format'),
     })
-    .default({ batchSize: 50, window: 4, imagesInFlight: 4, imageThreads: 0, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024 }),
+    .default({ batchSize: 50, window: 4, imagesInFlight: 4, imageThreads: 0, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024, imageFormats: [...DEFAULT_IMAGE_FORMATS] }),
   qc: QcConfig.default(QcConfig.parse({})),
   concepts: z
     .strictObject({

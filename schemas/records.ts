@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ImageFormat } from './config.ts';
 import { IMAGE_TYPES } from './release.ts';
 import { FIELD_TERMS_FILE, vocabulary, type TermField } from './vocabulary.ts';
 
@@ -116,6 +117,8 @@ export const ProcessedImage = z.object({
   deidBytes: z.number().int().positive(),
   orientation: z.number().int().min(1).max(8),
   deidPath: z.enum(['lossless', 'reencoded']),
+  /** the source's format, by content */
+  format: ImageFormat,
   removedSegments: z.array(z.string()),
   exif: ExifFindings,
   qc: QcScores,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -84,4 +84,16 @@ let shared: Vocabulary | undefined;
 export function vocabulary(): Vocabulary {
   shared ??= new Vocabulary();
   return shared;
+}
+
+let words: string[] | undefined;
+
+/**
+ * Every word of the public vocabulary files (diagnoses, sites, field terms, column descriptions):
+ * text every release prints, so a patient whose name is such a word does not make the release's
+ * own tables a leak.
+ */
+export function publicVocabularyWords(): readonly string[] {
+  words ??= [...new Set(readdirSync(DIR).filter((f) => f.endsWith('.csv') || f.endsWith('.md')).flatMap((f) => readFileSync(path.join(DIR, f), 'utf8').split(/[^\p{L}\p{N}]+/u)))].filter(Boolean);
+  return words;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 // A named import of `temporal` fails under ESM (the package is CommonJS); go through the default export.
@@ -117,11 +118,12 @@ export function codecFromEnvironment(env: NodeJS.ProcessEnv = process.env): AesG
 
 /**
  * `dataConverter` for Worker.create and new Client(...): the same for every worker and client of a
- * deployment, or undefined (Temporal's default converter) when MILK_PAYLOAD_KEY is unset.
+ * deployment. Failures always pass the redacting failure converter (failure-converter.ts); payloads
+ * are encrypted when MILK_PAYLOAD_KEY is set, and stored as plain JSON otherwise.
  */
-export function dataConverterFromEnvironment(env: NodeJS.ProcessEnv = process.env): { payloadCodecs: PayloadCodec[] } | undefined {
+export function dataConverterFromEnvironment(env: NodeJS.ProcessEnv = process.env): { payloadCodecs: PayloadCodec[]; failureConverterPath: string } {
   const codec = codecFromEnvironment(env);
-  // Failure messages stay plaintext: activities keep source values out of errors by design (bad input
-  // becomes an exclusion row in the private lake, not an error text).
-  return codec && { payloadCodecs: [codec] };
+  return { payloadCodecs: codec ? [codec] : [], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
+
+const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.cjs', import.meta.url));

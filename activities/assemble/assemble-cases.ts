@@ -1,3 +1,4 @@
+import { lesionPlace } from '../storage/lesion-place.ts';
 import type { QcConfig } from '../../schemas/config.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
@@ -147,7 +148,11 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     const problem = pairingProblem(pair) ?? lesionFieldConflict(candidatesOfLesion.map((m) => m.record)) ?? lesionProblems(pair.map((m) => m.record));
     if (problem) {
       for (const c of candidatesOfLesion) exclusions.push(imageExclusion(c.record, c.image, 'assemble', problem.reason, problem.detail));
-      exclusions.push({ centre: pair[0]!.record.centre, stage: 'assemble', entity: 'lesion', reason: problem.reason, detail: `lesion ${pair[0]!.record.lesionId}: ${problem.detail}`, lesionId: pair[0]!.record.lesionId });
+      const records = candidatesOfLesion.map((c) => c.record);
+      exclusions.push({
+        centre: records[0]!.centre, stage: 'assemble', entity: 'lesion', reason: problem.reason, detail: `${lesionPlace(records)}: ${problem.detail}`,
+        lesionId: records[0]!.lesionId,
+      });
       continue;
     }
     const members = pair;

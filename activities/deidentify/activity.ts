@@ -12,8 +12,8 @@ export function deidentifyActivities(deps: ActivityDeps) {
     async processImageBatch({ centre, batch }: ImageBatchInput): Promise<ImageBatchResult> {
       const slice = await deps.lake.readShard(tables.imageBatches, centre, batchShard(batch));
       let done = 0;
-      const { imagesInFlight, imageThreads } = deps.config.ingest;
-      const result = await processImages(slice, deps, { imagesInFlight, threads: imageThreads, location: deps.loaded.storage }, () => {
+      const { imagesInFlight, imageThreads, imageFormats } = deps.config.ingest;
+      const result = await processImages(slice, deps, { imagesInFlight, threads: imageThreads, location: deps.loaded.storage, formats: imageFormats }, () => {
         Context.current().heartbeat({ images: ++done });
       });
       await deps.lake.writeShard(tables.images, centre, batchShard(batch), result.images);

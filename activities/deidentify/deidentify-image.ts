@@ -1,9 +1,13 @@
 import sharp from 'sharp';
+import { DEFAULT_IMAGE_FORMATS, type ImageFormat } from '../../schemas/config.ts';
+import { detectImageFormat } from './image-format.ts';
 import { metadataSegments } from '../storage/jpeg/jpeg-segments.ts';
 import { needsPixelTransform, stripJpeg, verifyClean } from '../storage/jpeg/strip-jpeg.ts';
 
 export interface DeidentifiedImage {
   jpeg: Buffer;
+  /** the source's format, by content */
+  format: ImageFormat;
   orientation: number;
   /** 'lossless': metadata segments removed, entropy-coded data untouched; 'reencoded': pixels transformed */
   path: 'lossless' | 'reencoded';
@@ -15,29 +19,39 @@ export interface DeidentifiedImage {
 
 export class UndecodableImage extends Error {}
 
+/** The bytes are not one of the image formats the config allows (judged by content, not name). */
+export class UnsupportedFormat extends Error {}
+
 const JPEG_QUALITY = 95;
 
 /**
- * De-identifies an image. A JPEG whose pixels are already upright sRGB keeps its compressed data
+ * De-identifies an image of an allowed format (by content: UnsupportedFormat otherwise). A JPEG whose pixels are already upright sRGB keeps its compressed data
  * byte for byte: only decoding segments (and JFIF) are copied, so it decodes to exactly the same
  * pixels. Otherwise (EXIF orientation, another colour profile, PNG, TIFF) the pixels are oriented,
  * converted to sRGB and encoded afresh. Either output is re-parsed segment by segment before use;
  * decoding it is QC's job (measureImage), so each image is decoded once.
  */
-export async function deidentifyImage(source: Uint8Array): Promise<DeidentifiedImage> {
+export async function deidentifyImage(source: Uint8Array, allowed: readonly ImageFormat[] = DEFAULT_IMAGE_FORMATS): Promise<DeidentifiedImage> {
+  const found = detectImageFormat(source);
+  const detected = allowed.find((f) => f === found);
+  if (!detected) {
+    throw new UnsupportedFormat(found ? `content is ${found}, not one of the allowed image formats (${allowed.join(', ')})` : `content is not a known image format (allowed: ${allowed.join(', ')})`);
+  }
   let format: string | undefined;
   try {
     format = (await sharp(source).metadata()).format;
   } catch (err) {
     throw new UndecodableImage((err as Error).message);
   }
+  // libvips names TIFF 'tiff' and JPEG 'jpeg', like detectImageFormat; any other answer means a decoder sees another format.
+  if (format !== detected) throw new UndecodableImage(`content starts as ${detected} but decodes as ${format}`);
   const lossless = format === 'jpeg' ? tryLossless(source) : undefined;
   const result = lossless ?? (await reencode(source, format));
   verifyClean(result.jpeg);
-  return result;
+  return { ...result, format: detected };
 }
 
-type Stripped = DeidentifiedImage;
+type Stripped = Omit<DeidentifiedImage, 'format'>;
 
 function tryLossless(source: Uint8Array): Stripped | undefined {
   try {

@@ -1,8 +1,8 @@
-import type { StorageLocation } from '../../schemas/config.ts';
+import type { ImageFormat, StorageLocation } from '../../schemas/config.ts';
 import { StorageLayout } from '../storage/layout.ts';
 import { openBlobStore } from '../storage/open-store.ts';
 import type { Storage } from '../storage/storage.ts';
-import { UndecodableImage } from './deidentify-image.ts';
+import { UndecodableImage, UnsupportedFormat } from './deidentify-image.ts';
 import { processSource, type ProcessedSource } from './process-image.ts';
 
 export interface ImageTask {
@@ -10,10 +10,11 @@ export interface ImageTask {
   location: StorageLocation;
   releaseDir: string;
   sourceSha256: string;
+  formats: ImageFormat[];
 }
 
 /** A thread's answer: the result, or why the bytes are not an image (an error class does not cross threads). */
-export type ImageTaskResult = { processed: ProcessedSource } | { undecodable: string };
+export type ImageTaskResult = { processed: ProcessedSource } | { undecodable: string } | { unsupported: string };
 
 /** One store per thread, opened by its first task (an S3 client keeps its connections). */
 let storage: { key: string; storage: Storage } | undefined;
@@ -26,9 +27,10 @@ function storageOf(task: ImageTask): Storage {
 /** Runs in a pool thread (see image-pool.ts): one staged image, de-identified and measured. */
 export async function imageTask(task: ImageTask): Promise<ImageTaskResult> {
   try {
-    return { processed: await processSource(task.sourceSha256, storageOf(task)) };
+    return { processed: await processSource(task.sourceSha256, storageOf(task), task.formats) };
   } catch (err) {
     if (err instanceof UndecodableImage) return { undecodable: err.message };
+    if (err instanceof UnsupportedFormat) return { unsupported: err.message };
     throw err;
   }
 }

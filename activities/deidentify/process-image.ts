@@ -1,3 +1,4 @@
+import type { ImageFormat } from '../../schemas/config.ts';
 import type { ProcessedImage } from '../../schemas/records.ts';
 import { measureImage } from './measure-image.ts';
 import { getRequired } from '../storage/blob-store.ts';
@@ -12,11 +13,11 @@ export type ProcessedSource = Omit<ProcessedImage, 'centre' | 'key'>;
 /**
  * De-identifies one staged source image, measures it for QC, and writes its de-identified JPEG and
  * concept input (content-addressed, so a retry writes the same files). Throws UndecodableImage for
- * bytes no decoder accepts.
+ * bytes no decoder accepts, UnsupportedFormat for content not of the allowed formats.
  */
-export async function processSource(sourceSha256: string, { store, layout }: Storage): Promise<ProcessedSource> {
+export async function processSource(sourceSha256: string, { store, layout }: Storage, formats: readonly ImageFormat[]): Promise<ProcessedSource> {
   const source = await getRequired(store, layout.staged(sourceSha256));
-  const deid = await deidentifyImage(source);
+  const deid = await deidentifyImage(source, formats);
   const measured = await measureImage(deid.jpeg);
   const deidSha256 = sha256(deid.jpeg);
   const target = layout.deidImage(deidSha256);
@@ -28,6 +29,7 @@ export async function processSource(sourceSha256: string, { store, layout }: Sto
     deidBytes: deid.jpeg.length,
     orientation: deid.orientation,
     deidPath: deid.path,
+    format: deid.format,
     removedSegments: deid.removedSegments,
     exif: exifFindings(source),
     qc: measured.scores,

@@ -1,6 +1,7 @@
 import pMap from 'p-map';
 import { ProcessedImage, type Exclusion, type SourceObject } from '../../schemas/records.ts';
-import type { StorageLocation } from '../../schemas/config.ts';
+import type { ImageFormat, StorageLocation } from '../../schemas/config.ts';
+import type { ImageTaskResult } from './image-thread.ts';
 import { getText } from '../storage/blob-store.ts';
 import type { Storage } from '../storage/storage.ts';
 import { imagePool } from './image-pool.ts';
@@ -9,7 +10,7 @@ import { imagePool } from './image-pool.ts';
  * Bump when de-identification or QC measurement changes what they produce: cached results of another
  * version are ignored, so every image is processed again by the new code.
  */
-export const PROCESSING_VERSION = 2;
+export const PROCESSING_VERSION = 3;
 
 export interface ProcessedBatch {
   images: ProcessedImage[];
@@ -28,7 +29,7 @@ export async function processImages(
   objects: readonly SourceObject[],
   storage: Storage,
   /** `location`: the store's, for the image threads to open it themselves */
-  options: { imagesInFlight: number; threads: number; location: StorageLocation },
+  options: { imagesInFlight: number; threads: number; location: StorageLocation; formats: ImageFormat[] },
   onImageDone: () => void,
 ): Promise<ProcessedBatch> {
   const exclusions: Exclusion[] = [];
@@ -39,13 +40,16 @@ export async function processImages(
     async (object): Promise<ProcessedImage | undefined> => {
       try {
         const cached = await readCached(storage, object.sha256);
+        if (cached && !options.formats.includes(cached.format)) {
+          const detail = `${object.key}: content is ${cached.format}, not one of the allowed image formats (${options.formats.join(', ')})`;
+          exclusions.push({ centre: object.centre, stage: 'deidentify', entity: 'image', reason: 'unsupported-format', detail, key: object.key, sha256: object.sha256 });
+          return undefined;
+        }
         if (cached) return { ...cached, centre: object.centre, key: object.key };
-        const result = await pool.run({ location: options.location, releaseDir: storage.layout.release, sourceSha256: object.sha256 });
-        if ('undecodable' in result) {
-          exclusions.push({
-            centre: object.centre, stage: 'deidentify', entity: 'image', reason: 'undecodable-image',
-            detail: `${object.key}: ${result.undecodable}`, key: object.key, sha256: object.sha256,
-          });
+        const result: ImageTaskResult = await pool.run({ location: options.location, releaseDir: storage.layout.release, sourceSha256: object.sha256, formats: options.formats });
+        if ('undecodable' in result || 'unsupported' in result) {
+          const [reason, why] = 'undecodable' in result ? ['undecodable-image', result.undecodable] : ['unsupported-format', result.unsupported];
+          exclusions.push({ centre: object.centre, stage: 'deidentify', entity: 'image', reason, detail: `${object.key}: ${why}`, key: object.key, sha256: object.sha256 });
           return undefined;
         }
         const processed: ProcessedImage = { ...result.processed, centre: object.centre, key: object.key };

@@ -1,4 +1,4 @@
-import { differenceInYears, format, isValid, parse as parseDate } from 'date-fns';
+import { differenceInYears, endOfDay, format, isValid, parse as parseDate } from 'date-fns';
 import type { Dialect, HarmonisedField, ValueMapField } from '../../schemas/dialect.ts';
 import type { PrivateRecord } from '../../schemas/records.ts';
 import { IMAGE_TYPES } from '../../schemas/release.ts';
@@ -20,6 +20,8 @@ export function harmoniseRow(
   cellsByColumn: Map<string, string>,
   dialect: Dialect,
   at: { centre: string; metadataKey: string; row: number },
+  /** dates after this day are refused (`invalid-date`): an exam cannot have happened yet */
+  today: Date = new Date(),
 ): PrivateRecord {
   const cell = (field: HarmonisedField): string | undefined => {
     const column = dialect.columns[field];
@@ -57,8 +59,9 @@ export function harmoniseRow(
   const diagnosisTerm = vocabulary().diagnosis(mapped('diagnosis') ?? '');
   if (!diagnosisTerm) throw new RowRejection('unknown-diagnosis', `column ${dialect.columns.diagnosis} (diagnosis) has ${JSON.stringify(cell('diagnosis'))}, which maps to no MILK10k diagnosis`);
 
-  const birthDate = date(cell('birthDate'), dialect, 'birthDate');
-  const examDate = date(cell('examDate'), dialect, 'examDate');
+  const birthDate = date(cell('birthDate'), dialect, 'birthDate', today);
+  const examDate = date(cell('examDate'), dialect, 'examDate', today);
+  if (birthDate && examDate && birthDate > examDate) throw new RowRejection('invalid-date', `column ${dialect.columns.birthDate} (birthDate) is after column ${dialect.columns.examDate} (examDate)`);
   return {
     centre: at.centre,
     metadataKey: at.metadataKey,
@@ -82,17 +85,21 @@ export function harmoniseRow(
   };
 }
 
-function date(value: string | undefined, dialect: Dialect, field: 'birthDate' | 'examDate'): Date | undefined {
+function date(value: string | undefined, dialect: Dialect, field: 'birthDate' | 'examDate', today: Date): Date | undefined {
   if (value === undefined) return undefined;
   const parsed = parseDate(value, dialect.dateFormat, new Date(2000, 0, 1));
   if (!isValid(parsed)) throw new RowRejection('invalid-date', `column ${dialect.columns[field]} (${field}) is not a date in format ${dialect.dateFormat}`);
+  if (parsed > endOfDay(today)) throw new RowRejection('invalid-date', `column ${dialect.columns[field]} (${field}) is a date after the build date`);
   return parsed;
 }
+
+/** A decimal number as people write it (digits, one '.' or ',' decimal mark, a sign): never hex, exponents or 'Infinity'. */
+const DECIMAL = /^[+-]?(\d+([.,]\d+)?|[.,]\d+)$/;
 
 /** Exact age from the age column, else from birth and exam dates; private until de-identification. */
 function age(value: string | undefined, birth: Date | undefined, exam: Date | undefined): number | undefined {
   if (value !== undefined) {
-    const years = Number(value.replace(',', '.'));
+    const years = DECIMAL.test(value.trim()) ? Number(value.trim().replace(',', '.')) : NaN;
     if (!Number.isFinite(years) || years < 0 || years > 130) throw new RowRejection('invalid-age', 'the age column is not a plausible age in years');
     return years;
   }
@@ -106,7 +113,7 @@ function age(value: string | undefined, birth: Date | undefined, exam: Date | un
 
 function skinTone(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const tone = Number(value);
+  const tone = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isInteger(tone) || tone < 0 || tone > 5) throw new RowRejection('unknown-value', 'skin tone is not an integer from 0 to 5');
   return tone;
 }

@@ -27,6 +27,36 @@ export function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Keys that occur twice in one object of valid JSON text (JSON.parse keeps the last silently). A
+ * small scanner: strings are skipped whole, and a string directly followed by ':' is a key of the
+ * innermost open object.
+ */
+export function repeatedKeys(text: string): string[] {
+  const stack: (Set<string> | undefined)[] = [];
+  const repeated = new Set<string>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{') stack.push(new Set());
+    else if (c === '[') stack.push(undefined);
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const key = JSON.parse(text.slice(i, j + 1)) as string;
+      let k = j + 1;
+      while (/\s/.test(text[k] ?? '')) k++;
+      const keys = stack.at(-1);
+      if (text[k] === ':' && keys) {
+        if (keys.has(key)) repeated.add(key);
+        keys.add(key);
+      }
+      i = j;
+    }
+  }
+  return [...repeated];
+}
+
 function kindOf(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

@@ -1,5 +1,6 @@
 import type { Dialect } from '../../schemas/dialect.ts';
-import { jsonCells, parseJson } from './read-json.ts';
+import { MetadataRefusal } from './metadata-refusal.ts';
+import { jsonCells, parseJson, repeatedKeys } from './read-json.ts';
 import { readTable } from '../storage/read-table.ts';
 
 /** One metadata row as read from a file, before harmonisation: its cells by column name, or why it cannot be used. */
@@ -29,6 +30,9 @@ export function readRows(text: string, dialect: Dialect): SourceRows {
 
 function csvRows(text: string, delimiter: string): SourceRows {
   const { header, rows } = readTable(text, delimiter);
+  const repeated = [...new Set(header.filter((column, i) => header.indexOf(column) !== i))];
+  // Which of two same-named columns holds the value is a guess: the file is refused, not resolved.
+  if (repeated.length > 0) throw new MetadataRefusal('duplicate-columns', `the header names column(s) ${repeated.map((c) => JSON.stringify(c)).join(', ')} more than once`);
   return {
     columns: header,
     rows: rows.map(({ row, cells }) =>
@@ -49,6 +53,8 @@ function jsonRows(texts: { row: number; text: string }[], mapped: ReadonlySet<st
   const rows = texts.map(({ row, text }): SourceRow => {
     const value = parseJson(text);
     if (value === undefined) return { row, malformed: 'is not valid JSON' };
+    const repeated = repeatedKeys(text);
+    if (repeated.length > 0) return { row, malformed: `repeats key(s) ${repeated.map((k) => JSON.stringify(k)).join(', ')} in one object (which value counts is a guess)` };
     const read = jsonCells(value, mapped);
     if ('malformed' in read) return { row, malformed: read.malformed };
     for (const column of read.columns) columns.add(column);

@@ -3,7 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { readJpegSegments } from '../storage/jpeg/jpeg-segments.ts';
+import { readJpegSegments, SOS } from '../storage/jpeg/jpeg-segments.ts';
+import { byteViews, fold, type Encoding } from './byte-views.ts';
 import { MIN_SCANNABLE, type PhiKind, type PhiValue } from './phi-values.ts';
 
 /** Where a PHI value was found: never the value itself, which would leak it again into logs. */
@@ -26,17 +27,30 @@ export interface LeakScan {
   valuesSearched: number;
   unscannable: number;
   hits: LeakHit[];
+  /** hits in shared files (tables, documents) of values made only of public vocabulary words: reported, not a leak */
+  vocabularyHits: LeakHit[];
   patternWarnings: PatternWarning[];
 }
 
-/** A chunk of text extracted from a file, with a label saying where in the file it came from. */
+/** A value extracted from a decoded table or a CSV cell, with a label saying where it came from. */
 interface Text {
   location: string;
   text: string;
   /** free-text field: checked against the suspicious patterns */
   field?: boolean;
-  /** already covered by a larger chunk searched for PHI values */
+  /** already covered by the byte search of the same file */
   patternsOnly?: boolean;
+}
+
+/** A run of a file's bytes searched in every encoding; `binary`: compressed or entropy-coded data. */
+interface ByteRegion {
+  location: string;
+  bytes: Uint8Array;
+  /** Offset of `bytes` in the file. */
+  start: number;
+  /** Line number at `start` for text files, where a hit is reported by line. */
+  line?: number;
+  binary: boolean;
 }
 
 const PATTERNS: [string, RegExp][] = [
@@ -47,73 +61,137 @@ const PATTERNS: [string, RegExp][] = [
 ];
 
 /**
- * Reads every file of a release and searches it for every known PHI value: text files whole,
- * JPEGs' marker segments and trailing bytes, Parquet and DuckDB through their decoded values (their
- * bytes are compressed) and raw bytes too. Matches must stand alone (no letter or digit on either
+ * Values shorter than this (folded) are not searched in compressed or entropy-coded bytes (longer ones
+ * are, touching anything): there a
+ * 5-letter name turns up by chance about once per 10^10 bytes and view, i.e. in every large
+ * release, while an 8-character value does not once in 10^16. Such bytes hold no text a reader
+ * sees; the decoded values of the same tables, and every header byte, are searched for all values.
+ */
+const MIN_IN_BINARY = 8;
+const CHUNK_BYTES = 1 << 20;
+const TEXT_EXTENSIONS = new Set(['.csv', '.json', '.md', '.html', '.txt', '.sha256', '.yml', '.yaml', '.tsv']);
+
+/**
+ * Reads every byte of every file of a release and searches it for every known PHI value, in
+ * Latin-1, UTF-8 and UTF-16 (both byte orders), case-folded and Unicode-normalised (`byteViews`):
+ * text files, JPEGs (every segment, the entropy-coded data, bytes after EOI), Parquet pages and
+ * DuckDB blocks, streamed in chunks. Parquet and DuckDB are also searched through their decoded
+ * values (their pages are compressed). Matches must stand alone (no letter or digit on either
  * side), so an 8-digit MRN does not match inside a concept score.
  */
-export async function scanForLeaks(dir: string, phi: readonly PhiValue[]): Promise<LeakScan> {
-  const index = new PatternIndex(phi.filter((p) => p.value.length >= MIN_SCANNABLE));
-  const scan: LeakScan = { filesScanned: 0, bytesScanned: 0, valuesSearched: index.size, unscannable: phi.length - index.size, hits: [], patternWarnings: [] };
+export async function scanForLeaks(dir: string, phi: readonly PhiValue[], publicWords: readonly string[] = []): Promise<LeakScan> {
+  const index = new PatternIndex(phi, MIN_SCANNABLE);
+  const binaryIndex = new PatternIndex(phi, MIN_IN_BINARY, false);
+  const scan: LeakScan = { filesScanned: 0, bytesScanned: 0, valuesSearched: index.size, unscannable: phi.length - index.size, hits: [], vocabularyHits: [], patternWarnings: [] };
+  const vocabulary = new Set(publicWords.map(fold));
+  // A shared file prints the vocabulary by design; an image belongs to one case and prints none of it.
+  const record = (hit: LeakHit, value: string) => {
+    const shared = !/\.(jpe?g)$/i.test(hit.file);
+    const words = value.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    (shared && words.length > 0 && words.every((w) => vocabulary.has(w)) ? scan.vocabularyHits : scan.hits).push(hit);
+  };
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
   for (const file of files) {
     const relative = path.relative(dir, file).split(path.sep).join('/');
     scan.filesScanned++;
     scan.bytesScanned += (await stat(file)).size;
+    const seen = new Set<string>();
+    for await (const region of byteRegions(file, 4 * index.maxLength + 16)) {
+      for (const hit of (region.binary ? binaryIndex : index).findInBytes(region.bytes)) {
+        const offset = region.start + hit.offset;
+        // The overlap of two chunks, two views of the same ASCII, or UTF-16 read in both byte orders one byte apart.
+        const wide = hit.encoding.startsWith('utf-16');
+        if (seen.has(`${hit.value}@${offset}`) || (wide && (seen.has(`${hit.value}@${offset - 1}w`) || seen.has(`${hit.value}@${offset + 1}w`)))) continue;
+        seen.add(`${hit.value}@${offset}`);
+        if (wide) seen.add(`${hit.value}@${offset}w`);
+        const place = region.line !== undefined ? `line ${region.line + newlines(region.bytes, hit.offset)}` : `byte ${offset}`;
+        record({ file: relative, location: `${region.location}${place} (${hit.encoding})`, kind: hit.kind }, hit.value);
+      }
+    }
     // Texts are searched as they are read, one at a time, so no file or table is ever held whole.
     for await (const { location, text, field, patternsOnly } of extractText(file)) {
-      if (!patternsOnly) for (const kind of index.find(text)) scan.hits.push({ file: relative, location, kind });
+      if (!patternsOnly) for (const hit of index.findValues(fold(text))) record({ file: relative, location, kind: hit.kind }, hit.value);
       if (field) for (const [pattern, regex] of PATTERNS) if (regex.test(text)) scan.patternWarnings.push({ file: relative, location, pattern });
     }
   }
   return scan;
 }
 
+/** The values of a file that are searched besides its bytes: decoded tables; CSV cells for the patterns. */
 function extractText(file: string): AsyncIterable<Text> {
   const extension = path.extname(file).toLowerCase();
-  if (extension === '.jpg' || extension === '.jpeg') return jpegText(file);
-  // Compressed formats are searched through their decoded values: their bytes hold no readable text,
-  // and searching random bytes would only produce false alarms.
   if (extension === '.parquet') return parquetText(file);
   if (extension === '.duckdb') return duckdbText(file);
   if (extension === '.csv') return csvText(file);
-  return lineText(file);
+  return (async function* () {})();
 }
 
-/** A JPEG's APPn and COM segments (where metadata lives) and anything after EOI; the rest is tables and pixels. */
-async function* jpegText(file: string): AsyncIterable<Text> {
+/** `overlap`: bytes the longest value takes in any encoding, and its boundary characters. */
+function byteRegions(file: string, overlap: number): AsyncIterable<ByteRegion> {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.jpg' || extension === '.jpeg') return jpegRegions(file);
+  return chunkRegions(file, !TEXT_EXTENSIONS.has(extension), overlap);
+}
+
+/** A JPEG's header bytes (every segment, and anything after EOI) and each scan's entropy-coded data. */
+async function* jpegRegions(file: string): AsyncIterable<ByteRegion> {
   const bytes = await readFile(file);
   let segments;
   try {
     segments = readJpegSegments(bytes);
   } catch {
-    yield { location: 'bytes (not a parseable JPEG)', text: bytes.toString('latin1') };
+    yield { location: 'unparseable JPEG ', bytes, start: 0, binary: false };
     return;
   }
-  for (const s of segments) if (/^APP\d+$|^COM$/.test(s.name)) yield { location: `${s.name} at byte ${s.offset}`, text: bytes.subarray(s.offset, s.offset + s.length).toString('latin1') };
-  const eoi = segments.at(-1)!;
-  yield { location: 'after EOI', text: bytes.subarray(eoi.offset + eoi.length).toString('latin1') };
+  const regions: ByteRegion[] = [];
+  let from = 0;
+  segments.forEach((s, i) => {
+    if (s.marker !== SOS) return;
+    const dataStart = s.offset + s.length;
+    const dataEnd = segments[i + 1].offset;
+    regions.push({ location: 'segments ', bytes: bytes.subarray(from, dataStart), start: from, binary: false });
+    regions.push({ location: 'entropy-coded data ', bytes: bytes.subarray(dataStart, dataEnd), start: dataStart, binary: true });
+    from = dataEnd;
+  });
+  yield* regions;
+  yield { location: 'segments ', bytes: bytes.subarray(from), start: from, binary: false };
 }
 
-/** Lines of a text file, read as a stream (no PHI value spans a line break). */
-async function* lines(file: string): AsyncIterable<string> {
-  const reader = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  for await (const line of reader) yield line;
+/** A file's bytes in chunks, each beginning with the end of the previous one so no value is cut. */
+async function* chunkRegions(file: string, binary: boolean, overlap: number): AsyncIterable<ByteRegion> {
+  let tail = Buffer.alloc(0);
+  let start = 0;
+  let line = 1;
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    const bytes = Buffer.concat([tail, chunk as Buffer]);
+    const regionStart = start - tail.length;
+    const regionLine = line - newlines(tail, tail.length);
+    yield { location: '', bytes, start: regionStart, line: binary ? undefined : regionLine, binary };
+    line += newlines(chunk as Buffer, (chunk as Buffer).length);
+    start += (chunk as Buffer).length;
+    tail = bytes.subarray(Math.max(0, bytes.length - overlap));
+  }
 }
 
-async function* lineText(file: string): AsyncIterable<Text> {
+function newlines(bytes: Uint8Array, end: number): number {
   let n = 0;
-  for await (const text of lines(file)) yield { location: `line ${++n}`, text };
+  for (let i = 0; i < end; i++) if (bytes[i] === 0x0a) n++;
+  return n;
 }
 
 async function* csvText(file: string): AsyncIterable<Text> {
   let n = 0;
   for await (const line of lines(file)) {
     const location = `line ${++n}`;
-    yield { location, text: line };
     for (const cell of line.split(',')) if (cell !== '' && Number.isNaN(Number(cell))) yield { location, text: cell, field: true, patternsOnly: true };
   }
+}
+
+/** Lines of a text file, read as a stream. */
+async function* lines(file: string): AsyncIterable<string> {
+  const reader = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of reader) yield line;
 }
 
 async function* parquetText(file: string): AsyncIterable<Text> {
@@ -163,35 +241,77 @@ const sql = (s: string) => s.replaceAll("'", "''");
 /** Hex digests are digit runs by nature; they are still searched for PHI values, just not pattern-flagged. */
 const HASH_COLUMN = /sha256|phash/i;
 
+interface ByteHit {
+  kind: PhiKind;
+  /** The folded value (for de-duplication only: never reported). */
+  value: string;
+  offset: number;
+  encoding: Encoding;
+}
+
 /**
- * Multi-pattern search: values bucketed by their first MIN_SCANNABLE characters, so each text
- * position costs one map lookup however many values there are.
+ * Multi-pattern search over folded text: values bucketed by their first MIN_SCANNABLE characters,
+ * behind a bitmap of hashes of their first three, so each text position costs a table look-up and
+ * only a few a map look-up however many values there are.
  */
 class PatternIndex {
-  private readonly buckets = new Map<string, PhiValue[]>();
+  private readonly buckets = new Map<string, { kind: PhiKind; value: string }[]>();
+  private readonly starts = new Uint8Array(1 << 20);
   readonly size: number;
+  readonly maxLength: number;
 
-  constructor(values: readonly PhiValue[]) {
+  /** `standAlone`: a match must not touch a letter or digit (in text; bytes of binary data border on anything). */
+  constructor(values: readonly PhiValue[], minLength: number, private readonly standAlone = true) {
+    const folded = new Map<string, PhiKind>();
     for (const v of values) {
-      const key = v.value.slice(0, MIN_SCANNABLE);
-      const bucket = this.buckets.get(key);
-      if (bucket) bucket.push(v);
-      else this.buckets.set(key, [v]);
+      const f = fold(v.value.trim());
+      if (f.length >= minLength && !folded.has(f)) folded.set(f, v.kind);
     }
-    this.size = values.length;
+    for (const [value, kind] of folded) {
+      const key = value.slice(0, MIN_SCANNABLE);
+      const bucket = this.buckets.get(key);
+      if (bucket) bucket.push({ kind, value });
+      else this.buckets.set(key, [{ kind, value }]);
+      this.starts[((value.charCodeAt(0) * 961 + value.charCodeAt(1) * 31 + value.charCodeAt(2)) >>> 0) & 0xfffff] = 1;
+    }
+    this.size = folded.size;
+    this.maxLength = Math.max(0, ...[...folded.keys()].map((v) => v.length));
   }
 
-  /** Kinds of the values standing alone in the text (each position reported once). */
-  find(text: string): PhiKind[] {
-    const kinds: PhiKind[] = [];
-    for (let i = 0; i + MIN_SCANNABLE <= text.length; i++) {
+  /** The values standing alone in folded text (each position reported once). */
+  findValues(text: string): { kind: PhiKind; value: string }[] {
+    return this.positions(text);
+  }
+
+  /** Values found in any view of the bytes, with their byte offset. */
+  findInBytes(bytes: Uint8Array): ByteHit[] {
+    if (this.size === 0) return [];
+    const hits: ByteHit[] = [];
+    for (const view of byteViews(bytes)) {
+      for (const h of this.positions(view.text, view.units)) hits.push({ kind: h.kind, value: h.value, offset: view.offsets[h.at], encoding: view.encoding });
+    }
+    return hits;
+  }
+
+  private positions(text: string, units?: Uint16Array): { kind: PhiKind; value: string; at: number }[] {
+    const found: { kind: PhiKind; value: string; at: number }[] = [];
+    const u = units ?? codeUnits(text);
+    const starts = this.starts;
+    for (let i = 0; i + MIN_SCANNABLE <= u.length; i++) {
+      if (starts[((u[i] * 961 + u[i + 1] * 31 + u[i + 2]) >>> 0) & 0xfffff] === 0) continue;
       const bucket = this.buckets.get(text.slice(i, i + MIN_SCANNABLE));
       if (!bucket) continue;
-      const hit = bucket.find((v) => text.startsWith(v.value, i) && standsAlone(text, i, i + v.value.length));
-      if (hit) kinds.push(hit.kind);
+      const hit = bucket.find((v) => text.startsWith(v.value, i) && (!this.standAlone || standsAlone(text, i, i + v.value.length)));
+      if (hit) found.push({ ...hit, at: i });
     }
-    return kinds;
+    return found;
   }
+}
+
+function codeUnits(text: string): Uint16Array {
+  const u = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) u[i] = text.charCodeAt(i);
+  return u;
 }
 
 const ALNUM = /[A-Za-z0-9]/;
@@ -199,6 +319,8 @@ const DIGIT = /[0-9]/;
 
 /** No letter or digit touches the match, and it is not part of a decimal number like 0.12345. */
 function standsAlone(text: string, start: number, end: number): boolean {
-  const joins = (c: string | undefined, beyond: string | undefined) => c !== undefined && (ALNUM.test(c) || ((c === '.' || c === ',') && beyond !== undefined && DIGIT.test(beyond)));
-  return !joins(text[start - 1], text[start - 2]) && !joins(text[end], text[end + 1]);
+  // `inner`: the match's own character next to `c`; a '.' or ',' between digits makes one number
+  const joins = (c: string | undefined, beyond: string | undefined, inner: string) =>
+    c !== undefined && (ALNUM.test(c) || ((c === '.' || c === ',') && beyond !== undefined && DIGIT.test(beyond) && DIGIT.test(inner)));
+  return !joins(text[start - 1], text[start - 2], text[start]) && !joins(text[end], text[end + 1], text[end - 1]);
 }

@@ -6,6 +6,7 @@ import { getRequired, getText } from '../storage/blob-store.ts';
 import { sha256 } from '../storage/files.ts';
 import type { Storage } from '../storage/storage.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
+import { publicVocabularyWords } from '../../schemas/vocabulary.ts';
 import { MANIFEST, manifestText, releaseFingerprint, type ManifestEntry } from './manifest.ts';
 import type { PhiValue } from './phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
@@ -112,10 +113,13 @@ export async function stageRelease({ store, layout }: Storage, content: ReleaseC
 
 /**
  * Scans every byte of the staged release for every known PHI value. On a hit the release is moved to
- * private/quarantine, never published, and LeakFound names the files (never the values).
+ * private/quarantine, never published, and LeakFound names the files (never the values). A value
+ * made only of public vocabulary words (a patient surnamed like a diagnosis, a stray file named like
+ * an image type) found in a shared table or document is reported in the de-identification report,
+ * not a leak: those files print the vocabulary for every case. In an image it is still a leak.
  */
 export async function scanStaged({ store, layout }: Storage, staged: StagedRelease, phi: readonly PhiValue[]): Promise<LeakScan> {
-  const scan = await scanForLeaks(staged.dir, phi);
+  const scan = await scanForLeaks(staged.dir, phi, publicVocabularyWords());
   if (scan.hits.length === 0) return scan;
   const quarantine = layout.quarantine(path.basename(staged.dir));
   await store.replaceFolder(staged.dir, quarantine);

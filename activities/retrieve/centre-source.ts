@@ -17,7 +17,19 @@ export interface ListedObject {
   etag: string;
   /** false for symlinks and other non-files in a folder: reported, never followed */
   regular: boolean;
+  /** a folder entry that cannot be listed or read: its error code (never its message, which holds the path) */
+  unreadable?: string;
 }
+
+/** One object of a folder drop the filesystem refuses for good (ENAMETOOLONG, ELOOP, ...): excluded, the build goes on. */
+export class UnreadableObject extends Error {
+  constructor(readonly code: string) {
+    super(`cannot be read (${code})`);
+  }
+}
+
+/** Filesystem errors that belong to one object and that no retry fixes. */
+const PER_OBJECT_FILE_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'EISDIR', 'ENOTDIR', 'EINVAL', 'EPERM', 'EACCES']);
 
 /** Where a centre delivers: a folder or an S3 bucket/prefix, behind one interface. */
 export interface CentreSource {
@@ -38,9 +50,16 @@ function folderSource(root: string): CentreSource {
     description: root,
     async list() {
       return Promise.all(
-        (await listFolder(root)).map(async (file) => {
-          const info = await stat(file.absolute);
-          return { key: file.key, size: info.size, etag: `${info.size}-${Math.floor(info.mtimeMs)}`, regular: file.regular };
+        (await listFolder(root)).map(async (file): Promise<ListedObject> => {
+          if (file.unreadable) return { key: file.key, size: 0, etag: '', regular: false, unreadable: file.unreadable };
+          try {
+            const info = await stat(file.absolute);
+            return { key: file.key, size: info.size, etag: `${info.size}-${Math.floor(info.mtimeMs)}`, regular: file.regular };
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code ?? '';
+            if (!PER_OBJECT_FILE_ERRORS.has(code)) throw err;
+            return { key: file.key, size: 0, etag: '', regular: false, unreadable: code };
+          }
         }),
       );
     },
@@ -72,7 +91,8 @@ async function fetchFile(file: string, target: string, size: number): Promise<Wr
       return await streamToFile(createReadStream(file), target, size, file);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (code === 'ENOENT' || code === 'EACCES') throw new DefinitiveFetchError(`${file}: ${code} (listed, but ${code === 'ENOENT' ? 'gone' : 'not readable'})`);
+      if (code === 'ENOENT') throw new DefinitiveFetchError(`${file}: ${code} (listed, but gone)`);
+      if (PER_OBJECT_FILE_ERRORS.has(code)) throw new UnreadableObject(code);
       if (!TRANSIENT_FILE_ERRORS.has(code) || attempt >= FILE_ATTEMPTS) throw err;
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
     }

@@ -3,7 +3,7 @@ import pMap from 'p-map';
 import type { Centre } from '../../schemas/config.ts';
 import type { Exclusion, ObjectChange, SourceObject } from '../../schemas/records.ts';
 import type { Storage } from '../storage/storage.ts';
-import type { CentreSource, ListedObject } from './centre-source.ts';
+import { UnreadableObject, type CentreSource, type ListedObject } from './centre-source.ts';
 import { classifyObject } from './classify-object.ts';
 import { DefinitiveFetchError } from './s3-fetch.ts';
 import { safeStagingName } from './object-key.ts';
@@ -65,6 +65,7 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, stora
   const staged = await pMap(
     listed,
     async (object): Promise<SourceObject | undefined> => {
+      if (object.unreadable) return void exclude(object, 'unreadable-object', `cannot be listed or read (${object.unreadable})`);
       const safe = safeStagingName(object.key);
       if (typeof safe !== 'string') return void exclude(object, 'unsafe-key', safe.rejected);
       if (!object.regular) return void exclude(object, 'not-a-regular-file', 'is not a regular file');
@@ -83,6 +84,7 @@ export async function retrieveCentre(centre: Centre, source: CentreSource, stora
         try {
           sha256 = await fetchInto(source, object, centre.id, storage);
         } catch (err) {
+          if (err instanceof UnreadableObject) return void exclude(object, 'unreadable-object', err.message);
           // Only the store's definitive answer excludes; anything transient fails the attempt, and the retry resumes.
           if (!(err instanceof DefinitiveFetchError)) throw err;
           counts.failed++;

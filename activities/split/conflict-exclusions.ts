@@ -1,4 +1,5 @@
 import type { Exclusion, PrivateRecord } from '../../schemas/records.ts';
+import { lesionPlace } from '../storage/lesion-place.ts';
 
 const lesionKeyOf = (r: PrivateRecord) => `${r.centre}/${r.patientId}/${r.lesionId}`;
 const imageRef = (centre: string, key: string) => `${centre}\u0000${key}`;
@@ -20,7 +21,7 @@ export function conflictExclusions(
     if (rows.length === 0) throw new Error(`lesion ${id} of the split has no record in the lake`);
     const why = `lesion ${id} is new in a patient or duplicate group that has lesions in both the benchmark and train`;
     return [
-      { centre: rows[0]!.centre, stage: 'split', entity: 'lesion', reason: 'split-conflict', detail: why, lesionId: rows[0]!.lesionId },
+      { centre: rows[0]!.centre, stage: 'split', entity: 'lesion', reason: 'split-conflict', detail: `${lesionPlace(rows)}: ${why}`, lesionId: rows[0]!.lesionId },
       ...rows
         .filter((r) => !excluded.has(imageRef(r.centre, r.imageKey)))
         .map((r): Exclusion => ({ centre: r.centre, stage: 'split', entity: 'image', reason: 'split-conflict', detail: `${r.imageKey}: ${why}`, key: r.imageKey, row: r.row })),

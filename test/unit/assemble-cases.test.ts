@@ -83,6 +83,7 @@ function build(specs: ImageSpec[]): AssembleInput {
         removedSegments: ['APP1:Exif'],
         exif: { tags: ['Image.Make'], texts: [], dates: [] },
         deidPath: 'lossless',
+        format: 'jpeg',
         qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: uniquePhash(spec.key), pixelSha256: sha(spec.key), dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: spec.imageType === 'clinical: close-up' ? 0.1 : 0.9, ...spec.qc },
       }),
     );

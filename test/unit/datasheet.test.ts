@@ -70,7 +70,7 @@ function releaseRows() {
       exifTagsRemoved: { DateTimeOriginal: 40, Make: 40 },
       fieldsWithheld: { birthDate: 21, patientName: 21 },
     })),
-    leakScan: { filesScanned: 140, bytesScanned: 5_123_456, phiValuesSearched: 321, phiValuesTooShortToSearch: 2, hits: 0, patternWarnings: 1, patternWarningsListed: [{ file: 'tables/images.parquet', location: 'row 3', pattern: 'date' }] },
+    leakScan: { filesScanned: 140, bytesScanned: 5_123_456, phiValuesSearched: 321, phiValuesTooShortToSearch: 2, hits: 0, vocabularyMatches: 0, vocabularyMatchesListed: [], patternWarnings: 1, patternWarningsListed: [{ file: 'tables/images.parquet', location: 'row 3', pattern: 'date' }] },
   };
   const input: DatasheetInput = {
     release: { name: 'MILK10k', version: '1.3.0', contentHash: CONTENT_HASH, attribution: 'MILK study team', license: 'CC-BY-NC', licenseUrl: 'https://creativecommons.org/licenses/by-nc/4.0/' },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { deidentifyImage, UndecodableImage } from '../../activities/deidentify/deidentify-image.ts';
+import { deidentifyImage, UndecodableImage, UnsupportedFormat } from '../../activities/deidentify/deidentify-image.ts';
 import { bytesAfterEoi, metadataSegments, readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
 
@@ -151,9 +151,10 @@ describe('deidentifyImage', () => {
     expect(a.jpeg.equals(b.jpeg)).toBe(true);
   });
 
-  it('throws UndecodableImage for bytes that are not an image', async () => {
-    await expect(deidentifyImage(randomBytes(4096))).rejects.toBeInstanceOf(UndecodableImage);
-    await expect(deidentifyImage(Buffer.alloc(0))).rejects.toBeInstanceOf(UndecodableImage);
+  it('throws UnsupportedFormat for bytes of no known format, UndecodableImage for a JPEG start without a JPEG', async () => {
+    await expect(deidentifyImage(randomBytes(4096))).rejects.toBeInstanceOf(UnsupportedFormat);
+    await expect(deidentifyImage(Buffer.alloc(0))).rejects.toBeInstanceOf(UnsupportedFormat);
+    await expect(deidentifyImage(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), randomBytes(4096)]))).rejects.toBeInstanceOf(UndecodableImage);
   });
 
   it('throws UndecodableImage for a truncated JPEG instead of releasing a half-grey image', async () => {
@@ -177,5 +178,25 @@ describe.skipIf(!sampleAvailable)('deidentifyImage on a real MILK10k image', () 
     const stats = await sharp(out.jpeg).stats();
     const original = await sharp(source).stats();
     for (let c = 0; c < 3; c++) expect(Math.abs(stats.channels[c]!.mean - original.channels[c]!.mean)).toBeLessThan(3);
+  });
+});
+
+describe('deidentifyImage judges the format by content', () => {
+  const svg = Buffer.from('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><text x="2" y="30">Garcia Pablo</text></svg>');
+
+  it('refuses an SVG whatever it is called, and never renders it', async () => {
+    await expect(deidentifyImage(svg)).rejects.toBeInstanceOf(UnsupportedFormat);
+    await expect(deidentifyImage(svg)).rejects.toThrow(/content is svg/);
+    await expect(deidentifyImage(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('  <svg xmlns="http://www.w3.org/2000/svg"/>')]))).rejects.toThrow(/content is svg/);
+  });
+
+  it('refuses PDF and GIF by default, and takes a format only the config allows', async () => {
+    await expect(deidentifyImage(Buffer.from('%PDF-1.4\n%...'))).rejects.toThrow(/content is pdf/);
+    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).gif().toBuffer();
+    await expect(deidentifyImage(gif)).rejects.toThrow(/content is gif, not one of the allowed image formats \(jpeg, png, tiff\)/);
+    expect((await deidentifyImage(gif, ['jpeg', 'gif'])).format).toBe('gif');
+    const png = await twoTone().png().toBuffer();
+    await expect(deidentifyImage(png, ['jpeg'])).rejects.toBeInstanceOf(UnsupportedFormat);
+    expect((await deidentifyImage(png)).format).toBe('png');
   });
 });

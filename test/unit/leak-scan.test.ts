@@ -36,7 +36,7 @@ describe('leak scan', () => {
   it('finds a PHI value in a CSV and says where and what kind, never the value', async () => {
     const dir = release({ 'a.csv': 'lesion_id,attribution\nIL_0000001,"Martinez, Sofia"\n' });
     const scan = await scanForLeaks(dir, PHI);
-    expect(scan.hits).toEqual([{ file: 'a.csv', location: 'line 2', kind: 'name' }]);
+    expect(scan.hits).toEqual([{ file: 'a.csv', location: 'line 2 (latin1)', kind: 'name' }]);
     expect(JSON.stringify(scan)).not.toContain('Martinez');
   });
 
@@ -80,9 +80,52 @@ describe('leak scan', () => {
     connection.closeSync();
     instance.closeSync();
     const scan = await scanForLeaks(dir, PHI);
-    expect(scan.hits).toEqual([
+    // through the decoded values, and in the raw pages and blocks too (neither file compresses this column)
+    const decoded = scan.hits.filter((h) => h.location.includes('row'));
+    expect(decoded).toEqual([
       { file: 'big.duckdb', location: `images.image_type row ${rows}`, kind: 'name' },
       { file: 'images.parquet', location: `image_type row ${rows}`, kind: 'name' },
+    ]);
+    const raw = scan.hits.filter((h) => !h.location.includes('row'));
+    expect(raw.length).toBeGreaterThan(0);
+    for (const hit of raw) expect(hit).toMatchObject({ file: expect.stringMatching(/^(images\.parquet|big\.duckdb)$/), kind: 'name', location: expect.stringMatching(/^byte \d+ \(latin1\)$/) });
+  });
+
+  it('reads every byte in Latin-1, UTF-8 and UTF-16, whatever the case and Unicode form', async () => {
+    const name: PhiValue = { kind: 'name', value: 'Muñoz García' };
+    const upper = 'MUÑOZ GARCÍA';
+    const decomposed = 'Mun\u0303oz Garci\u0301a';
+    const le = Buffer.from(` ${upper} `, 'utf16le');
+    const dir = release({
+      'latin1.txt': Buffer.from(`x ${upper} y`, 'latin1'),
+      'utf8.md': `# ${decomposed}\n`,
+      'utf16le.json': Buffer.concat([Buffer.from([0x20]), le]), // odd alignment
+      'utf16be.bin': Buffer.from(le).swap16(),
+      'clean.txt': 'Munoz-Garciaa and Garcia alone',
+    });
+    const scan = await scanForLeaks(dir, [name]);
+    // (UTF-16 big-endian bytes read little-endian one byte on are the same characters: either names it)
+    expect(scan.hits.map((h) => `${h.file} ${h.location}`.replace(/byte \d \(utf-16..\)/, 'utf-16')).sort()).toEqual([
+      'latin1.txt line 1 (latin1)',
+      'utf16be.bin utf-16',
+      'utf16le.json line 1 (utf-16le)',
+      'utf8.md line 1 (utf-8)',
+    ]);
+  });
+
+  it('reads the entropy-coded data and every segment of a JPEG, not only its metadata', async () => {
+    const clean = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#884422', noise: { type: 'gaussian', mean: 128, sigma: 30 } } }).jpeg().toBuffer();
+    const sos = clean.indexOf(Buffer.from([0xff, 0xda]));
+    const dataStart = sos + 2 + clean.readUInt16BE(sos + 2);
+    const inData = Buffer.concat([clean.subarray(0, dataStart + 10), Buffer.from('Martinez_Sofia_20221023_klin1.jpg'), clean.subarray(dataStart + 10)]);
+    const dqt = clean.indexOf(Buffer.from([0xff, 0xdb]));
+    const table = Buffer.concat([Buffer.from([0xff, 0xdb, 0, 67, 0x03]), Buffer.from('06.10.1956'.padEnd(64, '.'))]);
+    const inTable = Buffer.concat([clean.subarray(0, dqt), table, clean.subarray(dqt)]);
+    const dir = release({ 'a/data.jpg': inData, 'a/table.jpg': inTable, 'a/clean.jpg': clean });
+    const scan = await scanForLeaks(dir, PHI);
+    expect(scan.hits.map((h) => `${h.file} ${h.kind} ${h.location.replace(/\d+/, 'N')}`).sort()).toEqual([
+      'a/data.jpg filename entropy-coded data byte N (latin1)',
+      'a/table.jpg date segments byte N (latin1)',
     ]);
   });
 
@@ -106,5 +149,19 @@ describe('leak scan', () => {
     expect(new Set(patterns)).toEqual(new Set(['date', 'e-mail', 'phone', 'long digit run']));
     // the numeric concept score is a number, not a text field: only the "ref" cell is a long digit run
     expect(patterns.filter((p) => p === 'long digit run')).toHaveLength(1);
+  });
+});
+
+describe('leak scan and public vocabulary', () => {
+  it('reports a name made of vocabulary words found in shared tables, but still fails it in an image', async () => {
+    const nevus: PhiValue = { kind: 'name', value: 'Nevus' };
+    const clean = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#884422' } }).jpeg().toBuffer();
+    const com = Buffer.concat([Buffer.from([0xff, 0xfe, 0, 9]), Buffer.from('NEVUS  ')]);
+    const dir = release({ 'MILK10k_Training_GroundTruth.csv': 'lesion_id,diagnosis\nIL_1,Nevus\n', 'x/a.jpg': Buffer.concat([clean.subarray(0, 2), com, clean.subarray(2)]) });
+    const scan = await scanForLeaks(dir, [nevus, ...PHI], ['Nevus', 'Melanoma']);
+    expect({ vocabulary: scan.vocabularyHits.map((h) => h.file), hits: scan.hits.map((h) => h.file) }).toEqual({ vocabulary: ['MILK10k_Training_GroundTruth.csv'], hits: ['x/a.jpg'] });
+    expect(scan.hits.map((h) => h.file)).toEqual(['x/a.jpg']);
+    // without the vocabulary, the shared table is a hit too
+    expect((await scanForLeaks(dir, [nevus])).hits.map((h) => h.file).sort()).toEqual(['MILK10k_Training_GroundTruth.csv', 'x/a.jpg']);
   });
 });

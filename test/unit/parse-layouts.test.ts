@@ -147,9 +147,9 @@ describe('layout sidecar', () => {
     );
     expect(result.records.map((r) => r.metadataKey)).toEqual(['P000123/IMG_0001.json']);
     expect(result.exclusions.map((e) => [e.reason, e.key, e.row])).toEqual([
-      ['duplicate-row', 'P000123/copy.json', 1],
       ['ambiguous-image', 'P000789/scan.json', 1],
       ['malformed-row', 'P000789/broken.json', 1],
+      ['duplicate-row', 'P000123/copy.json', 1],
     ]);
   });
 });

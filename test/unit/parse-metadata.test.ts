@@ -103,16 +103,55 @@ describe('parseMetadata with the vienna dialect of temporal.yml (latin1, ";", dd
     expect(result.exclusions).toEqual([expect.objectContaining({ entity: 'record', reason: 'missing-image', row: 2 })]);
   });
 
-  it('keeps the first row for an image and excludes later ones as duplicate-row', () => {
+  it('keeps the first row for an image and excludes later ones of the same lesion as duplicate-row', () => {
     const result = parseVienna(
-      ['P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;', 'P-1;L-1;b.jpg;dermatoskopisch;Basaliom;;;;m;;;;;', 'P-9;L-9;a.jpg;klinisch;Nävus;;;;w;;;;;'],
+      ['P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;', 'P-1;L-1;b.jpg;dermatoskopisch;Basaliom;;;;m;;;;;', 'P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;'],
       ['a.jpg', 'b.jpg'],
     );
     expect(result.records.map((r) => [r.row, r.imageKey, r.patientId])).toEqual([
       [1, 'a.jpg', 'P-1'],
       [2, 'b.jpg', 'P-1'],
     ]);
-    expect(result.exclusions).toEqual([expect.objectContaining({ entity: 'record', reason: 'duplicate-row', row: 3 })]);
+    expect(result.exclusions).toEqual([expect.objectContaining({ entity: 'record', reason: 'duplicate-row', row: 3, detail: expect.stringContaining('export/befunde.csv row 1 already describes') })]);
+  });
+
+  it('excludes every claim as ambiguous-image when rows of different patients or lesions claim one image, whichever comes first', () => {
+    for (const order of [
+      ['P-9;L-9;a.jpg;klinisch;Nävus;;;;w;;;;;', 'P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;'],
+      ['P-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;', 'P-1;L-2;a.jpg;klinisch;Basaliom;;;;m;;;;;'],
+    ]) {
+      const result = parseVienna([...order, 'P-1;L-1;b.jpg;dermatoskopisch;Basaliom;;;;m;;;;;'], ['a.jpg', 'b.jpg']);
+      expect(result.records.map((r) => r.imageKey)).toEqual(['b.jpg']);
+      expect(result.exclusions.map((e) => [e.reason, e.row])).toEqual([
+        ['ambiguous-image', 1],
+        ['ambiguous-image', 2],
+      ]);
+      expect(result.exclusions[0]!.detail).toMatch(/2 rows of 2 different patients or lesions claim the same image \(export\/befunde.csv row 1, export\/befunde.csv row 2\)/);
+    }
+  });
+
+  it('refuses a file whose header repeats a column, instead of letting the last one win', () => {
+    const text = `${VIENNA_HEADER};Diagnose\nP-1;L-1;a.jpg;klinisch;Basaliom;;;;m;;;;;;Nävus\n`;
+    const result = parseVienna([], ['a.jpg'], vienna, Buffer.from(text, 'latin1'));
+    expect(result.records).toEqual([]);
+    expect(result.exclusions).toEqual([expect.objectContaining({ entity: 'object', reason: 'duplicate-columns', detail: expect.stringContaining('"Diagnose" more than once') })]);
+  });
+
+  it('reads ages as decimal numbers only (0x41 is not 65), and refuses dates after today and births after exams as invalid-date', () => {
+    const withAge: Dialect = { ...vienna, columns: { ...vienna.columns, age: 'Alter' } };
+    const row = (id: number, dates: string, age: string) => `P-${id};L-${id};${'abcde'[id - 1]}.jpg;klinisch;Basaliom;;${dates};m;;;;;;${age}`;
+    const future = `01.01.${new Date().getFullYear() + 2}`;
+    const text = [`${VIENNA_HEADER};Alter`, row(1, ';', '0x41'), row(2, ';', '6.5e1'), row(3, `01.01.1960;${future}`, ''), row(4, '01.01.2010;01.01.2005', ''), row(5, ';', '64,5')].join('\r\n');
+    const result = parseVienna([], ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg', 'e.jpg'], withAge, Buffer.from(`${text}\r\n`, 'latin1'));
+    expect(result.exclusions.map((e) => [e.row, e.reason])).toEqual([
+      [1, 'invalid-age'],
+      [2, 'invalid-age'],
+      [3, 'invalid-date'],
+      [4, 'invalid-date'],
+    ]);
+    expect(result.exclusions[2]!.detail).toContain('after the build date');
+    expect(result.exclusions[3]!.detail).toContain('(birthDate) is after column Untersuchungsdatum (examDate)');
+    expect(result.records.map((r) => [r.row, r.age])).toEqual([[5, 64.5]]);
   });
 
   it('rejects impossible dates and values instead of guessing', () => {
@@ -203,12 +242,20 @@ describe('parseMetadata text encodings', () => {
     expect(result.records.map((r) => [r.patientId, r.patientName])).toEqual([['P-1', 'Jörg']]);
   });
 
-  it('excludes the whole file as unreadable-metadata when declared utf8 but not valid UTF-8', () => {
+  it('excludes the whole file as invalid-encoding when declared utf8 but not valid UTF-8, naming the first bad byte', () => {
     const dialect: Dialect = { ...vienna, encoding: 'utf8' };
     const latin1 = Buffer.from(`${VIENNA_HEADER}\nP-1;L-1;a.jpg;klinisch;Nävus;Jörg;;;m;;;;;\n`, 'latin1');
     const result = parseVienna([], ['a.jpg'], dialect, latin1);
     expect(result.records).toEqual([]);
-    expect(result.exclusions).toEqual([expect.objectContaining({ centre: 'vienna', stage: 'parse', entity: 'object', reason: 'unreadable-metadata', key: 'export/befunde.csv' })]);
+    expect(result.exclusions).toEqual([expect.objectContaining({ centre: 'vienna', stage: 'parse', entity: 'object', reason: 'invalid-encoding', key: 'export/befunde.csv' })]);
+    expect(result.exclusions[0]!.detail).toContain(`first invalid byte at offset ${latin1.indexOf(0xe4)}`);
+  });
+
+  it('honours a UTF-8 byte-order mark before a file declared latin1, instead of losing the centre', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${VIENNA_HEADER}\nP-1;L-1;a.jpg;klinisch;Nävus;Jörg;;;m;;;;;\n`, 'utf8')]);
+    const result = parseVienna([], ['a.jpg'], vienna, bytes);
+    expect(result.exclusions).toEqual([]);
+    expect(result.records.map((r) => r.patientName)).toEqual(['Jörg']);
   });
 
   it('excludes the whole file as missing-columns when a required column is absent', () => {

@@ -131,7 +131,7 @@ describe('codecFromEnvironment', () => {
   it('returns undefined when MILK_PAYLOAD_KEY is unset or empty', () => {
     expect(codecFromEnvironment({})).toBeUndefined();
     expect(codecFromEnvironment({ MILK_PAYLOAD_KEY: '' })).toBeUndefined();
-    expect(dataConverterFromEnvironment({})).toBeUndefined();
+    expect(dataConverterFromEnvironment({}).payloadCodecs).toEqual([]);
   });
 
   it('accepts 64 hex characters and base64 of 32 bytes, giving the same key', async () => {

@@ -37,19 +37,21 @@ const jpeg = (colour: string, orientation = 1) =>
     .toBuffer();
 
 describe('processImages', () => {
-  it('de-identifies and measures every decodable image, and excludes the rest as undecodable-image', async () => {
+  it('de-identifies and measures every decodable image, and excludes the rest as undecodable-image or unsupported-format', async () => {
     const objects = [
       stage('bilder/a.jpg', await jpeg('#a06040', 6)),
-      stage('bilder/broken.jpg', randomBytes(2048)),
+      stage('bilder/broken.jpg', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), randomBytes(2048)])),
+      stage('bilder/drawn.jpg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><text>Jane Smith</text></svg>')),
       stage('bilder/c.png', await sharp({ create: { width: 300, height: 200, channels: 3, background: '#406080' } }).png().toBuffer()),
     ];
     let done = 0;
-    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location: { kind: 'folder', root: tmp } }, () => done++);
+    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location: { kind: 'folder', root: tmp }, formats: ['jpeg', 'png', 'tiff'] }, () => done++);
 
-    expect(done).toBe(3);
+    expect(done).toBe(4);
     expect(batch.images.map((i) => i.key).sort()).toEqual(['bilder/a.jpg', 'bilder/c.png']);
     expect(batch.exclusions).toEqual([
       expect.objectContaining({ centre: 'vienna', stage: 'deidentify', entity: 'image', reason: 'undecodable-image', key: 'bilder/broken.jpg', sha256: objects[1]!.sha256 }),
+      expect.objectContaining({ reason: 'unsupported-format', key: 'bilder/drawn.jpg', detail: expect.stringContaining('content is svg') }),
     ]);
 
     for (const image of batch.images) {
@@ -72,8 +74,8 @@ describe('processImages', () => {
   it('gives the same result when a batch is retried, from its cache', async () => {
     const objects = [stage('x.jpg', await jpeg('#806040')), stage('y.jpg', await jpeg('#204060', 8))];
     const location = { kind: 'folder', root: tmp } as const;
-    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location }, () => {});
-    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, location }, () => {});
+    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location, formats: ['jpeg', 'png', 'tiff'] }, () => {});
+    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, location, formats: ['jpeg', 'png', 'tiff'] }, () => {});
     expect({ images: again.images, exclusions: again.exclusions }).toEqual({ images: first.images, exclusions: first.exclusions });
     expect(first.computed).toHaveLength(2);
     expect(again.computed).toEqual([]); // nothing decoded again

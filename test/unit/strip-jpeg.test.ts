@@ -8,6 +8,7 @@ import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts
 import { needsPixelTransform, stripJpeg, UnsupportedJpeg, verifyClean } from '../../activities/storage/jpeg/strip-jpeg.ts';
 import { buildExifApp1, insertApp1, type CameraExif } from '../../scripts/synth/exif.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
+import { restartIntervalJpeg } from '../helpers/hostile-jpeg.ts';
 
 const hasExiftool = !('missing' in EXIFTOOL);
 
@@ -72,89 +73,6 @@ function withEverything(jpeg: Uint8Array, exif: CameraExif = CAMERA): Buffer {
   return Buffer.concat([insertAfterSoi(insertApp1(jpeg, buildExifApp1(exif)), XMP_APP1, PHOTOSHOP_APP13, COM), TRAILER]);
 }
 
-/**
- * A real baseline greyscale JPEG with a restart interval, encoded here because sharp cannot
- * write DRI: quantised coefficients are generated directly (no DCT needed), Huffman-coded with
- * simple fixed-length tables, and every `interval` MCUs the bit stream is padded with 1-bits,
- * an RSTn marker (n cycling 0-7) is written and the DC predictor restarts.
- */
-function restartIntervalJpeg(width = 64, height = 48, interval = 5): Buffer {
-  const dcSymbols = Array.from({ length: 12 }, (_, i) => i);
-  const acSymbols = [0x00, 0xf0];
-  for (let run = 0; run < 16; run++) for (let size = 1; size <= 10; size++) acSymbols.push((run << 4) | size);
-  const counts = (length: number, n: number) => Array.from({ length: 16 }, (_, i) => (i === length - 1 ? n : 0));
-  // All codes of one length: the canonical code of the i-th symbol is simply i.
-  const dcCode = (category: number) => [category, 4] as const;
-  const acCode = (symbol: number) => [acSymbols.indexOf(symbol), 8] as const;
-
-  const data: number[] = [];
-  let acc = 0;
-  let bits = 0;
-  const put = (value: number, length: number) => {
-    for (let i = length - 1; i >= 0; i--) {
-      acc = (acc << 1) | ((value >> i) & 1);
-      if (++bits === 8) {
-        data.push(acc);
-        if (acc === 0xff) data.push(0x00); // byte stuffing
-        acc = 0;
-        bits = 0;
-      }
-    }
-  };
-  const padToByte = () => {
-    while (bits !== 0) put(1, 1);
-  };
-  const category = (v: number) => (v === 0 ? 0 : Math.floor(Math.log2(Math.abs(v))) + 1);
-  const putValue = (v: number, size: number) => put(v >= 0 ? v : v + (1 << size) - 1, size);
-
-  const blocksX = width / 8;
-  const mcus = blocksX * (height / 8);
-  let predictor = 0;
-  for (let m = 0; m < mcus; m++) {
-    if (m > 0 && m % interval === 0) {
-      padToByte();
-      data.push(0xff, 0xd0 + ((m / interval - 1) % 8));
-      predictor = 0;
-    }
-    const bx = m % blocksX;
-    const by = Math.floor(m / blocksX);
-    const coefficients = new Array<number>(64).fill(0); // zig-zag order
-    coefficients[0] = Math.round(120 * Math.sin(bx * 0.9 + by * 0.4));
-    for (let k = 1; k < 12; k++) coefficients[k] = ((bx * 7 + by * 13 + k * 5) % 11) - 5;
-    coefficients[40] = (bx + by) % 3 === 0 ? 9 : 0;
-
-    const diff = coefficients[0] - predictor;
-    predictor = coefficients[0];
-    put(...dcCode(category(diff)));
-    putValue(diff, category(diff));
-    let run = 0;
-    for (let k = 1; k < 64; k++) {
-      const v = coefficients[k];
-      if (v === 0) {
-        run++;
-        continue;
-      }
-      for (; run > 15; run -= 16) put(...acCode(0xf0));
-      put(...acCode((run << 4) | category(v)));
-      putValue(v, category(v));
-      run = 0;
-    }
-    if (run > 0) put(...acCode(0x00)); // EOB
-  }
-  padToByte();
-
-  return Buffer.concat([
-    Buffer.from([0xff, 0xd8]),
-    segment(0xdb, [0x00, ...new Array(64).fill(4)]),
-    segment(0xc0, [8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]),
-    segment(0xc4, [0x00, ...counts(4, dcSymbols.length), ...dcSymbols, 0x10, ...counts(8, acSymbols.length), ...acSymbols]),
-    segment(0xdd, [interval >> 8, interval & 0xff]),
-    segment(0xda, [1, 1, 0x00, 0, 63, 0]),
-    Buffer.from(data),
-    Buffer.from([0xff, 0xd9]),
-  ]);
-}
-
 function restartMarkers(jpeg: Uint8Array): number[] {
   const found: number[] = [];
   for (let i = 0; i + 1 < jpeg.length; i++) if (jpeg[i] === 0xff && jpeg[i + 1] >= 0xd0 && jpeg[i + 1] <= 0xd7) found.push(jpeg[i + 1] - 0xd0);
@@ -207,7 +125,7 @@ describe('stripJpeg keeps the pixels exactly', () => {
     const { jpeg, removed } = stripJpeg(original);
     expect(jpeg.equals(plain)).toBe(true);
     expect(removed).toEqual(['APP13:Photoshop 3.0', 'APP1:Exif', 'APP1:http://ns.adobe.com/xap/1.0/', 'COM', 'trailing-bytes']);
-    expect(readJpegSegments(jpeg).map((s) => s.name)).toEqual(['SOI', 'DQT', 'SOF0', 'DHT', 'DRI', 'SOS', 'EOI']);
+    expect(readJpegSegments(jpeg).map((s) => s.name)).toEqual(['SOI', 'DQT', 'SOF0', 'DHT', 'DHT', 'DRI', 'SOS', 'EOI']);
     expect(restartMarkers(jpeg)).toEqual(restartMarkers(plain));
     await expectSamePixels(jpeg, original);
     const decoded = await pixels(jpeg);
@@ -368,7 +286,7 @@ describe('needsPixelTransform', () => {
   it('tells a Display P3 profile from an sRGB one', async () => {
     const p3 = needsPixelTransform(await textured().withIccProfile('p3').jpeg().toBuffer());
     expect(p3.iccIsSrgb).toBe(false);
-    expect(p3.reasons).toEqual([expect.stringMatching(/^ICC profile ".+" is not sRGB$/)]);
+    expect(p3.reasons).toEqual([expect.stringMatching(/^ICC profile ".+" is not sRGB \(primaries or tone curves\)$/)]);
     expect(needsPixelTransform(await textured().withIccProfile('srgb').jpeg().toBuffer())).toEqual({ orientation: 1, iccIsSrgb: true, reasons: [] });
   });
 
@@ -426,5 +344,33 @@ describe('verifyClean', () => {
     expect(seen).toEqual([XMP_PACKET]);
     verifyClean(withXmp, () => []);
     expect(() => verifyClean(insertAfterSoi(withXmp, XMP_APP1), () => [])).toThrow(/second XMP/);
+  });
+});
+
+describe('needsPixelTransform judges an ICC profile by its colours, not its name', () => {
+  /** The sRGB profile libvips embeds ('desc': 4 UTF-16 characters), its description overwritten with `name`, and, optionally, its red primary moved. */
+  async function variant(name: string, moveRed: boolean): Promise<Buffer> {
+    const jpeg = await textured().withIccProfile('srgb').jpeg().toBuffer();
+    const s = readJpegSegments(jpeg).find((x) => x.identifier === 'ICC_PROFILE')!;
+    const out = Buffer.from(jpeg);
+    const icc = out.subarray(s.offset + 4 + 14, s.offset + s.length);
+    for (let i = 0; i < icc.readUInt32BE(128); i++) {
+      const tag = icc.toString('latin1', 132 + 12 * i, 136 + 12 * i);
+      const at = icc.readUInt32BE(136 + 12 * i);
+      if (tag === 'rXYZ' && moveRed) icc.writeInt32BE(Math.round(0.5 * 65536), at + 8); // X of red: no longer sRGB's 0.4361
+      if (tag === 'desc') {
+        const [length, offset] = [icc.readUInt32BE(at + 20), icc.readUInt32BE(at + 24)]; // first mluc record
+        Buffer.from(name.padEnd(length / 2).slice(0, length / 2), 'utf16le').swap16().copy(icc, at + offset);
+      }
+    }
+    return out;
+  }
+
+  it('takes a profile with sRGB primaries and curves under another name as sRGB, and one named sRGB with other primaries as not', async () => {
+    const renamed = needsPixelTransform(await variant('Cam1', false));
+    expect(renamed).toMatchObject({ iccIsSrgb: true, reasons: [] });
+    const impostor = needsPixelTransform(await variant('sRGB', true));
+    expect(impostor.iccIsSrgb).toBe(false);
+    expect(impostor.reasons).toEqual(['ICC profile "sRGB" is not sRGB (primaries or tone curves)']);
   });
 });

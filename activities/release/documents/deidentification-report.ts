@@ -45,6 +45,9 @@ export function deidentificationReport(summary: ReturnType<typeof deidentificati
       phiValuesSearched: scan.valuesSearched,
       phiValuesTooShortToSearch: scan.unscannable,
       hits: scan.hits.length,
+      // values made only of public vocabulary words, found in shared tables and documents: reported, not leaks
+      vocabularyMatches: scan.vocabularyHits.length,
+      vocabularyMatchesListed: scan.vocabularyHits.slice(0, MAX_WARNINGS_LISTED),
       patternWarnings: scan.patternWarnings.length,
       patternWarningsListed: scan.patternWarnings.slice(0, MAX_WARNINGS_LISTED),
     },

@@ -1,40 +1,42 @@
 /**
- * Lossless JPEG de-identification: rewrites the marker structure, keeping only what a decoder
- * needs and copying every scan's entropy-coded data byte for byte, so the pixels are untouched.
+ * Lossless JPEG de-identification: rewrites the file as a canonical writer would from the same
+ * coefficients and tables, so it holds only what its decoder uses and the pixels are untouched.
  *
- * Kept: SOI, DQT, SOFn, DHT, DAC, DRI, DHP, EXP, SOS with its entropy-coded data (RSTn markers
- * inside a scan are part of that data; progressive files repeat DHT/SOS per scan), DNL, EOI,
- * one JFIF APP0 (rewritten without its thumbnail) and, for the colour transforms described at
- * `keepAdobe`, a rewritten Adobe APP14.
- * Dropped: every other APPn (Exif, XMP, ICC, Photoshop/IPTC, MPF, maker data, JFXX thumbnails),
- * every COM, fill bytes between segments and any bytes after EOI.
+ * Written, in libjpeg's order: SOI, one JFIF APP0 (without its thumbnail), an Adobe APP14 where
+ * decoders need its colour transform (`keepAdobe`), the quantisation tables the frame's components
+ * latch, SOFn, then per scan the Huffman tables it reads (only when they differ from the ones
+ * already written: tables may be redefined between scans), DRI when the restart interval changes,
+ * SOS, and the scan's entropy-coded data cut to the bits the decoder consumes (`rewriteScan`),
+ * then EOI. Everything else is dropped and named: APPn (Exif, XMP, ICC, Photoshop/IPTC, MPF, maker
+ * data, JFXX thumbnails), COM, DNL, tables no scan reads, bytes inside a scan after its last MCU,
+ * fill bytes and anything after EOI. Arithmetic-coded, lossless and hierarchical JPEGs, and any
+ * structure the rewriter cannot account for, throw UnsupportedJpeg (the caller re-encodes).
  *
  * The pixels stay as stored, so a file whose EXIF orientation is not 1, or whose embedded ICC
  * profile is not sRGB, decodes differently once its metadata is gone: `needsPixelTransform`
  * says when the caller has to decode, transform and re-encode instead.
  */
-import { APP0, APP1, APP14, APP2, COM, readJpegSegments, SOS, type JpegSegment } from './jpeg-segments.ts';
+import { APP0, APP1, APP14, APP2, COM, EOI, readJpegSegments, SOI, SOS, type JpegSegment } from './jpeg-segments.ts';
+import {
+  markerSegment,
+  readFrameHeader,
+  readHuffmanTables,
+  readQuantTables,
+  readRestartInterval,
+  readScanHeader,
+  type FrameHeader,
+  type ScanHeader,
+} from './jpeg-headers.ts';
+import { frameGeometry, huffmanDecoder, rewriteScan, type CoefficientState, type HuffmanDecoder } from './scan-decoder.ts';
+import { iccIsSrgb as colorimetricSrgb } from './icc-srgb.ts';
+import { UnsupportedJpeg } from './unsupported-jpeg.ts';
 
-/** The file uses a marker this module does not know how to keep or drop safely (JPEG-LS, JPEG XT, ...). */
-export class UnsupportedJpeg extends Error {}
+export { UnsupportedJpeg };
 
-
-/** Markers whose segments carry only decoding parameters (T.81 Table B.1) and are kept as they are. */
-const DECODING_MARKERS: ReadonlySet<number> = new Set([
-  0xd8, // SOI
-  0xd9, // EOI
-  0xda, // SOS (its entropy-coded data is copied along with it)
-  0xdb, // DQT
-  0xc4, // DHT
-  0xcc, // DAC
-  0xdd, // DRI
-  0xdc, // DNL
-  0xde, // DHP (hierarchical)
-  0xdf, // EXP (hierarchical)
-  0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, // RSTn (only ever inside scans in practice; no payload)
-  ...[0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf], // SOFn
-]);
-
+const DQT = 0xdb;
+const DHT = 0xc4;
+const DRI = 0xdd;
+const DNL = 0xdc;
 const XMP_NAMESPACE = 'http://ns.adobe.com/xap/1.0/';
 const JFIF_PAYLOAD_LENGTH = 14; // 'JFIF\0', version, units, Xdensity, Ydensity, Xthumbnail, Ythumbnail
 const ADOBE_PAYLOAD_LENGTH = 12; // 'Adobe', version, flags0, flags1, transform
@@ -42,44 +44,178 @@ const ICC_HEADER = 'ICC_PROFILE\0';
 
 export interface StrippedJpeg {
   jpeg: Buffer;
-  /** Names (never values) of what was dropped, e.g. 'APP1:Exif', 'COM', 'trailing-bytes'; de-duplicated and sorted. */
+  /**
+   * Names (never values) of what was dropped, e.g. 'APP1:Exif', 'COM', 'DNL', 'DHT:unused',
+   * 'entropy-coded-padding', 'trailing-bytes'; de-duplicated and sorted.
+   */
   removed: string[];
+}
+
+interface HuffmanTable {
+  bytes: Buffer;
+  decoder: HuffmanDecoder;
+}
+
+/** One scan as it will be written: the tables it reads and its cut entropy-coded data. */
+interface ScanPlan {
+  header: ScanHeader;
+  /** Frame components whose quantisation table is latched at this scan (their first). */
+  latching: number[];
+  dc: Map<number, Buffer>;
+  ac: Map<number, Buffer>;
+  restartInterval: number;
+  data: Buffer;
 }
 
 export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
   const segments = readJpegSegments(jpeg);
-  const frame = readFrame(jpeg, segments);
   const jfifAt = jfifIndex(segments);
   const removed = new Set<string>();
-  const parts: Uint8Array[] = [];
+  const header: Uint8Array[] = [Buffer.from([0xff, SOI])];
+  let frame: FrameHeader | undefined;
+  let frameSegment: Uint8Array | undefined;
+  const quant: (Buffer | undefined)[] = [];
+  const dc: (HuffmanTable | undefined)[] = [];
+  const ac: (HuffmanTable | undefined)[] = [];
+  const latched: (Buffer | undefined)[] = [];
+  const state: CoefficientState = [];
+  const scans: ScanPlan[] = [];
+  const defined = { quant: 0, huffman: 0 };
+  let restartInterval = 0;
 
   segments.forEach((s, i) => {
-    if (DECODING_MARKERS.has(s.marker)) {
-      // SOS: copy through to the next marker, which takes the scan's entropy-coded data (and RSTn) along.
-      const end = s.marker === SOS ? segments[i + 1].offset : s.offset + s.length;
-      parts.push(jpeg.subarray(s.offset, end));
+    const bytes = jpeg.subarray(s.offset, s.offset + s.length);
+    if (s.marker === SOI || s.marker === EOI) return;
+    if (s.marker === DQT) {
+      for (const t of readQuantTables(bytes)) {
+        quant[t.slot] = t.bytes;
+        defined.quant++;
+      }
+    } else if (s.marker === DHT) {
+      for (const t of readHuffmanTables(bytes)) {
+        (t.tableClass === 0 ? dc : ac)[t.slot] = { bytes: t.bytes, decoder: huffmanDecoder(t.bytes) };
+        defined.huffman++;
+      }
+    } else if (s.marker === DRI) {
+      restartInterval = readRestartInterval(bytes);
+    } else if (s.marker === DNL) {
+      removed.add('DNL'); // the frame's height is never 0 here (readFrameHeader), so DNL says nothing a decoder uses
+    } else if (isFrame(s.marker)) {
+      if (frame) throw new UnsupportedJpeg(`second frame header ${s.name} at offset ${s.offset}`);
+      frame = readFrameHeader(bytes);
+      frameSegment = bytes;
+    } else if (s.marker === SOS) {
+      if (!frame) throw new UnsupportedJpeg(`scan at offset ${s.offset} before any frame header`);
+      const scan = readScanHeader(bytes, frame);
+      const latching = scan.components.map((c) => c.index).filter((c) => latched[c] === undefined);
+      for (const c of latching) {
+        const table = quant[frame.components[c].quantSlot];
+        if (!table) throw new UnsupportedJpeg(`component ${frame.components[c].id} uses quantisation table ${frame.components[c].quantSlot}, which is not defined`);
+        latched[c] = table;
+      }
+      const uses = tablesRead(frame, scan);
+      const raw = jpeg.subarray(s.offset + s.length, segments[i + 1].offset);
+      const { data } = rewriteScan(raw, frame, frameGeometry(frame), scan, { dc: dc.map((t) => t?.decoder), ac: ac.map((t) => t?.decoder) }, restartInterval, state);
+      if (!data.equals(raw)) removed.add('entropy-coded-padding');
+      scans.push({
+        header: scan,
+        latching,
+        dc: new Map(uses.dc.map((slot) => [slot, dc[slot]!.bytes])),
+        ac: new Map(uses.ac.map((slot) => [slot, ac[slot]!.bytes])),
+        restartInterval,
+        data,
+      });
     } else if (i === jfifAt) {
-      // Every APPn before it is dropped, so it ends up right after SOI where JFIF wants it.
       if (s.length > 4 + JFIF_PAYLOAD_LENGTH) removed.add('APP0:JFIF-thumbnail');
-      parts.push(jfifWithoutThumbnail(jpeg, s));
-    } else if (s.marker === APP14 && s.identifier === 'Adobe' && keepAdobe(jpeg, s, frame, jfifAt !== undefined)) {
-      parts.push(adobeSegment(jpeg[s.offset + 4 + ADOBE_PAYLOAD_LENGTH - 1]));
+      header.splice(1, 0, jfifWithoutThumbnail(jpeg, s));
+    } else if (s.marker === APP14 && s.identifier === 'Adobe' && keepAdobe(jpeg, s, readFrame(jpeg, segments), jfifAt !== undefined)) {
+      header.push(adobeSegment(jpeg[s.offset + 4 + ADOBE_PAYLOAD_LENGTH - 1]));
     } else if (isApp(s.marker) || s.marker === COM) {
       removed.add(s.identifier ? `${s.name}:${s.identifier}` : s.name);
     } else {
       throw new UnsupportedJpeg(`unsupported JPEG marker ${s.name} (FF${hex(s.marker)}) at offset ${s.offset}: cannot strip losslessly`);
     }
   });
+  if (!frame || !frameSegment || scans.length === 0) throw new UnsupportedJpeg('JPEG has no frame or no scan');
+  frame.components.forEach((c, index) => {
+    if (latched[index] === undefined) throw new UnsupportedJpeg(`frame component ${c.id} is in no scan`);
+  });
 
+  const out = [...header];
+  const written = { quant: 0, huffman: 0 };
+  const current = { quant: [] as (Buffer | undefined)[], dc: [] as (Buffer | undefined)[], ac: [] as (Buffer | undefined)[], restartInterval: 0 };
+  const writeQuant = (component: number) => {
+    const table = latched[component]!;
+    const slot = frame!.components[component].quantSlot;
+    if (current.quant[slot]?.equals(table)) return;
+    out.push(markerSegment(DQT, table));
+    current.quant[slot] = table;
+    written.quant++;
+  };
+  const writeHuffman = (kind: 'dc' | 'ac', slot: number, table: Buffer) => {
+    if (current[kind][slot]?.equals(table)) return;
+    out.push(markerSegment(DHT, table));
+    current[kind][slot] = table;
+    written.huffman++;
+  };
+  // libjpeg writes every component's table before SOF; one latched later from a redefined slot waits for its scan.
+  frame.components.forEach((c, index) => {
+    if (current.quant[c.quantSlot] === undefined) writeQuant(index);
+  });
+  out.push(frameSegment);
+  for (const scan of scans) {
+    for (const c of scan.latching) writeQuant(c);
+    for (const c of scan.header.components) {
+      const dcTable = scan.dc.get(c.dcSlot);
+      if (dcTable) writeHuffman('dc', c.dcSlot, dcTable);
+      const acTable = scan.ac.get(c.acSlot);
+      if (acTable) writeHuffman('ac', c.acSlot, acTable);
+    }
+    if (scan.restartInterval !== current.restartInterval) {
+      out.push(markerSegment(DRI, Buffer.from([scan.restartInterval >> 8, scan.restartInterval & 0xff])));
+      current.restartInterval = scan.restartInterval;
+    }
+    out.push(scanHeaderSegment(frame, scan), scan.data);
+  }
+  out.push(Buffer.from([0xff, EOI]));
+
+  if (written.quant < defined.quant) removed.add('DQT:unused');
+  if (written.huffman < defined.huffman) removed.add('DHT:unused');
   const eoi = segments.at(-1)!;
   if (eoi.offset + eoi.length < jpeg.length) removed.add('trailing-bytes');
-  return { jpeg: Buffer.concat(parts), removed: [...removed].sort() };
+  return { jpeg: Buffer.concat(out), removed: [...removed].sort() };
+}
+
+/** Huffman table slots a scan reads: DC for a sequential scan and a first DC pass, AC for sequential and AC scans. */
+function tablesRead(frame: FrameHeader, scan: ScanHeader): { dc: number[]; ac: number[] } {
+  const readsDc = !frame.progressive || (scan.ss === 0 && scan.ah === 0);
+  const readsAc = !frame.progressive || scan.ss > 0;
+  return {
+    dc: readsDc ? scan.components.map((c) => c.dcSlot) : [],
+    ac: readsAc ? scan.components.map((c) => c.acSlot) : [],
+  };
+}
+
+/** SOS with the table selectors a scan does not read set to 0, as libjpeg writes them. */
+function scanHeaderSegment(frame: FrameHeader, scan: ScanPlan): Buffer {
+  const h = scan.header;
+  const body = [h.components.length];
+  for (const c of h.components) {
+    const id = frame.components[c.index].id;
+    body.push(id, ((scan.dc.has(c.dcSlot) ? c.dcSlot : 0) << 4) | (scan.ac.has(c.acSlot) ? c.acSlot : 0));
+  }
+  body.push(h.ss, h.se, (h.ah << 4) | h.al);
+  return markerSegment(SOS, Buffer.from(body));
+}
+
+function isFrame(marker: number): boolean {
+  return marker >= 0xc0 && marker <= 0xcf && marker !== DHT && marker !== 0xc8 && marker !== 0xcc;
 }
 
 export interface PixelTransformNeeds {
   /** EXIF IFD0 Orientation (1-8); 1 when absent or invalid (decoders ignore invalid values). */
   orientation: number;
-  /** True when there is no embedded ICC profile, or its description contains 'sRGB'. */
+  /** True when there is no embedded ICC profile, or its primaries and tone curves are sRGB's (`icc-srgb.ts`), whatever its name. */
   iccIsSrgb: boolean;
   /** Why the stored pixels are not the upright sRGB pixels; empty when `stripJpeg` alone is enough. */
   reasons: string[];
@@ -87,11 +223,8 @@ export interface PixelTransformNeeds {
 
 /**
  * Tells whether the stored pixels differ from what a viewer shows once metadata is gone.
- * sRGB test, kept deliberately simple: a profile counts as sRGB when its 'desc' text contains
- * 'sRGB' (case-insensitive) — that covers the IEC 61966-2.1 profiles cameras, Adobe, Apple
- * ('sRGB IEC61966-2.1') and libvips ('sRGB built-in') embed. A profile with another description
- * is reported as not sRGB even if it happens to be colorimetrically equivalent: the caller then
- * converts, which costs time but never changes colours wrongly.
+ * A profile is sRGB by its primaries and tone curves, never by its name: one called "sRGB" that
+ * is not goes down the convert path, so it displays as its author meant once the profile is gone.
  */
 export function needsPixelTransform(jpeg: Uint8Array): PixelTransformNeeds {
   const segments = readJpegSegments(jpeg);
@@ -112,9 +245,11 @@ export function needsPixelTransform(jpeg: Uint8Array): PixelTransformNeeds {
     iccIsSrgb = false;
     reasons.push(icc);
   } else if (icc) {
-    const description = iccDescription(icc);
-    iccIsSrgb = description !== undefined && /srgb/i.test(description);
-    if (!iccIsSrgb) reasons.push(`ICC profile ${description === undefined ? 'without a description' : JSON.stringify(description)} is not sRGB`);
+    iccIsSrgb = colorimetricSrgb(icc);
+    if (!iccIsSrgb) {
+      const description = iccDescription(icc);
+      reasons.push(`ICC profile ${description === undefined ? 'without a description' : JSON.stringify(description)} is not sRGB (primaries or tone curves)`);
+    }
   }
 
   const frame = readFrame(jpeg, segments);
@@ -122,17 +257,21 @@ export function needsPixelTransform(jpeg: Uint8Array): PixelTransformNeeds {
   return { orientation, iccIsSrgb, reasons };
 }
 
+/** Markers of the decoding segments a canonical file holds (besides JFIF and a needed Adobe APP14). */
+const DECODING_MARKERS: ReadonlySet<number> = new Set([SOI, EOI, SOS, DQT, DHT, DRI, 0xc0, 0xc1, 0xc2]);
+
 /**
  * Throws, naming the offending segment, unless `jpeg` holds only decoding segments, an optional
  * JFIF APP0 without thumbnail, an Adobe APP14 where `stripJpeg` keeps one, and — only when
  * `allowedApp1Xmp` is given — one XMP APP1 whose packet that callback approves (it returns the
- * disallowed properties). Nothing may sit between segments or after EOI.
+ * disallowed properties). Nothing may sit between segments or after EOI, and the rest must be
+ * byte for byte what `stripJpeg` writes: no unused table, no data in a scan past its last MCU.
  */
 export function verifyClean(jpeg: Uint8Array, allowedApp1Xmp?: (xmp: string) => string[]): void {
   const segments = readJpegSegments(jpeg);
   const frame = readFrame(jpeg, segments);
   const jfifAt = jfifIndex(segments);
-  let xmpSeen = false;
+  let xmp: JpegSegment | undefined;
   segments.forEach((s, i) => {
     const where = `${s.identifier ? `${s.name}:${s.identifier}` : s.name} at offset ${s.offset}`;
     if (i > 0) {
@@ -152,8 +291,8 @@ export function verifyClean(jpeg: Uint8Array, allowedApp1Xmp?: (xmp: string) => 
       return;
     }
     if (allowedApp1Xmp && s.marker === APP1 && s.identifier === XMP_NAMESPACE) {
-      if (xmpSeen) throw new Error(`not clean: second XMP ${where}`);
-      xmpSeen = true;
+      if (xmp) throw new Error(`not clean: second XMP ${where}`);
+      xmp = s;
       let packet: string;
       try {
         packet = new TextDecoder('utf-8', { fatal: true }).decode(jpeg.subarray(s.offset + 4 + XMP_NAMESPACE.length + 1, s.offset + s.length));
@@ -169,6 +308,18 @@ export function verifyClean(jpeg: Uint8Array, allowedApp1Xmp?: (xmp: string) => 
   const eoi = segments.at(-1)!;
   const trailing = jpeg.length - (eoi.offset + eoi.length);
   if (trailing > 0) throw new Error(`not clean: ${trailing} trailing bytes after EOI at offset ${eoi.offset}`);
+
+  const withoutXmp = xmp ? Buffer.concat([jpeg.subarray(0, xmp.offset), jpeg.subarray(xmp.offset + xmp.length)]) : Buffer.from(jpeg);
+  let canonical: StrippedJpeg;
+  try {
+    canonical = stripJpeg(withoutXmp);
+  } catch (err) {
+    throw new Error(`not clean: ${(err as Error).message}`);
+  }
+  if (!canonical.jpeg.equals(withoutXmp)) {
+    const what = canonical.removed.length > 0 ? canonical.removed.join(', ') : 'tables or headers out of canonical order';
+    throw new Error(`not clean: holds what its decoder does not use (${what})`);
+  }
 }
 
 // ---- frame and Adobe APP14 ------------------------------------------------------------------
