@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_IMAGE_FORMATS, ImageFormat } from './image-format.ts';
 import { Dialect } from './dialect.ts';
 import { QC_CHECKS } from './qc-checks.ts';
 import { TemporalConfig } from './temporal-config.ts';
@@ -109,10 +110,6 @@ export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 /** The bundled concept model: distilled from MONET's MILK10k scores (its MODEL_CARD.md). */
 const DEFAULT_CONCEPT_MODEL = 'activities/concepts/model/monet-distilled';
 
-/** Raster formats a build may accept (`ingest.imageFormats`); documents such as SVG or PDF never are. */
-export const ImageFormat = z.enum(['jpeg', 'png', 'tiff', 'webp', 'gif']);
-export type ImageFormat = z.infer<typeof ImageFormat>;
-export const DEFAULT_IMAGE_FORMATS: readonly ImageFormat[] = ['jpeg', 'png', 'tiff'];
 
 export const MilkConfig = z.strictObject({
   dataset: z.string().regex(/^[A-Za-z0-9_-]+$/).default('milk10k'),

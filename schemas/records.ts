@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ImageFormat } from './config.ts';
+import { ImageFormat } from './image-format.ts';
 import { IMAGE_TYPES } from './release.ts';
 import { FIELD_TERMS_FILE, vocabulary, type TermField } from './vocabulary.ts';
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { DEFAULT_IMAGE_FORMATS, type ImageFormat } from '../../schemas/config.ts';
+import { DEFAULT_IMAGE_FORMATS, type ImageFormat } from '../../schemas/image-format.ts';
 import { detectImageFormat } from './image-format.ts';
 import { metadataSegments } from '../storage/jpeg/jpeg-segments.ts';
 import { needsPixelTransform, stripJpeg, verifyClean } from '../storage/jpeg/strip-jpeg.ts';

@@ -3,7 +3,7 @@
  * willing to render: an SVG or PDF named `.jpg` is a document (it can draw text, even fetch
  * more), not a photograph, and is never handed to a decoder.
  */
-import type { ImageFormat } from '../../schemas/config.ts';
+import type { ImageFormat } from '../../schemas/image-format.ts';
 
 /** The formats recognised, raster ones a config may allow and documents that are always refused. */
 export type DetectedFormat = ImageFormat | 'svg' | 'pdf' | 'heif' | 'jpeg2000' | 'bmp';

@@ -1,4 +1,5 @@
-import type { ImageFormat, StorageLocation } from '../../schemas/config.ts';
+import type { StorageLocation } from '../../schemas/config.ts';
+import type { ImageFormat } from '../../schemas/image-format.ts';
 import { StorageLayout } from '../storage/layout.ts';
 import { openBlobStore } from '../storage/open-store.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -1,4 +1,4 @@
-import type { ImageFormat } from '../../schemas/config.ts';
+import type { ImageFormat } from '../../schemas/image-format.ts';
 import type { ProcessedImage } from '../../schemas/records.ts';
 import { measureImage } from './measure-image.ts';
 import { getRequired } from '../storage/blob-store.ts';

@@ -1,6 +1,7 @@
 import pMap from 'p-map';
 import { ProcessedImage, type Exclusion, type SourceObject } from '../../schemas/records.ts';
-import type { ImageFormat, StorageLocation } from '../../schemas/config.ts';
+import type { StorageLocation } from '../../schemas/config.ts';
+import type { ImageFormat } from '../../schemas/image-format.ts';
 import type { ImageTaskResult } from './image-thread.ts';
 import { getText } from '../storage/blob-store.ts';
 import type { Storage } from '../storage/storage.ts';
