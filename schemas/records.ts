@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGE_TYPES } from './release.ts';
+import { SimilarityThumbnail } from './similarity-thumbnail.ts';
 import { FIELD_TERMS_FILE, vocabulary, type TermField } from './vocabulary.ts';
 
 /**
@@ -119,6 +120,8 @@ export const ProcessedImage = z.object({
   removedSegments: z.array(z.string()),
   exif: ExifFindings,
   qc: QcScores,
+  /** grey thumbnail (schemas/similarity-thumbnail.ts) that near-duplicate candidates are confirmed on: private, never released */
+  similarityThumbnail: SimilarityThumbnail,
 });
 export type ProcessedImage = z.infer<typeof ProcessedImage>;
 

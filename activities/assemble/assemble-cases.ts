@@ -4,7 +4,7 @@ import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { ageApprox } from '../../schemas/age-approx.ts';
 import type { PublicIds } from '../storage/public-ids.ts';
-import { qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, qcOutcome } from '../../schemas/qc-checks.ts';
 import { duplicateGroups, type DuplicateGroup } from './duplicate-groups.ts';
 import { lesionFieldConflict, lesionProblems } from './metadata-checks.ts';
 
@@ -78,6 +78,8 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   }
 
   const candidates: Candidate[] = [];
+  // odd-size compares with the build's typical image, over every image that reached QC
+  const sizes = datasetSizes(input.images.map((i) => i.qc));
   for (const record of [...input.records].sort(byImageKey)) {
     const ref = imageRef(record.centre, record.imageKey);
     const image = processed.get(ref);
@@ -85,7 +87,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       if (!input.excludedImageKeys.has(ref)) throw new Error(`image of ${record.centre} row ${record.row} was neither processed nor excluded`);
       continue; // already excluded with its reason; the record goes with its image
     }
-    const outcome = qcOutcome(image.qc, record.imageType, input.qc.checks);
+    const outcome = qcOutcome(image.qc, record.imageType, input.qc.checks, sizes);
     for (const [action, checks] of [['exclude', outcome.exclude], ['warn', outcome.warn]] as const) {
       for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action });
     }
@@ -97,8 +99,8 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   }
 
   const groups = duplicateGroups(
-    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), phash: c.image.qc.phash, pixelSha256: c.image.qc.pixelSha256 })),
-    input.qc.duplicates.maxDistance,
+    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), similarityThumbnail: c.image.similarityThumbnail, pixelSha256: c.image.qc.pixelSha256 })),
+    input.qc.duplicates,
   );
   const groupOf = new Map<string, number>();
   groups.forEach((g, i) => g.members.forEach((m) => groupOf.set(m, i)));
@@ -183,6 +185,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     duplicates: groups.map((g) => ({
       ...g,
       members: g.members.map((m) => deidOf.get(m)!),
+      pairs: g.pairs.map((p) => ({ ...p, a: deidOf.get(p.a)!, b: deidOf.get(p.b)! })),
       crossLesion: new Set(g.members.map((m) => lesionOf.get(m))).size > 1,
       isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
     })),

@@ -9,7 +9,7 @@ import { imagePool } from './image-pool.ts';
  * Bump when de-identification or QC measurement changes what they produce: cached results of another
  * version are ignored, so every image is processed again by the new code.
  */
-export const PROCESSING_VERSION = 2;
+export const PROCESSING_VERSION = 3;
 
 export interface ProcessedBatch {
   images: ProcessedImage[];

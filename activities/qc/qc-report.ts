@@ -2,7 +2,7 @@ import type { DuplicateGroupRow, QcFlagRow } from '../../schemas/cases.ts';
 import type { QcScores } from '../../schemas/records.ts';
 import { barChartSvg, binCounts } from '../storage/html/bar-chart.ts';
 import { escapeHtml as esc } from '../storage/html/escape-html.ts';
-import type { QcCheck, QcCheckSetting } from '../../schemas/qc-checks.ts';
+import { datasetSizes, type QcCheck, type QcCheckSetting } from '../../schemas/qc-checks.ts';
 
 export interface ReportImage {
   deidSha256: string;
@@ -57,25 +57,26 @@ const more = (n: number, what: string) => (n > 0 ? `<p class="more">… and ${n}
 export function qcReportHtml(input: QcReportInput): string {
   const byCheck = flagsByCheck(input.flags);
   const images = new Map(input.images.map((i) => [i.deidSha256, i]));
+  const sizes = datasetSizes(input.images.map((i) => i.scores));
   const rows = input.checks.map((check) => {
     const setting = input.settings[check.name];
     const flags = byCheck.get(check.name) ?? [];
     return `<tr><td>${esc(check.name)}</td><td>${esc(check.describe)}</td><td>${setting?.threshold ?? check.threshold}</td><td>${setting?.action ?? check.action}</td><td class="n">${flags.filter((f) => f.action === 'exclude').length}</td><td class="n">${flags.filter((f) => f.action === 'warn').length}</td></tr>`;
   });
   const histograms = input.checks.map((check) => {
-    const scores = input.images.map((i) => check.score(i.scores, i.imageType)).filter(Number.isFinite);
+    const scores = input.images.map((i) => check.score(i.scores, i.imageType, sizes)).filter(Number.isFinite);
     return `<figure><figcaption>${esc(check.name)}</figcaption>${histogram(scores, input.settings[check.name]?.threshold ?? check.threshold)}</figure>`;
   });
   const flagged = input.checks
     .filter((check) => byCheck.has(check.name))
     .map((check) => {
       const all = byCheck.get(check.name)!;
-      const tiles = all.slice(0, TILES_PER_CHECK).map((f) => tile(f.deidSha256, images.get(f.deidSha256), input.thumbnails, `${f.action}${f.isicId ? ` · ${f.isicId}` : ''} · score ${fmt(check.score(images.get(f.deidSha256)!.scores, f.imageType))}`));
+      const tiles = all.slice(0, TILES_PER_CHECK).map((f) => tile(f.deidSha256, images.get(f.deidSha256), input.thumbnails, `${f.action}${f.isicId ? ` · ${f.isicId}` : ''} · score ${fmt(check.score(images.get(f.deidSha256)!.scores, f.imageType, sizes))}`));
       return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });
   const duplicates = input.duplicates.slice(0, GROUPS_SHOWN).map(
     (group, g) =>
-      `<div class="group${group.crossLesion ? ' cross' : ''}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${group.members
+      `<div class="group${group.crossLesion ? ' cross' : ''}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}, aligned correlation ≥ ${fmt(group.minScore)}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${group.members
         .map((m) => tile(m, images.get(m), input.thumbnails, ''))
         .join('')}</div></div>`,
   );

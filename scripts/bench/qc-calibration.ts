@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import pMap from 'p-map';
 import sharp, { type Sharp } from 'sharp';
-import { qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, qcOutcome } from '../../schemas/qc-checks.ts';
 import { measureImage } from '../../activities/deidentify/measure-image.ts';
 import type { QcConfig } from '../../schemas/config.ts';
 
@@ -26,7 +26,7 @@ export async function seededDefectCatchRates(files: readonly string[], qc: QcCon
         async (file) => {
           const copy = await defect.apply(sharp(await readFile(file))).jpeg({ quality: 90 }).toBuffer();
           const { scores } = await measureImage(copy);
-          return qcOutcome(scores, 'dermoscopic', qc.checks).exclude.includes(defect.check);
+          return qcOutcome(scores, 'dermoscopic', qc.checks, datasetSizes([{ width: 600, height: 450 }])).exclude.includes(defect.check);
         },
         { concurrency: 4 },
       );

@@ -25,6 +25,7 @@ const scores = (seed: number): QcScores => ({ width: 600, height: 450, meanLuma:
 const processed = (source: SourceObject, deidBytes: string): ProcessedImage => ({
   centre: CENTRE, key: source.key, sourceSha256: source.sha256, deidSha256: sha256(deidBytes), deidBytes: 1000, orientation: 6, deidPath: 'reencoded',
   removedSegments: ['APP1:Exif'], exif: { tags: ['Image.Artist'], texts: [], dates: [] }, qc: scores(deidBytes.length),
+  similarityThumbnail: Buffer.alloc(64 * 64, deidBytes.length).toString('base64'),
 });
 const assembled = (isicId: string, image: ProcessedImage, rec: PrivateRecord): AssembledImage => ({
   isicId, imageType: rec.imageType, key: image.key, metadataKey: rec.metadataKey, row: rec.row, sourceSha256: image.sourceSha256, deidSha256: image.deidSha256, qcWarnings: [], duplicate: null,

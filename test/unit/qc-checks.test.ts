@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QC_CHECKS, qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, QC_CHECKS, qcOutcome } from '../../schemas/qc-checks.ts';
 import { duplicateGroups } from '../../activities/assemble/duplicate-groups.ts';
 import { measureImage, type MeasuredImage } from '../../activities/deidentify/measure-image.ts';
 import { hammingDistance } from '../../activities/assemble/near-duplicates.ts';
@@ -21,7 +21,7 @@ function sampleByType(type: string, n: number): string[] {
 
 const flagsOf = async (jpeg: Buffer, imageType = 'dermoscopic') => {
   const { scores } = await measureImage(jpeg);
-  const outcome = qcOutcome(scores, imageType, settings);
+  const outcome = qcOutcome(scores, imageType, settings, datasetSizes([{ width: 600, height: 450 }]));
   return [...outcome.exclude, ...outcome.warn];
 };
 
@@ -89,14 +89,15 @@ describe.skipIf(!sampleAvailable)('QC checks on seeded defects made from real sa
     const unrelated = await measureImage(readFileSync(sampleByType('clinical: close-up', 1)[0]!));
     const groups = duplicateGroups(
       [
-        { id: 'a', ...measured.scores },
-        { id: 'b-exact', ...exact.scores },
-        { id: 'c-near', ...near.scores },
-        { id: 'd-other', ...unrelated.scores },
+        { id: 'a', ...measured.scores, similarityThumbnail: measured.similarityThumbnail },
+        { id: 'b-exact', ...exact.scores, similarityThumbnail: exact.similarityThumbnail },
+        { id: 'c-near', ...near.scores, similarityThumbnail: near.similarityThumbnail },
+        { id: 'd-other', ...unrelated.scores, similarityThumbnail: unrelated.similarityThumbnail },
       ],
-      MAX_DISTANCE,
+      QcConfig.parse({}).duplicates,
     );
-    expect(groups).toEqual([{ members: ['a', 'b-exact', 'c-near'], kind: 'near', maxDistance: expect.any(Number) }]);
+    expect(groups.map(({ members, kind }) => ({ members, kind }))).toEqual([{ members: ['a', 'b-exact', 'c-near'], kind: 'near' }]);
+    expect(groups[0]!.pairs.find((p) => p.b === 'c-near')!.score).toBeGreaterThan(0.9);
   });
 
   it('gives the concept stage 64x64 RGB input', () => {

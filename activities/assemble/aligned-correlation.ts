@@ -1,0 +1,214 @@
+/**
+ * How alike two images are once aligned, for confirming near-duplicate candidates: the normalised
+ * cross-correlation (Pearson r) of the DETAIL of two square grey thumbnails (each minus a 5x5 box blur
+ * of itself) after aligning one onto the other by a small similarity transform (scale per axis,
+ * rotation, shift, and a mirror when the candidate came from the mirrored hash).
+ *
+ * Why detail: two different lesions that share a composition (a dark spot centred on skin) correlate
+ * at r ≈ 0.98 on the plain thumbnails, as closely as a rescaled copy, because the blob against the skin
+ * dominates the variance; the texture inside and around the blob (hairs, dots, pigment network, skin
+ * lines) differs between lesions and survives a rescale, re-encode, crop, brightness change, small
+ * rotation or mirror. NCC ignores gain and offset, so a brightness change costs nothing.
+ *
+ * The alignment is searched coarse to fine: a grid of scale, rotation and shift on half-size plain
+ * thumbnails (cheap, and smooth enough to find the basin), then a finer grid around its best on the
+ * full-size detail. A few ms per pair; only hash candidates are scored, never all pairs.
+ */
+
+export interface AlignedCorrelation {
+  /** Pearson r of the aligned detail, −1..1 (1: same image) */
+  score: number;
+  /** the transform that gave it, in full-size thumbnail pixels */
+  scaleX: number;
+  scaleY: number;
+  rotationDegrees: number;
+  shiftX: number;
+  shiftY: number;
+  mirrored: boolean;
+}
+
+interface Transform {
+  scaleX: number;
+  scaleY: number;
+  rotationDegrees: number;
+  shiftX: number;
+  shiftY: number;
+}
+
+/** A square image as floats, row-major. */
+interface Plane {
+  side: number;
+  values: Float64Array;
+}
+
+const COARSE_SCALES = [0.94, 1, 1.06];
+const COARSE_ROTATIONS = [-6, -3, 0, 3, 6];
+/** in half-size pixels */
+const COARSE_SHIFTS = [-2, -1, 0, 1, 2];
+
+/**
+ * Best aligned detail correlation of thumbnail `b` onto thumbnail `a` (both side² grey bytes, side
+ * even), with `b` mirrored left–right first when `mirrored`.
+ */
+export function alignedCorrelation(a: Uint8Array, b: Uint8Array, mirrored = false): AlignedCorrelation {
+  const side = Math.round(Math.sqrt(a.length));
+  if (side * side !== a.length || b.length !== a.length || side % 2 !== 0) throw new Error(`thumbnails must be the same even-sided square of grey bytes, got ${a.length} and ${b.length} bytes`);
+  const fullA = toPlane(a, side, false);
+  const fullB = toPlane(b, side, mirrored);
+  const halfA = halve(fullA);
+  const halfB = halve(fullB);
+
+  const coarseWindow = centreWindow(halfA);
+  let coarse = { score: -Infinity, t: { scaleX: 1, scaleY: 1, rotationDegrees: 0, shiftX: 0, shiftY: 0 } as Transform };
+  for (const scaleX of COARSE_SCALES)
+    for (const scaleY of COARSE_SCALES)
+      for (const rotationDegrees of COARSE_ROTATIONS)
+        for (const shiftX of COARSE_SHIFTS)
+          for (const shiftY of COARSE_SHIFTS) {
+            const t = { scaleX, scaleY, rotationDegrees, shiftX, shiftY };
+            const score = correlation(coarseWindow, halfB, t);
+            if (score > coarse.score) coarse = { score, t };
+          }
+
+  const fineWindow = centreWindow(detail(fullA));
+  const detailB = detail(fullB);
+  const start = { ...coarse.t, shiftX: 2 * coarse.t.shiftX, shiftY: 2 * coarse.t.shiftY };
+  let best = { score: -Infinity, t: start };
+  for (const ds of [-0.02, 0, 0.02])
+    for (const dt of [-0.02, 0, 0.02])
+      for (const dr of [-1, 0, 1])
+        for (const dx of [-1, -0.5, 0, 0.5, 1])
+          for (const dy of [-1, -0.5, 0, 0.5, 1]) {
+            const t = { scaleX: start.scaleX + ds, scaleY: start.scaleY + dt, rotationDegrees: start.rotationDegrees + dr, shiftX: start.shiftX + dx, shiftY: start.shiftY + dy };
+            const score = correlation(fineWindow, detailB, t);
+            if (score > best.score) best = { score, t };
+          }
+  return { score: best.score, ...best.t, mirrored };
+}
+
+/**
+ * The thumbnail mirrored (optionally) and rotated about its centre by `degrees` (bilinear, edges
+ * clamped), as bytes: the variants whose pHash finds mirrored and slightly rotated copies.
+ */
+export function turnedThumbnail(bytes: Uint8Array, degrees: number, mirrored: boolean): Uint8Array {
+  const side = Math.round(Math.sqrt(bytes.length));
+  const plane = toPlane(bytes, side, mirrored);
+  if (degrees === 0) return Uint8Array.from(plane.values);
+  const theta = (degrees * Math.PI) / 180;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  const c = (side - 1) / 2;
+  const out = new Uint8Array(side * side);
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) out[y * side + x] = Math.round(sample(plane, c + cos * (x - c) - sin * (y - c), c + sin * (x - c) + cos * (y - c)));
+  return out;
+}
+
+/** Bilinear sample of a plane at (x, y), clamped to its edges. */
+function sample({ side, values: b }: Plane, x: number, y: number): number {
+  const max = side - 1;
+  x = x < 0 ? 0 : x > max ? max : x;
+  y = y < 0 ? 0 : y > max ? max : y;
+  const x0 = x | 0;
+  const y0 = y | 0;
+  const x1 = x0 < max ? x0 + 1 : x0;
+  const y1 = y0 < max ? y0 + 1 : y0;
+  const fx = x - x0;
+  const fy = y - y0;
+  const top = b[y0 * side + x0]! + (b[y0 * side + x1]! - b[y0 * side + x0]!) * fx;
+  const bottom = b[y1 * side + x0]! + (b[y1 * side + x1]! - b[y1 * side + x0]!) * fx;
+  return top + (bottom - top) * fy;
+}
+
+function toPlane(bytes: Uint8Array, side: number, mirrored: boolean): Plane {
+  const values = new Float64Array(side * side);
+  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) values[y * side + x] = bytes[y * side + (mirrored ? side - 1 - x : x)]!;
+  return { side, values };
+}
+
+/** 2x2 box average to half size. */
+function halve({ side, values }: Plane): Plane {
+  const h = side / 2;
+  const out = new Float64Array(h * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < h; x++) out[y * h + x] = (values[2 * y * side + 2 * x]! + values[2 * y * side + 2 * x + 1]! + values[(2 * y + 1) * side + 2 * x]! + values[(2 * y + 1) * side + 2 * x + 1]!) / 4;
+  return { side: h, values: out };
+}
+
+/** The image minus its 5x5 box blur (edges clamped): the texture, without the overall shape. */
+function detail({ side, values }: Plane): Plane {
+  const r = 2;
+  const rows = new Float64Array(side * side);
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++) {
+      let sum = 0;
+      for (let k = -r; k <= r; k++) sum += values[y * side + Math.min(side - 1, Math.max(0, x + k))]!;
+      rows[y * side + x] = sum;
+    }
+  const out = new Float64Array(side * side);
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++) {
+      let sum = 0;
+      for (let k = -r; k <= r; k++) sum += rows[Math.min(side - 1, Math.max(0, y + k)) * side + x]!;
+      out[y * side + x] = values[y * side + x]! - sum / (2 * r + 1) ** 2;
+    }
+  return { side, values: out };
+}
+
+interface Window {
+  side: number;
+  /** zero-mean values of the reference's central window */
+  values: Float64Array;
+  /** their coordinates relative to the image centre, interleaved x, y */
+  coords: Float64Array;
+  norm: number;
+}
+
+/** The reference's centre, an eighth of the side in from each border, so a crop, shift or rotation of the other stays inside it. */
+function centreWindow({ side, values: source }: Plane): Window {
+  const margin = side / 8;
+  const inner = side - 2 * margin;
+  const n = inner * inner;
+  const values = new Float64Array(n);
+  const coords = new Float64Array(2 * n);
+  const c = (side - 1) / 2;
+  let k = 0;
+  let sum = 0;
+  for (let y = margin; y < side - margin; y++)
+    for (let x = margin; x < side - margin; x++, k++) {
+      values[k] = source[y * side + x]!;
+      coords[2 * k] = x - c;
+      coords[2 * k + 1] = y - c;
+      sum += values[k]!;
+    }
+  const mean = sum / n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    values[i]! -= mean;
+    sq += values[i]! * values[i]!;
+  }
+  return { side, values, coords, norm: Math.sqrt(sq) };
+}
+
+/** Pearson r between the reference window and `b` sampled (bilinear, clamped) at the transformed coordinates. */
+function correlation(reference: Window, plane: Plane, t: Transform): number {
+  const { values, coords } = reference;
+  const theta = (t.rotationDegrees * Math.PI) / 180;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  const c = (plane.side - 1) / 2;
+  let sumB = 0;
+  let sumBB = 0;
+  let sumAB = 0;
+  const n = values.length;
+  for (let k = 0; k < n; k++) {
+    const px = coords[2 * k]! * t.scaleX;
+    const py = coords[2 * k + 1]! * t.scaleY;
+    const v = sample(plane, c + cos * px - sin * py + t.shiftX, c + sin * px + cos * py + t.shiftY);
+    sumB += v;
+    sumBB += v * v;
+    sumAB += values[k]! * v;
+  }
+  const varB = sumBB - (sumB * sumB) / n;
+  if (varB <= 1e-9 || reference.norm <= 1e-9) return 0;
+  // the reference is zero-mean, so Σ a·(b − mean b) = Σ a·b
+  return sumAB / (reference.norm * Math.sqrt(varB));
+}
