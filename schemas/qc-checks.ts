@@ -71,11 +71,11 @@ const atLeast = (score: number, threshold: number) => score >= threshold;
  */
 export const QC_CHECKS: readonly QcCheck[] = [
   { name: 'too-small', describe: 'shorter side in pixels', score: (s) => Math.min(s.width, s.height), fails: below, threshold: 150, action: 'exclude' },
+  { name: 'odd-aspect-ratio', describe: 'min(w/h, h/w) (cleanvision odd_aspect_ratio)', score: (s) => s.oddAspectRatio, fails: below, threshold: CLEANVISION_DEFAULTS.oddAspectRatio, action: 'exclude' },
   // cleanvision's odd_size flags √area outside [Q1 − 3·IQR, Q3 + 3·IQR]; when every image has one size
   // (all 6,000 shared MILK10k images are 600x450) the IQR is 0 and any other size is odd, a 5% crop
   // included. Relative to the median instead: how many halvings or doublings from the typical side.
   { name: 'odd-size', describe: '|log2(√(w·h) / the build\'s median √(w·h))|', score: (s, _, sizes) => Math.abs(Math.log2(Math.sqrt(s.width * s.height) / sizes.medianSide)), fails: above, threshold: 1, action: 'warn' },
-  { name: 'odd-aspect-ratio', describe: 'min(w/h, h/w) (cleanvision odd_aspect_ratio)', score: (s) => s.oddAspectRatio, fails: below, threshold: CLEANVISION_DEFAULTS.oddAspectRatio, action: 'exclude' },
   { name: 'too-dark', describe: '99th percentile of perceived brightness (cleanvision dark)', score: (s) => s.dark, fails: below, threshold: CLEANVISION_DEFAULTS.dark, action: 'exclude' },
   { name: 'too-light', describe: '1 - 5th percentile of perceived brightness (cleanvision light)', score: (s) => s.light, fails: below, threshold: CLEANVISION_DEFAULTS.light, action: 'exclude' },
   { name: 'low-information', describe: 'min(1, 0.1 x histogram entropy) (cleanvision low_information)', score: (s) => s.lowInformation, fails: below, threshold: CLEANVISION_DEFAULTS.lowInformation, action: 'exclude' },

@@ -10,15 +10,15 @@
  * lines) differs between lesions and survives a rescale, re-encode, crop, brightness change, small
  * rotation or mirror. NCC ignores gain and offset, so a brightness change costs nothing.
  *
- * The alignment is searched coarse to fine: a grid of scale, rotation and shift on half-size plain
- * thumbnails (cheap, and smooth enough to find the basin), then a finer grid around its best on the
- * full-size detail. A few ms per pair; only hash candidates are scored, never all pairs.
+ * The alignment is searched coarse to fine by coordinate ascent: on the half-size plain thumbnails
+ * (cheap, and smooth enough to climb), then on the full-size detail from there. About 1–3 ms per pair;
+ * only hash candidates are scored, never all pairs.
  */
 
 export interface AlignedCorrelation {
   /** Pearson r of the aligned detail, −1..1 (1: same image) */
   score: number;
-  /** the transform that gave it, in full-size thumbnail pixels */
+  /** the transform that gave it (shifts as a fraction of the side) */
   scaleX: number;
   scaleY: number;
   rotationDegrees: number;
@@ -41,50 +41,66 @@ interface Plane {
   values: Float64Array;
 }
 
-const COARSE_SCALES = [0.94, 1, 1.06];
-const COARSE_ROTATIONS = [-6, -3, 0, 3, 6];
-/** in half-size pixels */
-const COARSE_SHIFTS = [-2, -1, 0, 1, 2];
+/** How far the search may move from the identity: enough for a 5% crop and a rotation of a few degrees. */
+const LIMITS: Transform = { scaleX: 0.12, scaleY: 0.12, rotationDegrees: 8, shiftX: 0.1, shiftY: 0.1 };
+/** First step of each parameter on the half-size thumbnails (shifts as a fraction of the side), halved each round. */
+const COARSE_STEPS: Transform = { scaleX: 0.04, scaleY: 0.04, rotationDegrees: 3, shiftX: 1 / 32, shiftY: 1 / 32 };
+const FINE_STEPS: Transform = { scaleX: 0.01, scaleY: 0.01, rotationDegrees: 0.75, shiftX: 1 / 128, shiftY: 1 / 128 };
+const IDENTITY: Transform = { scaleX: 1, scaleY: 1, rotationDegrees: 0, shiftX: 0, shiftY: 0 };
 
 /**
  * Best aligned detail correlation of thumbnail `b` onto thumbnail `a` (both side² grey bytes, side
- * even), with `b` mirrored left–right first when `mirrored`.
+ * even), with `b` mirrored left–right first when `mirrored`. With `enough`, a pair already at that
+ * score unaligned (a rescaled, re-encoded or brightened copy) is not searched further.
  */
-export function alignedCorrelation(a: Uint8Array, b: Uint8Array, mirrored = false): AlignedCorrelation {
+export function alignedCorrelation(a: Uint8Array, b: Uint8Array, mirrored = false, { enough = Infinity }: { enough?: number } = {}): AlignedCorrelation {
   const side = Math.round(Math.sqrt(a.length));
   if (side * side !== a.length || b.length !== a.length || side % 2 !== 0) throw new Error(`thumbnails must be the same even-sided square of grey bytes, got ${a.length} and ${b.length} bytes`);
   const fullA = toPlane(a, side, false);
   const fullB = toPlane(b, side, mirrored);
-  const halfA = halve(fullA);
-  const halfB = halve(fullB);
-
-  const coarseWindow = centreWindow(halfA);
-  let coarse = { score: -Infinity, t: { scaleX: 1, scaleY: 1, rotationDegrees: 0, shiftX: 0, shiftY: 0 } as Transform };
-  for (const scaleX of COARSE_SCALES)
-    for (const scaleY of COARSE_SCALES)
-      for (const rotationDegrees of COARSE_ROTATIONS)
-        for (const shiftX of COARSE_SHIFTS)
-          for (const shiftY of COARSE_SHIFTS) {
-            const t = { scaleX, scaleY, rotationDegrees, shiftX, shiftY };
-            const score = correlation(coarseWindow, halfB, t);
-            if (score > coarse.score) coarse = { score, t };
-          }
-
   const fineWindow = centreWindow(detail(fullA));
   const detailB = detail(fullB);
-  const start = { ...coarse.t, shiftX: 2 * coarse.t.shiftX, shiftY: 2 * coarse.t.shiftY };
-  let best = { score: -Infinity, t: start };
-  for (const ds of [-0.02, 0, 0.02])
-    for (const dt of [-0.02, 0, 0.02])
-      for (const dr of [-1, 0, 1])
-        for (const dx of [-1, -0.5, 0, 0.5, 1])
-          for (const dy of [-1, -0.5, 0, 0.5, 1]) {
-            const t = { scaleX: start.scaleX + ds, scaleY: start.scaleY + dt, rotationDegrees: start.rotationDegrees + dr, shiftX: start.shiftX + dx, shiftY: start.shiftY + dy };
-            const score = correlation(fineWindow, detailB, t);
-            if (score > best.score) best = { score, t };
-          }
-  return { score: best.score, ...best.t, mirrored };
+  const unaligned = correlation(fineWindow, detailB, IDENTITY);
+  if (unaligned >= enough) return { score: unaligned, ...IDENTITY, mirrored };
+  // the plain half-size thumbnails give a smooth surface to climb; the detail then sharpens the fit
+  const coarse = climb(centreWindow(halve(fullA)), halve(fullB), IDENTITY, COARSE_STEPS, 3);
+  const best = climb(fineWindow, detailB, coarse.t, FINE_STEPS, 2);
+  return { score: Math.max(best.score, unaligned), ...(best.score >= unaligned ? best.t : IDENTITY), mirrored };
 }
+
+const PARAMETERS = ['scaleX', 'scaleY', 'rotationDegrees', 'shiftX', 'shiftY'] as const;
+
+/**
+ * Coordinate ascent of the correlation from `start`: try a step up and down on each parameter, move
+ * while it improves, then halve the steps; `rounds` step sizes in all. Shifts are fractions of the side.
+ */
+function climb(window: Window, plane: Plane, start: Transform, firstSteps: Transform, rounds: number): { score: number; t: Transform } {
+  let t = { ...start };
+  let score = correlation(window, plane, toPixels(t, plane.side));
+  const steps = { ...firstSteps };
+  for (let round = 0; round < rounds; round++) {
+    for (let improved = true; improved; ) {
+      improved = false;
+      for (const p of PARAMETERS)
+        for (const sign of [1, -1]) {
+          const value = t[p] + sign * steps[p]!;
+          if (Math.abs(value - IDENTITY[p]) > LIMITS[p]) continue;
+          const candidate = { ...t, [p]: value };
+          const s = correlation(window, plane, toPixels(candidate, plane.side));
+          if (s > score + 1e-9) {
+            score = s;
+            t = candidate;
+            improved = true;
+          }
+        }
+    }
+    for (const p of PARAMETERS) steps[p] /= 2;
+  }
+  return { score, t };
+}
+
+/** Shifts from fractions of the side to pixels of a plane. */
+const toPixels = (t: Transform, side: number): Transform => ({ ...t, shiftX: t.shiftX * side, shiftY: t.shiftY * side });
 
 /**
  * The thumbnail mirrored (optionally) and rotated about its centre by `degrees` (bilinear, edges

@@ -93,7 +93,7 @@ export function duplicateGroups(images: readonly HashedImage[], options: Duplica
   const best = new Map<string, ConfirmedPair>();
   for (const { i, j, mirrored, distance } of candidates.values()) {
     if (exact.has(`${i} ${j}`) || images[i]!.pixelSha256 === images[j]!.pixelSha256) continue;
-    const { score } = alignedCorrelation(thumbnails[i]!, thumbnails[j]!, mirrored);
+    const { score } = alignedCorrelation(thumbnails[i]!, thumbnails[j]!, mirrored, { enough: options.minScore });
     if (score < options.minScore) continue;
     const [a, b] = ordered(images[i]!.id, images[j]!.id);
     const known = best.get(`${i} ${j}`);

@@ -1,6 +1,7 @@
 """Runs cleanvision (the reference image-QC tool) on a folder for `npm run bench`: every default check,
 then prints one JSON object: CPU seconds (this process and its worker processes), wall seconds, the
 flagged checks per file and the duplicate sets. Usage: cleanvision-run.py <folder>"""
+import contextlib
 import json
 import resource
 import sys
@@ -18,8 +19,9 @@ def cpu_seconds():
 
 
 cpu, wall = cpu_seconds(), time.time()
-lab = Imagelab(data_path=sys.argv[1])
-lab.find_issues({check: {} for check in CHECKS}, n_jobs=int(sys.argv[2]) if len(sys.argv) > 2 else None, verbose=False)
+with contextlib.redirect_stdout(sys.stderr):  # its progress messages; stdout carries only the result
+    lab = Imagelab(data_path=sys.argv[1])
+    lab.find_issues({check: {} for check in CHECKS}, n_jobs=int(sys.argv[2]) if len(sys.argv) > 2 else None, verbose=False)
 cpu, wall = cpu_seconds() - cpu, time.time() - wall
 flags = {}
 for check in CHECKS[:7]:
