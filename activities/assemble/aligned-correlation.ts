@@ -51,19 +51,20 @@ const IDENTITY: Transform = { scaleX: 1, scaleY: 1, rotationDegrees: 0, shiftX: 
 /**
  * Best aligned detail correlation of thumbnail `b` onto thumbnail `a` (both side² grey bytes, side
  * even), with `b` mirrored left–right first when `mirrored`. With `enough`, a pair already at that
- * score unaligned (a rescaled, re-encoded or brightened copy) is not searched further.
+ * score unaligned (a rescaled, re-encoded or brightened copy) is not searched further. `aspect` is the
+ * images' width / height: thumbnails are squeezed square, so a rotation is done in the images' own shape.
  */
-export function alignedCorrelation(a: Uint8Array, b: Uint8Array, mirrored = false, { enough = Infinity }: { enough?: number } = {}): AlignedCorrelation {
+export function alignedCorrelation(a: Uint8Array, b: Uint8Array, mirrored = false, { enough = Infinity, aspect = 1 }: { enough?: number; aspect?: number } = {}): AlignedCorrelation {
   const side = Math.round(Math.sqrt(a.length));
   if (side * side !== a.length || b.length !== a.length || side % 2 !== 0) throw new Error(`thumbnails must be the same even-sided square of grey bytes, got ${a.length} and ${b.length} bytes`);
   const fullA = toPlane(a, side, false);
   const fullB = toPlane(b, side, mirrored);
-  const fineWindow = centreWindow(detail(fullA));
+  const fineWindow = centreWindow(detail(fullA), aspect);
   const detailB = detail(fullB);
   const unaligned = correlation(fineWindow, detailB, IDENTITY);
   if (unaligned >= enough) return { score: unaligned, ...IDENTITY, mirrored };
   // the plain half-size thumbnails give a smooth surface to climb; the detail then sharpens the fit
-  const coarse = climb(centreWindow(halve(fullA)), halve(fullB), IDENTITY, COARSE_STEPS, 3);
+  const coarse = climb(centreWindow(halve(fullA), aspect), halve(fullB), IDENTITY, COARSE_STEPS, 3);
   const best = climb(fineWindow, detailB, coarse.t, FINE_STEPS, 2);
   return { score: Math.max(best.score, unaligned), ...(best.score >= unaligned ? best.t : IDENTITY), mirrored };
 }
@@ -106,7 +107,7 @@ const toPixels = (t: Transform, side: number): Transform => ({ ...t, shiftX: t.s
  * The thumbnail mirrored (optionally) and rotated about its centre by `degrees` (bilinear, edges
  * clamped), as bytes: the variants whose pHash finds mirrored and slightly rotated copies.
  */
-export function turnedThumbnail(bytes: Uint8Array, degrees: number, mirrored: boolean): Uint8Array {
+export function turnedThumbnail(bytes: Uint8Array, degrees: number, mirrored: boolean, aspect = 1): Uint8Array {
   const side = Math.round(Math.sqrt(bytes.length));
   const plane = toPlane(bytes, side, mirrored);
   if (degrees === 0) return Uint8Array.from(plane.values);
@@ -115,7 +116,12 @@ export function turnedThumbnail(bytes: Uint8Array, degrees: number, mirrored: bo
   const sin = Math.sin(theta);
   const c = (side - 1) / 2;
   const out = new Uint8Array(side * side);
-  for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) out[y * side + x] = Math.round(sample(plane, c + cos * (x - c) - sin * (y - c), c + sin * (x - c) + cos * (y - c)));
+  for (let y = 0; y < side; y++)
+    for (let x = 0; x < side; x++) {
+      const px = (x - c) * aspect;
+      const py = y - c;
+      out[y * side + x] = Math.round(sample(plane, c + (cos * px - sin * py) / aspect, c + sin * px + cos * py));
+    }
   return out;
 }
 
@@ -173,13 +179,14 @@ interface Window {
   side: number;
   /** zero-mean values of the reference's central window */
   values: Float64Array;
-  /** their coordinates relative to the image centre, interleaved x, y */
+  /** their coordinates relative to the image centre, interleaved x, y; x in the image's own units (× aspect) */
   coords: Float64Array;
+  aspect: number;
   norm: number;
 }
 
 /** The reference's centre, an eighth of the side in from each border, so a crop, shift or rotation of the other stays inside it. */
-function centreWindow({ side, values: source }: Plane): Window {
+function centreWindow({ side, values: source }: Plane, aspect: number): Window {
   const margin = side / 8;
   const inner = side - 2 * margin;
   const n = inner * inner;
@@ -191,7 +198,7 @@ function centreWindow({ side, values: source }: Plane): Window {
   for (let y = margin; y < side - margin; y++)
     for (let x = margin; x < side - margin; x++, k++) {
       values[k] = source[y * side + x]!;
-      coords[2 * k] = x - c;
+      coords[2 * k] = (x - c) * aspect;
       coords[2 * k + 1] = y - c;
       sum += values[k]!;
     }
@@ -201,7 +208,7 @@ function centreWindow({ side, values: source }: Plane): Window {
     values[i]! -= mean;
     sq += values[i]! * values[i]!;
   }
-  return { side, values, coords, norm: Math.sqrt(sq) };
+  return { side, values, coords, aspect, norm: Math.sqrt(sq) };
 }
 
 /** Pearson r between the reference window and `b` sampled (bilinear, clamped) at the transformed coordinates. */
@@ -218,7 +225,7 @@ function correlation(reference: Window, plane: Plane, t: Transform): number {
   for (let k = 0; k < n; k++) {
     const px = coords[2 * k]! * t.scaleX;
     const py = coords[2 * k + 1]! * t.scaleY;
-    const v = sample(plane, c + cos * px - sin * py + t.shiftX, c + sin * px + cos * py + t.shiftY);
+    const v = sample(plane, c + (cos * px - sin * py) / reference.aspect + t.shiftX, c + sin * px + cos * py + t.shiftY);
     sumB += v;
     sumBB += v * v;
     sumAB += values[k]! * v;

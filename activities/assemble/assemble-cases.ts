@@ -99,7 +99,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   }
 
   const groups = duplicateGroups(
-    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), similarityThumbnail: c.image.similarityThumbnail, pixelSha256: c.image.qc.pixelSha256 })),
+    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), similarityThumbnail: c.image.similarityThumbnail, pixelSha256: c.image.qc.pixelSha256, aspect: c.image.qc.width / c.image.qc.height })),
     input.qc.duplicates,
   );
   const groupOf = new Map<string, number>();

@@ -10,6 +10,8 @@ export interface HashedImage {
   /** grey thumbnail, base64 (schemas/similarity-thumbnail.ts) */
   similarityThumbnail: string;
   pixelSha256: string;
+  /** width / height of the image (the thumbnail is squeezed square; rotations are done in this shape) */
+  aspect: number;
 }
 
 /** A pair of images that are the same picture: exact (same pixels) or a near copy confirmed by aligned correlation. */
@@ -64,8 +66,9 @@ export function duplicateGroups(images: readonly HashedImage[], options: Duplica
   const side = Math.round(Math.sqrt(thumbnails[0]?.length ?? 0));
   const variants: { id: string; phash: string }[] = [];
   images.forEach((_, k) => {
+    // the variants of one image never pair with each other (same k), only with other images'
     for (const mirrored of [false, true])
-      for (const degrees of VARIANT_ROTATIONS) variants.push({ id: `${k}/${mirrored ? 'm' : ''}${degrees}`, phash: perceptualHash(turnedThumbnail(thumbnails[k]!, degrees, mirrored), side, side) });
+      for (const degrees of VARIANT_ROTATIONS) variants.push({ id: `${k}/${mirrored ? 'm' : ''}${degrees}`, phash: perceptualHash(turnedThumbnail(thumbnails[k]!, degrees, mirrored, images[k]!.aspect), side, side) });
   });
   // (image i, image j, mirrored) → smallest distance among their variants
   const candidates = new Map<string, { i: number; j: number; mirrored: boolean; distance: number }>();
@@ -93,7 +96,7 @@ export function duplicateGroups(images: readonly HashedImage[], options: Duplica
   const best = new Map<string, ConfirmedPair>();
   for (const { i, j, mirrored, distance } of candidates.values()) {
     if (exact.has(`${i} ${j}`) || images[i]!.pixelSha256 === images[j]!.pixelSha256) continue;
-    const { score } = alignedCorrelation(thumbnails[i]!, thumbnails[j]!, mirrored, { enough: options.minScore });
+    const { score } = alignedCorrelation(thumbnails[i]!, thumbnails[j]!, mirrored, { enough: options.minScore, aspect: images[i]!.aspect });
     if (score < options.minScore) continue;
     const [a, b] = ordered(images[i]!.id, images[j]!.id);
     const known = best.get(`${i} ${j}`);

@@ -71,6 +71,8 @@ export interface ToolResult {
   falsePositiveChecks: Record<string, number>;
   duplicateGroups: number;
   falseDuplicateGroups: number;
+  /** the first false groups, as paths inside the comparison folder */
+  falseGroupExamples: string[][];
 }
 
 export interface QcComparison {
@@ -100,12 +102,13 @@ export async function compareWithCleanvision(realFiles: readonly string[], seede
     await symlink(real, file);
     files.push({ file, original: file });
   }
-  const step = Math.max(1, Math.floor(realFiles.length / seededPerKind));
+  const reals = [...files];
+  const step = Math.max(1, Math.floor(reals.length / seededPerKind));
   for (const [k, kind] of SEEDED_KINDS.entries()) {
     const dir = path.join(folder, `seeded-${k}`);
     await mkdir(dir);
     // each kind from its own images (offset per kind), spread over the whole set
-    const sources = Array.from({ length: Math.min(seededPerKind, realFiles.length) }, (_, i) => files[(i * step + k) % files.length]!);
+    const sources = Array.from({ length: Math.min(seededPerKind, realFiles.length) }, (_, i) => reals[(i * step + k) % reals.length]!);
     files.push(
       ...(await pMap(sources, async (source) => {
         const bytes = await readFile(source.file);
@@ -126,7 +129,7 @@ export async function compareWithCleanvision(realFiles: readonly string[], seede
     return [...outcome.exclude, ...outcome.warn].filter((check) => check !== 'modality-mismatch');
   });
   const ourGroups = duplicateGroups(
-    measured.map((m, i) => ({ id: files[i]!.file, similarityThumbnail: m.similarityThumbnail, pixelSha256: m.scores.pixelSha256 })),
+    measured.map((m, i) => ({ id: files[i]!.file, similarityThumbnail: m.similarityThumbnail, pixelSha256: m.scores.pixelSha256, aspect: m.scores.width / m.scores.height })),
     qc.duplicates,
   ).map((g) => g.members);
   const used = process.cpuUsage(cpu);
@@ -157,8 +160,9 @@ export async function compareWithCleanvision(realFiles: readonly string[], seede
       caught[kind.name] = (caught[kind.name] ?? 0) + (hit ? 1 : 0);
     });
     // false: the group joins different pictures (a real image and its copies are one picture, as are real images with the same decoded pixels)
-    const falseDuplicateGroups = groups.filter((g) => new Set(g.map((m) => pictureOf.get(m))).size > 1).length;
-    return { imagesPerCpuSecond: files.length / cpuSeconds, cpuSeconds, caught, falsePositives, falsePositiveChecks, duplicateGroups: groups.length, falseDuplicateGroups };
+    const falseGroups = groups.filter((g) => new Set(g.map((m) => pictureOf.get(m))).size > 1);
+    const falseGroupExamples = falseGroups.slice(0, 3).map((g) => g.map((m) => path.relative(folder, m)));
+    return { imagesPerCpuSecond: files.length / cpuSeconds, cpuSeconds, caught, falsePositives, falsePositiveChecks, duplicateGroups: groups.length, falseDuplicateGroups: falseGroups.length, falseGroupExamples };
   };
   return {
     realImages: realFiles.length,
@@ -178,5 +182,7 @@ export function comparisonLines(c: QcComparison): string[] {
     ...SEEDED_KINDS.map((k) => `  recall ${k.name}: project ${pct(c.ours.caught[k.name] ?? 0, c.seededPerKind)} vs cleanvision ${pct(c.cleanvision.caught[k.name] ?? 0, c.seededPerKind)}`),
     `  false positives on the ${c.realImages} untouched real images: project ${c.ours.falsePositives} ${JSON.stringify(c.ours.falsePositiveChecks)} vs cleanvision ${c.cleanvision.falsePositives} ${JSON.stringify(c.cleanvision.falsePositiveChecks)}`,
     `  duplicate groups: project ${c.ours.duplicateGroups} (${c.ours.falseDuplicateGroups} false) vs cleanvision ${c.cleanvision.duplicateGroups} (${c.cleanvision.falseDuplicateGroups} false) (target 0 false)`,
+    ...c.ours.falseGroupExamples.map((g) => `    false project group: ${g.join(' ')}`),
+    ...c.cleanvision.falseGroupExamples.map((g) => `    false cleanvision group: ${g.join(' ')}`),
   ];
 }

@@ -28,7 +28,7 @@ const TRANSFORMS: [string, (s: Sharp, w: number, h: number) => Sharp, number?][]
  */
 const LOOK_ALIKES = ['ISIC_1610084', 'ISIC_2668215', 'ISIC_3932303', 'ISIC_9209191'];
 
-const entry = (id: string, m: MeasuredImage) => ({ id, similarityThumbnail: m.similarityThumbnail, pixelSha256: m.scores.pixelSha256 });
+const entry = (id: string, m: MeasuredImage) => ({ id, similarityThumbnail: m.similarityThumbnail, pixelSha256: m.scores.pixelSha256, aspect: m.scores.width / m.scores.height });
 
 describe.skipIf(!sampleAvailable)('near-duplicate confirmation on real sample images', () => {
   let files: string[];

@@ -89,10 +89,10 @@ describe.skipIf(!sampleAvailable)('QC checks on seeded defects made from real sa
     const unrelated = await measureImage(readFileSync(sampleByType('clinical: close-up', 1)[0]!));
     const groups = duplicateGroups(
       [
-        { id: 'a', ...measured.scores, similarityThumbnail: measured.similarityThumbnail },
-        { id: 'b-exact', ...exact.scores, similarityThumbnail: exact.similarityThumbnail },
-        { id: 'c-near', ...near.scores, similarityThumbnail: near.similarityThumbnail },
-        { id: 'd-other', ...unrelated.scores, similarityThumbnail: unrelated.similarityThumbnail },
+        { id: 'a', ...measured.scores, similarityThumbnail: measured.similarityThumbnail, aspect: 4 / 3 },
+        { id: 'b-exact', ...exact.scores, similarityThumbnail: exact.similarityThumbnail, aspect: 4 / 3 },
+        { id: 'c-near', ...near.scores, similarityThumbnail: near.similarityThumbnail, aspect: 4 / 3 },
+        { id: 'd-other', ...unrelated.scores, similarityThumbnail: unrelated.similarityThumbnail, aspect: 4 / 3 },
       ],
       QcConfig.parse({}).duplicates,
     );
