@@ -85,6 +85,8 @@ export const QcScores = z.object({
   height: z.number().int(),
   meanLuma: z.number(),
   sharpness: z.number(),
+  /** `sharpness` over the variance of the Laplacian one scale coarser: low when the finest detail is gone, whatever the subject */
+  sharpnessRatio: z.number(),
   phash: z.string().length(16),
   /** sha256 of the pixels decoded at half resolution: equal for the same image data whatever metadata or container surrounds it */
   pixelSha256: z.string().length(64),

@@ -80,6 +80,7 @@ export const PublicImage = z.object({
   file_size: z.number().int().positive().describe('bytes of the released JPEG'),
   mean_luma: z.number(),
   sharpness: z.number(),
+  sharpness_ratio: z.number(),
   dark: z.number(),
   light: z.number(),
   low_information: z.number(),

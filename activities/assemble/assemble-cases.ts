@@ -162,6 +162,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
         file_size: image.deidBytes,
         mean_luma: image.qc.meanLuma,
         sharpness: image.qc.sharpness,
+        sharpness_ratio: image.qc.sharpnessRatio,
         dark: image.qc.dark,
         light: image.qc.light,
         low_information: image.qc.lowInformation,

@@ -74,9 +74,29 @@ export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
   };
 }
 
-/** Size, exposure (mean luma) and sharpness (variance of the Laplacian) of a luma image. */
-export function lumaScores({ data: luma, width, height }: LumaImage): Pick<QcScores, 'width' | 'height' | 'meanLuma' | 'sharpness'> {
-  return { width, height, meanLuma: round(mean(luma)), sharpness: round(laplacianVariance(luma, width, height)) };
+/**
+ * Size, exposure (mean luma), sharpness (variance of the Laplacian) and the sharpness ratio of a luma
+ * image: the variance of the Laplacian over that of the image at half the size. Detail that is sharp
+ * at one scale is sharp at the next, so the coarser scale normalises away how much texture the
+ * subject has, which the absolute sharpness cannot: a blur removes the finest scale first.
+ */
+export function lumaScores({ data: luma, width, height }: LumaImage): Pick<QcScores, 'width' | 'height' | 'meanLuma' | 'sharpness' | 'sharpnessRatio'> {
+  const sharpness = laplacianVariance(luma, width, height);
+  const halfWidth = width >> 1;
+  const halfHeight = height >> 1;
+  const coarser = laplacianVariance(halveLuma(luma, width, halfWidth, halfHeight), halfWidth, halfHeight);
+  return { width, height, meanLuma: round(mean(luma)), sharpness: round(sharpness), sharpnessRatio: round(coarser > 0 ? sharpness / coarser : 0) };
+}
+
+/** 2x2 box average (the luma at half the size), as floats. */
+function halveLuma(luma: ArrayLike<number>, width: number, halfWidth: number, halfHeight: number): Float64Array {
+  const out = new Float64Array(halfWidth * halfHeight);
+  for (let y = 0; y < halfHeight; y++)
+    for (let x = 0; x < halfWidth; x++) {
+      const i = 2 * y * width + 2 * x;
+      out[y * halfWidth + x] = (luma[i]! + luma[i + 1]! + luma[i + width]! + luma[i + width + 1]!) / 4;
+    }
+  return out;
 }
 
 /** Rec. 601 luma in 16-bit fixed point: as exact as the float formula to the nearest level, and fast. */
@@ -93,7 +113,7 @@ function mean(values: Uint8Array): number {
 }
 
 /** The common "variance of Laplacian" focus measure (Pech-Pacheco et al. 2000) on a 4-neighbour kernel. */
-function laplacianVariance(luma: Uint8Array, width: number, height: number): number {
+function laplacianVariance(luma: ArrayLike<number>, width: number, height: number): number {
   let sum = 0;
   let sumSq = 0;
   let n = 0;

@@ -9,6 +9,7 @@ import type { QcConfig } from '../../schemas/config.ts';
 export const SEEDED_DEFECTS: { name: string; check: string; apply: (s: Sharp) => Sharp }[] = [
   { name: 'blur sigma 6', check: 'blurry', apply: (s) => s.blur(6) },
   { name: 'blur sigma 4', check: 'blurry', apply: (s) => s.blur(4) },
+  { name: 'blur sigma 2', check: 'blurry-fine-detail', apply: (s) => s.blur(2) },
   { name: 'darkened x0.15', check: 'too-dark', apply: (s) => s.linear(0.15, 0) },
   { name: 'over-exposed +215', check: 'too-light', apply: (s) => s.linear(1, 215) },
   { name: 'grayscale as RGB', check: 'grayscale', apply: (s) => s.greyscale().toColourspace('srgb') },

@@ -33,8 +33,8 @@ interface SeededKind {
 }
 
 export const SEEDED_KINDS: SeededKind[] = [
-  { name: 'blur sigma 2', duplicate: false, make: (s) => s.blur(2), ours: ['blurry'], cleanvision: ['blurry'] },
-  { name: 'blur sigma 4', duplicate: false, make: (s) => s.blur(4), ours: ['blurry'], cleanvision: ['blurry'] },
+  { name: 'blur sigma 2', duplicate: false, make: (s) => s.blur(2), ours: ['blurry', 'blurry-fine-detail'], cleanvision: ['blurry'] },
+  { name: 'blur sigma 4', duplicate: false, make: (s) => s.blur(4), ours: ['blurry', 'blurry-fine-detail'], cleanvision: ['blurry'] },
   { name: 'darkened x0.15', duplicate: false, make: (s) => s.linear(0.15, 0), ours: ['too-dark'], cleanvision: ['dark'] },
   { name: 'over-exposed +215', duplicate: false, make: (s) => s.linear(1, 215), ours: ['too-light'], cleanvision: ['light'] },
   { name: 'grayscale as RGB', duplicate: false, make: (s) => s.greyscale().toColourspace('srgb'), ours: ['grayscale'], cleanvision: ['grayscale'] },

@@ -41,6 +41,7 @@ export function image(isic_id: string, lesion_id: string, image_type: PublicImag
     file_size: 48_213,
     mean_luma: 140.25,
     sharpness: 61.5,
+    sharpness_ratio: 2.4,
     dark: 0.91,
     light: 0.42,
     low_information: 0.74,

@@ -85,7 +85,7 @@ function build(specs: ImageSpec[]): AssembleInput {
         exif: { tags: ['Image.Make'], texts: [], dates: [] },
         deidPath: 'lossless',
         similarityThumbnail: uniqueThumbnail(spec.key),
-        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: uniquePhash(spec.key), pixelSha256: sha(spec.key), dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: spec.imageType === 'clinical: close-up' ? 0.1 : 0.9, ...spec.qc },
+        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, sharpnessRatio: 2.5, phash: uniquePhash(spec.key), pixelSha256: sha(spec.key), dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: spec.imageType === 'clinical: close-up' ? 0.1 : 0.9, ...spec.qc },
       }),
     );
   }

@@ -49,6 +49,20 @@ describe.skipIf(!sampleAvailable)('QC checks on seeded defects made from real sa
     expect(await flagsOf(copy)).toContain(check);
   });
 
+  it('catches copies blurred at sigma 2 (600x450) of real images of both types, which pass untouched', async () => {
+    const files = [...sampleByType('dermoscopic', 6), ...sampleByType('clinical: close-up', 6)];
+    const flags = await Promise.all(
+      files.map(async (file) => {
+        const bytes = readFileSync(file);
+        const blurred = await sharp(bytes).resize(600, 450, { fit: 'fill' }).blur(2).jpeg({ quality: 90 }).toBuffer();
+        return { untouched: await flagsOf(bytes), blurred: await flagsOf(blurred) };
+      }),
+    );
+    expect(flags.filter((f) => f.untouched.some((c) => c.startsWith('blurry')))).toEqual([]);
+    // about half at sigma 2 (65% over the 6,000 shared images); the absolute sharpness threshold catches none
+    expect(flags.filter((f) => f.blurred.includes('blurry-fine-detail')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('catches an odd aspect ratio', async () => {
     const strip = await sharp(original).resize(600, 120, { fit: 'fill' }).jpeg().toBuffer();
     expect(await flagsOf(strip)).toContain('odd-aspect-ratio');

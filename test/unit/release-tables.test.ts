@@ -155,7 +155,7 @@ describe('writeReleaseTables', () => {
 });
 
 describe('QC scores in the release', () => {
-  const QC_COLUMNS = ['width', 'height', 'file_size', 'mean_luma', 'sharpness', 'dark', 'light', 'low_information', 'grayscale', 'odd_aspect_ratio', 'colour_cast', 'modality', 'phash'] as const;
+  const QC_COLUMNS = ['width', 'height', 'file_size', 'mean_luma', 'sharpness', 'sharpness_ratio', 'dark', 'light', 'low_information', 'grayscale', 'odd_aspect_ratio', 'colour_cast', 'modality', 'phash'] as const;
 
   it('puts every raw QC score, width, height and file size of each image in images.parquet and the DuckDB file', async () => {
     const f = fixture();
