@@ -3,7 +3,8 @@
  * run: real images plus seeded defects and seeded near duplicates made from some of them. Per tool:
  * images per CPU-second (this process, or cleanvision's process and its workers), recall per seeded
  * kind, false positives on the untouched real images, and false duplicate groups (a group joining two
- * different real images whose decoded pixels differ).
+ * different pictures). The project's duplicates are searched, as in a build, among the images its QC
+ * kept; cleanvision's among all (it has no exclusion step).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -124,14 +125,11 @@ export async function compareWithCleanvision(realFiles: readonly string[], seede
   const cpu = process.cpuUsage();
   const measured = await pMap(files, async (f) => measureImage(await readFile(f.file)), { concurrency: 2 });
   const sizes = datasetSizes(measured.map((m) => m.scores));
-  const ourFlags = measured.map((m) => {
-    const outcome = qcOutcome(m.scores, 'dermoscopic', qc.checks, sizes);
-    return [...outcome.exclude, ...outcome.warn].filter((check) => check !== 'modality-mismatch');
-  });
-  const ourGroups = duplicateGroups(
-    measured.map((m, i) => ({ id: files[i]!.file, similarityThumbnail: m.similarityThumbnail, pixelSha256: m.scores.pixelSha256, aspect: m.scores.width / m.scores.height })),
-    qc.duplicates,
-  ).map((g) => g.members);
+  const outcomes = measured.map((m) => qcOutcome(m.scores, 'dermoscopic', qc.checks, sizes));
+  const ourFlags = outcomes.map((o) => [...o.exclude, ...o.warn].filter((check) => check !== 'modality-mismatch'));
+  // as assembly does: duplicates are searched among the images QC did not exclude
+  const kept = measured.flatMap((m, i) => (outcomes[i]!.exclude.length === 0 ? [{ id: files[i]!.file, similarityThumbnail: m.similarityThumbnail, pixelSha256: m.scores.pixelSha256, aspect: m.scores.width / m.scores.height }] : []));
+  const ourGroups = duplicateGroups(kept, qc.duplicates).map((g) => g.members);
   const used = process.cpuUsage(cpu);
   const ourCpu = (used.user + used.system) / 1e6;
 
