@@ -30,6 +30,10 @@ export const DuplicateGroupRow = z.object({
   members: z.array(z.string()),
   kind: z.enum(['exact', 'near']),
   maxDistance: z.number(),
+  /** lowest aligned correlation of a confirmed pair (1 for exact) */
+  minScore: z.number(),
+  /** the confirmed pairs (members' de-identified sha256) with their pHash distance and aligned correlation */
+  pairs: z.array(z.object({ a: z.string(), b: z.string(), distance: z.number(), score: z.number(), mirrored: z.boolean() })),
   crossLesion: z.boolean(),
   isicIds: z.array(z.string()),
 });

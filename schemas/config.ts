@@ -73,9 +73,10 @@ export const QcConfig = z.strictObject({
     .default({}),
   duplicates: z
     .strictObject({
-      maxDistance: z.number().int().min(0).max(32).default(6).describe('pHash Hamming distance up to which two images are near duplicates'),
+      maxDistance: z.number().int().min(0).max(32).default(8).describe('pHash Hamming distance up to which two images (or a mirrored or 3°-rotated variant of one) are near-duplicate candidates'),
+      minScore: z.number().min(-1).max(1).default(0.8).describe('aligned detail correlation from which a candidate pair is confirmed as a near duplicate'),
     })
-    .default({ maxDistance: 6 }),
+    .default({ maxDistance: 8, minScore: 0.8 }),
   review: z
     .strictObject({
       awaitMinutes: z.number().positive().default(1440).describe('how long `milk build --await-review` waits after QC for open flags to be resolved before it goes on by itself'),

@@ -6,8 +6,8 @@ export interface QcCheck {
   /** the reason code an image gets when it fails */
   name: string;
   describe: string;
-  /** the raw score the check reads (kept per image, so thresholds can change without recomputing) */
-  score: (scores: QcScores, imageType: string) => number;
+  /** the raw score the check reads (kept per image, so thresholds can change without recomputing); `sizes` is the build's */
+  score: (scores: QcScores, imageType: string, sizes: DatasetSizes) => number;
   /** whether a score fails the threshold */
   fails: (score: number, threshold: number) => boolean;
   threshold: number;
@@ -45,7 +45,28 @@ export const CLEANVISION_DEFAULTS: Readonly<CleanvisionThresholds> = Object.free
   grayscale: 0.99,
 });
 
+/** What a relative check compares an image with: the build's typical image. */
+export interface DatasetSizes {
+  /** median over the build's images of √(width · height) */
+  medianSide: number;
+}
+
+/** The median √(width · height) of a set of images (1 for none). */
+export function datasetSizes(images: readonly Pick<QcScores, 'width' | 'height'>[]): DatasetSizes {
+  const sides = images.map((i) => Math.sqrt(i.width * i.height)).sort((a, b) => a - b);
+  if (sides.length === 0) return { medianSide: 1 };
+  const mid = sides.length >> 1;
+  return { medianSide: sides.length % 2 ? sides[mid]! : (sides[mid - 1]! + sides[mid]!) / 2 };
+}
+
+/**
+ * Just below the lowest ratio of the 6,000 shared MILK10k images (0.271; median 0.77), which MILK10k
+ * released: catches about 65% of their copies blurred at sigma 2 (600x450), 0.27 ≈ e^-1.3.
+ */
+const BLUR_RATIO_THRESHOLD = 0.26;
+
 const below = (score: number, threshold: number) => score < threshold;
+const above = (score: number, threshold: number) => score > threshold;
 const atLeast = (score: number, threshold: number) => score >= threshold;
 
 /**
@@ -57,6 +78,10 @@ const atLeast = (score: number, threshold: number) => score >= threshold;
 export const QC_CHECKS: readonly QcCheck[] = [
   { name: 'too-small', describe: 'shorter side in pixels', score: (s) => Math.min(s.width, s.height), fails: below, threshold: 150, action: 'exclude' },
   { name: 'odd-aspect-ratio', describe: 'min(w/h, h/w) (cleanvision odd_aspect_ratio)', score: (s) => s.oddAspectRatio, fails: below, threshold: CLEANVISION_DEFAULTS.oddAspectRatio, action: 'exclude' },
+  // cleanvision's odd_size flags √area outside [Q1 − 3·IQR, Q3 + 3·IQR]; when every image has one size
+  // (all 6,000 shared MILK10k images are 600x450) the IQR is 0 and any other size is odd, a 5% crop
+  // included. Relative to the median instead: how many halvings or doublings from the typical side.
+  { name: 'odd-size', describe: '|log2(√(w·h) / the build\'s median √(w·h))|', score: (s, _, sizes) => Math.abs(Math.log2(Math.sqrt(s.width * s.height) / sizes.medianSide)), fails: above, threshold: 1, action: 'warn' },
   { name: 'too-dark', describe: '99th percentile of perceived brightness (cleanvision dark)', score: (s) => s.dark, fails: below, threshold: CLEANVISION_DEFAULTS.dark, action: 'exclude' },
   { name: 'too-light', describe: '1 - 5th percentile of perceived brightness (cleanvision light)', score: (s) => s.light, fails: below, threshold: CLEANVISION_DEFAULTS.light, action: 'exclude' },
   { name: 'low-information', describe: 'min(1, 0.1 x histogram entropy) (cleanvision low_information)', score: (s) => s.lowInformation, fails: below, threshold: CLEANVISION_DEFAULTS.lowInformation, action: 'exclude' },
@@ -66,6 +91,9 @@ export const QC_CHECKS: readonly QcCheck[] = [
   // Sigma-6 blurred copies of real images score 3.2 median, 5.4 at p99: most, not all, are caught
   // (`npm run bench` prints both figures). Soft real close-ups and blurred sharp ones overlap on this score.
   { name: 'blurry', describe: 'variance of the Laplacian of the half-resolution luma', score: (s) => s.sharpness, fails: below, threshold: 5, action: 'exclude' },
+  // Relative blur: the finest scale's detail against the next coarser one's, so a soft subject (little
+  // texture at every scale) is not mistaken for a blurred one. See `sharpnessRatio` in measure-image.ts.
+  { name: 'blurry-fine-detail', describe: 'variance of the Laplacian at half resolution / that at quarter resolution', score: (s) => s.sharpnessRatio, fails: below, threshold: BLUR_RATIO_THRESHOLD, action: 'exclude' },
   { name: 'grayscale', describe: 'fraction of pixels whose channels differ by at most 2 levels', score: (s) => s.grayscale, fails: atLeast, threshold: CLEANVISION_DEFAULTS.grayscale, action: 'exclude' },
   // Skin is never neutral, so a cast is only meaningful against a calibrated threshold: off by default.
   { name: 'colour-cast', describe: 'CIELAB distance of the mean chromaticity from neutral', score: (s) => s.colourCast, fails: atLeast, threshold: 45, action: 'off' },
@@ -92,13 +120,13 @@ export interface QcOutcome {
 }
 
 /** The checks an image fails, split by their configured action. */
-export function qcOutcome(scores: QcScores, imageType: string, settings: Readonly<Record<string, QcCheckSetting | undefined>>): QcOutcome {
+export function qcOutcome(scores: QcScores, imageType: string, settings: Readonly<Record<string, QcCheckSetting | undefined>>, sizes: DatasetSizes): QcOutcome {
   const outcome: QcOutcome = { exclude: [], warn: [] };
   for (const check of QC_CHECKS) {
     const setting = settings[check.name];
     const action = setting?.action ?? check.action;
     if (action === 'off') continue;
-    if (check.fails(check.score(scores, imageType), setting?.threshold ?? check.threshold)) outcome[action].push(check.name);
+    if (check.fails(check.score(scores, imageType, sizes), setting?.threshold ?? check.threshold)) outcome[action].push(check.name);
   }
   return outcome;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ImageFormat } from './image-format.ts';
 import { IMAGE_TYPES } from './release.ts';
+import { SimilarityThumbnail } from './similarity-thumbnail.ts';
 import { FIELD_TERMS_FILE, vocabulary, type TermField } from './vocabulary.ts';
 
 /**
@@ -85,6 +86,8 @@ export const QcScores = z.object({
   height: z.number().int(),
   meanLuma: z.number(),
   sharpness: z.number(),
+  /** `sharpness` over the variance of the Laplacian one scale coarser: low when the finest detail is gone, whatever the subject */
+  sharpnessRatio: z.number(),
   phash: z.string().length(16),
   /** sha256 of the pixels decoded at half resolution: equal for the same image data whatever metadata or container surrounds it */
   pixelSha256: z.string().length(64),
@@ -122,6 +125,8 @@ export const ProcessedImage = z.object({
   removedSegments: z.array(z.string()),
   exif: ExifFindings,
   qc: QcScores,
+  /** grey thumbnail (schemas/similarity-thumbnail.ts) that near-duplicate candidates are confirmed on: private, never released */
+  similarityThumbnail: SimilarityThumbnail,
 });
 export type ProcessedImage = z.infer<typeof ProcessedImage>;
 

@@ -30,7 +30,7 @@ export function assembleActivities(deps: ActivityDeps) {
     /** What the last assembly's QC flags and cross-lesion duplicate groups still leave open, with the decisions recorded so far. */
     async openReview(): Promise<OpenReview> {
       const flags = await deps.lake.read(tables.qcFlags, BUILD_PARTITION);
-      const groups = (await deps.lake.read(tables.duplicates, BUILD_PARTITION)).filter((g) => g.crossLesion).map((g) => g.members);
+      const groups = (await deps.lake.read(tables.duplicates, BUILD_PARTITION)).filter((g) => g.crossLesion).map((g) => g.pairs);
       const { openFlags, openGroups } = new ReviewPolicy(await new ReviewLog(deps.store, deps.layout).read()).counts(flags, groups);
       return { openFlags, openGroups };
     },

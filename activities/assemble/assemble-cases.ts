@@ -5,7 +5,7 @@ import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { ageApprox } from '../../schemas/age-approx.ts';
 import type { PublicIds } from '../storage/public-ids.ts';
-import { qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, qcOutcome } from '../../schemas/qc-checks.ts';
 import { duplicateGroups, type DuplicateGroup } from './duplicate-groups.ts';
 import { lesionFieldConflict, lesionProblems } from './metadata-checks.ts';
 import type { ReviewCounts, ReviewDecision } from '../../schemas/review.ts';
@@ -88,6 +88,8 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   }
 
   const candidates: Candidate[] = [];
+  // odd-size compares with the build's typical image, over every image that reached QC
+  const sizes = datasetSizes(input.images.map((i) => i.qc));
   for (const record of [...input.records].sort(byImageKey)) {
     const ref = imageRef(record.centre, record.imageKey);
     const image = processed.get(ref);
@@ -95,7 +97,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       if (!input.excludedImageKeys.has(ref)) throw new Error(`image of ${record.centre} row ${record.row} was neither processed nor excluded`);
       continue; // already excluded with its reason; the record goes with its image
     }
-    const measured = qcOutcome(image.qc, record.imageType, input.qc.checks);
+    const measured = qcOutcome(image.qc, record.imageType, input.qc.checks, sizes);
     for (const [action, checks] of [['exclude', measured.exclude], ['warn', measured.warn]] as const) {
       for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action, ...(review.accepted(image.deidSha256, check) && { cleared: true }) });
     }
@@ -115,8 +117,8 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
 
   const deidOfCandidate = new Map(candidates.map((c) => [imageRef(c.record.centre, c.record.imageKey), c.image.deidSha256]));
   const found = duplicateGroups(
-    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), phash: c.image.qc.phash, pixelSha256: c.image.qc.pixelSha256 })),
-    input.qc.duplicates.maxDistance,
+    candidates.map((c) => ({ id: imageRef(c.record.centre, c.record.imageKey), similarityThumbnail: c.image.similarityThumbnail, pixelSha256: c.image.qc.pixelSha256, aspect: c.image.qc.width / c.image.qc.height })),
+    input.qc.duplicates,
   );
   const groups = review.splitGroups(found, (member) => deidOfCandidate.get(member)!);
   const groupOf = new Map<string, number>();
@@ -182,8 +184,17 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
         sha256: image.deidSha256,
         width: image.qc.width,
         height: image.qc.height,
+        file_size: image.deidBytes,
         mean_luma: image.qc.meanLuma,
         sharpness: image.qc.sharpness,
+        sharpness_ratio: image.qc.sharpnessRatio,
+        dark: image.qc.dark,
+        light: image.qc.light,
+        low_information: image.qc.lowInformation,
+        grayscale: image.qc.grayscale,
+        odd_aspect_ratio: image.qc.oddAspectRatio,
+        colour_cast: image.qc.colourCast,
+        modality: image.qc.modality,
         phash: image.qc.phash,
         qc_warnings: warnings.join(';'),
         duplicate_group: g === undefined ? null : g + 1,
@@ -202,6 +213,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   const duplicates = groups.map((g) => ({
     ...g,
     members: g.members.map((m) => deidOfCandidate.get(m)!),
+    pairs: g.pairs.map((p) => ({ ...p, a: deidOfCandidate.get(p.a)!, b: deidOfCandidate.get(p.b)! })),
     crossLesion: new Set(g.members.map((m) => lesionOf.get(m))).size > 1,
     isicIds: g.members.map((m) => released.get(m)).filter((id): id is string => id !== undefined),
   }));
@@ -213,7 +225,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
     duplicates,
     sources,
     selections,
-    review: review.counts(flags, duplicates.filter((d) => d.crossLesion).map((d) => d.members)),
+    review: review.counts(flags, duplicates.filter((d) => d.crossLesion).map((d) => d.pairs)),
   };
 }
 

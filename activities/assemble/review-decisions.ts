@@ -50,41 +50,37 @@ export class ReviewPolicy {
   }
 
   /**
-   * Groups without the pairs a curator split. A group's members count as duplicates of each other
-   * until a pair of them is split; what stays connected stays a group, an image left alone leaves
-   * it. `imageOf` gives a member's de-identified sha256.
+   * Groups without the pairs a curator split. A group's members are linked by its confirmed pairs;
+   * a split pair no longer links them, what stays connected stays a group, an image left alone
+   * leaves it. `imageOf` gives a member's de-identified sha256.
    */
   splitGroups(groups: readonly DuplicateGroup[], imageOf: (member: string) => string): DuplicateGroup[] {
     return groups.flatMap((group) => {
-      const pairs: { a: string; b: string }[] = [];
-      let split = 0;
-      for (let i = 0; i < group.members.length; i++) {
-        for (let j = i + 1; j < group.members.length; j++) {
-          const [a, b] = [group.members[i]!, group.members[j]!];
-          if (this.decisionOnPair(imageOf(a), imageOf(b))?.decision === 'not-a-duplicate') split++;
-          else pairs.push({ a, b });
-        }
-      }
+      const kept = group.pairs.filter((p) => this.decisionOnPair(imageOf(p.a), imageOf(p.b))?.decision !== 'not-a-duplicate');
+      const split = group.pairs.length - kept.length;
       if (split === 0) return [group];
       this.pairsSplit += split;
-      return groupDuplicates(pairs).map((members) => ({ ...group, members }));
+      // what stays linked by confirmed pairs stays a group
+      return groupDuplicates(kept).map((members) => {
+        const pairs = kept.filter((p) => members.includes(p.a));
+        return { ...group, members, pairs, maxDistance: Math.max(...pairs.map((p) => p.distance)), minScore: Math.min(...pairs.map((p) => p.score)) };
+      });
     });
   }
 
-  /** Whether every pair of the group's images has a decision. */
-  decided(images: readonly string[]): boolean {
-    for (let i = 0; i < images.length; i++) for (let j = i + 1; j < images.length; j++) if (!this.decisionOnPair(images[i]!, images[j]!)) return false;
-    return true;
+  /** Whether every confirmed pair of a group (de-identified sha256s) has a decision. */
+  decided(pairs: readonly { a: string; b: string }[]): boolean {
+    return pairs.every((p) => this.decisionOnPair(p.a, p.b) !== undefined);
   }
 
-  counts(flags: readonly { deidSha256: string; check: string }[], crossLesionGroups: readonly (readonly string[])[]): ReviewCounts {
+  counts(flags: readonly { deidSha256: string; check: string }[], crossLesionGroups: readonly (readonly { a: string; b: string }[])[]): ReviewCounts {
     return {
       decisions: this.latest.size,
       excluded: this.excludedImages.size,
       flagsCleared: this.clearedFlags.size,
       pairsSplit: this.pairsSplit,
       openFlags: flags.filter((f) => !this.latest.has(subjectKey({ kind: 'image', image: f.deidSha256, check: f.check })) && !this.exclusions.has(f.deidSha256)).length,
-      openGroups: crossLesionGroups.filter((images) => !this.decided(images)).length,
+      openGroups: crossLesionGroups.filter((pairs) => !this.decided(pairs)).length,
     };
   }
 }

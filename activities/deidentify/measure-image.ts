@@ -2,6 +2,8 @@ import sharp from 'sharp';
 import { CONCEPT_INPUT_SIDE } from '../../schemas/concept-input.ts';
 import type { QcScores } from '../../schemas/records.ts';
 import { sha256 } from '../storage/files.ts';
+import { boxResize, perceptualHash } from '../storage/perceptual-hash.ts';
+import { encodeThumbnail, SIMILARITY_SIDE } from '../../schemas/similarity-thumbnail.ts';
 import { UndecodableImage } from './deidentify-image.ts';
 import { imageStatistics } from './image-statistics.ts';
 import { modalityScore } from './modality.ts';
@@ -20,13 +22,16 @@ export interface MeasuredImage {
   scores: QcScores;
   /** CONCEPT_INPUT_SIDE² RGB pixels, interleaved: what the concept stage feeds its model */
   conceptInput: Buffer;
+  /** SIMILARITY_SIDE² grey thumbnail (base64) that assembly confirms near-duplicate candidates on */
+  similarityThumbnail: string;
 }
 
 /**
  * Decodes a de-identified JPEG once, at half resolution (libjpeg's DCT scaling makes that several
  * times cheaper than a full decode), and derives everything later stages need from those pixels: the
  * QC scores (sharpness and exposure on the luma, colour statistics and modality on a thumbnail, a
- * perceptual hash, a hash of the decoded pixels) and the concept model's input.
+ * perceptual hash, a hash of the decoded pixels), the concept model's input and a small grey
+ * thumbnail for confirming near duplicates.
  */
 export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
   let size;
@@ -46,6 +51,7 @@ export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
   const rgb = { data: thumbnail.data, width: thumbnail.info.width, height: thumbnail.info.height, channels: thumbnail.info.channels };
   const conceptInput = await raw(thumbnail.data, rgb).resize(CONCEPT_INPUT_SIDE, CONCEPT_INPUT_SIDE, { fit: 'fill' }).raw().toBuffer();
   const luma = toLuma(decoded.data, half.channels);
+  const thumbnailLuma = toLuma(rgb.data, rgb.channels);
   const stats = imageStatistics(rgb, { width, height });
   return {
     scores: {
@@ -53,7 +59,7 @@ export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
       width,
       height,
       // pHash only reads a 32x32 average of the luma: the thumbnail gives it for a fraction of the work.
-      phash: perceptualHash(toLuma(rgb.data, rgb.channels), rgb.width, rgb.height),
+      phash: perceptualHash(thumbnailLuma, rgb.width, rgb.height),
       pixelSha256: sha256(decoded.data),
       dark: round(stats.dark),
       light: round(stats.light),
@@ -64,12 +70,33 @@ export async function measureImage(jpeg: Uint8Array): Promise<MeasuredImage> {
       modality: round(modalityScore(rgb)),
     },
     conceptInput,
+    similarityThumbnail: encodeThumbnail(Uint8Array.from(boxResize(thumbnailLuma, rgb.width, rgb.height, SIMILARITY_SIDE), Math.round)),
   };
 }
 
-/** Size, exposure (mean luma) and sharpness (variance of the Laplacian) of a luma image. */
-export function lumaScores({ data: luma, width, height }: LumaImage): Pick<QcScores, 'width' | 'height' | 'meanLuma' | 'sharpness'> {
-  return { width, height, meanLuma: round(mean(luma)), sharpness: round(laplacianVariance(luma, width, height)) };
+/**
+ * Size, exposure (mean luma), sharpness (variance of the Laplacian) and the sharpness ratio of a luma
+ * image: the variance of the Laplacian over that of the image at half the size. Detail that is sharp
+ * at one scale is sharp at the next, so the coarser scale normalises away how much texture the
+ * subject has, which the absolute sharpness cannot: a blur removes the finest scale first.
+ */
+export function lumaScores({ data: luma, width, height }: LumaImage): Pick<QcScores, 'width' | 'height' | 'meanLuma' | 'sharpness' | 'sharpnessRatio'> {
+  const sharpness = laplacianVariance(luma, width, height);
+  const halfWidth = width >> 1;
+  const halfHeight = height >> 1;
+  const coarser = laplacianVariance(halveLuma(luma, width, halfWidth, halfHeight), halfWidth, halfHeight);
+  return { width, height, meanLuma: round(mean(luma)), sharpness: round(sharpness), sharpnessRatio: round(coarser > 0 ? sharpness / coarser : 0) };
+}
+
+/** 2x2 box average (the luma at half the size), as floats. */
+function halveLuma(luma: ArrayLike<number>, width: number, halfWidth: number, halfHeight: number): Float64Array {
+  const out = new Float64Array(halfWidth * halfHeight);
+  for (let y = 0; y < halfHeight; y++)
+    for (let x = 0; x < halfWidth; x++) {
+      const i = 2 * y * width + 2 * x;
+      out[y * halfWidth + x] = (luma[i]! + luma[i + 1]! + luma[i + width]! + luma[i + width + 1]!) / 4;
+    }
+  return out;
 }
 
 /** Rec. 601 luma in 16-bit fixed point: as exact as the float formula to the nearest level, and fast. */
@@ -86,7 +113,7 @@ function mean(values: Uint8Array): number {
 }
 
 /** The common "variance of Laplacian" focus measure (Pech-Pacheco et al. 2000) on a 4-neighbour kernel. */
-function laplacianVariance(luma: Uint8Array, width: number, height: number): number {
+function laplacianVariance(luma: ArrayLike<number>, width: number, height: number): number {
   let sum = 0;
   let sumSq = 0;
   let n = 0;
@@ -102,47 +129,6 @@ function laplacianVariance(luma: Uint8Array, width: number, height: number): num
   if (n === 0) return 0;
   const m = sum / n;
   return sumSq / n - m * m;
-}
-
-const HASH_SIZE = 32;
-const COSINES = (() => {
-  const table = new Float64Array(8 * HASH_SIZE);
-  for (let u = 0; u < 8; u++) for (let x = 0; x < HASH_SIZE; x++) table[u * HASH_SIZE + x] = Math.cos(((2 * x + 1) * u * Math.PI) / (2 * HASH_SIZE));
-  return table;
-})();
-
-/**
- * pHash (Zauner 2010): box-downsample the luma to 32x32, take the 8x8 lowest DCT frequencies, and
- * set one bit per coefficient above their median (DC excluded from the median). 64 bits, hex.
- */
-export function perceptualHash(luma: Uint8Array, width: number, height: number): string {
-  const small = new Float64Array(HASH_SIZE * HASH_SIZE);
-  for (let y = 0; y < HASH_SIZE; y++) {
-    const y0 = Math.floor((y * height) / HASH_SIZE);
-    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * height) / HASH_SIZE));
-    for (let x = 0; x < HASH_SIZE; x++) {
-      const x0 = Math.floor((x * width) / HASH_SIZE);
-      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * width) / HASH_SIZE));
-      let sum = 0;
-      for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += luma[yy * width + xx] ?? 0;
-      small[y * HASH_SIZE + x] = sum / ((y1 - y0) * (x1 - x0));
-    }
-  }
-  const coefficients: number[] = [];
-  for (let v = 0; v < 8; v++) {
-    for (let u = 0; u < 8; u++) {
-      let sum = 0;
-      for (let y = 0; y < HASH_SIZE; y++) {
-        const cy = COSINES[v * HASH_SIZE + y]!;
-        for (let x = 0; x < HASH_SIZE; x++) sum += small[y * HASH_SIZE + x]! * COSINES[u * HASH_SIZE + x]! * cy;
-      }
-      coefficients.push(sum);
-    }
-  }
-  const median = [...coefficients.slice(1)].sort((a, b) => a - b)[31]!;
-  let hash = 0n;
-  for (const c of coefficients) hash = (hash << 1n) | (c > median ? 1n : 0n);
-  return hash.toString(16).padStart(16, '0');
 }
 
 function round(value: number): number {

@@ -33,5 +33,6 @@ export async function processSource(sourceSha256: string, { store, layout }: Sto
     removedSegments: deid.removedSegments,
     exif: exifFindings(source),
     qc: measured.scores,
+    similarityThumbnail: measured.similarityThumbnail,
   };
 }

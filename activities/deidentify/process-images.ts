@@ -11,7 +11,7 @@ import { imagePool } from './image-pool.ts';
  * Bump when de-identification or QC measurement changes what they produce: cached results of another
  * version are ignored, so every image is processed again by the new code.
  */
-export const PROCESSING_VERSION = 3;
+export const PROCESSING_VERSION = 4;
 
 export interface ProcessedBatch {
   images: ProcessedImage[];

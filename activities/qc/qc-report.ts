@@ -3,7 +3,7 @@ import type { QcScores } from '../../schemas/records.ts';
 import type { ReviewDecision, ReviewSubject } from '../../schemas/review.ts';
 import { escapeHtml as esc } from '../storage/html/escape-html.ts';
 import { pairSubject, subjectKey } from '../storage/review-log.ts';
-import type { QcCheck, QcCheckSetting } from '../../schemas/qc-checks.ts';
+import { datasetSizes, type QcCheck, type QcCheckSetting } from '../../schemas/qc-checks.ts';
 import { fmt, scoreHistogram } from './score-histogram.ts';
 import { REVIEW_SCRIPT } from './review-script.ts';
 
@@ -29,14 +29,12 @@ export interface QcReportInput {
   decisions?: ReadonlyMap<string, ReviewDecision>;
   /** set by `milk review`: the page gets decision controls that record decisions as this reviewer */
   reviewer?: string;
-  /** a confirmed similarity score of two duplicate-group members, where the duplicate search gives one */
-  pairScore?: (a: string, b: string) => number | undefined;
 }
 
 /** Thumbnails shown per check, and duplicate groups shown: a page people read, not a copy of the dataset (a scale-up flags tens of thousands). */
 export const TILES_PER_CHECK = 300;
 export const GROUPS_SHOWN = 200;
-/** Pairs listed per group: a chain of look-alikes has n(n-1)/2 of them. */
+/** Confirmed pairs listed per group. */
 const PAIRS_PER_GROUP = 120;
 
 /** The unit of each check's score, for the axis; scores bounded by 0 and 1 stay on a linear scale (a log one would stretch their zeros). */
@@ -46,7 +44,9 @@ const AXES: Readonly<Record<string, { unit: string; bounded?: true }>> = {
   'too-dark': { unit: 'brightness, 0-1', bounded: true },
   'too-light': { unit: '1 - brightness, 0-1', bounded: true },
   'low-information': { unit: '0-1', bounded: true },
+  'odd-size': { unit: 'octaves from the median size' },
   blurry: { unit: 'luma levels²' },
+  'blurry-fine-detail': { unit: 'ratio' },
   grayscale: { unit: 'share of pixels, 0-1', bounded: true },
   'colour-cast': { unit: 'ΔE*ab' },
   'modality-mismatch': { unit: '0-1', bounded: true },
@@ -72,16 +72,6 @@ export function shownImages(flags: readonly QcFlagRow[], duplicates: readonly Du
 
 const more = (n: number, what: string) => (n > 0 ? `<p class="more">… and ${n} more ${what} (every score is in the private lake)</p>` : '');
 
-/** Bits in which two 64-bit pHashes (16 hex digits) differ. */
-export function phashDistance(a: string, b: string): number {
-  let bits = 0;
-  for (let i = 0; i < a.length; i += 8) {
-    let x = (parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16)) >>> 0;
-    for (; x; x &= x - 1) bits++;
-  }
-  return bits;
-}
-
 /**
  * A self-contained HTML page (inline CSS, SVG histograms, base64 thumbnails) for curators: counts
  * per check and action, the distribution of every raw score with its threshold, thumbnails of every
@@ -105,13 +95,14 @@ export function qcReportHtml(input: QcReportInput): string {
     return `<div class="review" data-subjects="${esc(JSON.stringify(subjects))}" data-decision="${shown?.decision ?? ''}"><span class="status">${esc(status)}</span>${controls}</div>`;
   };
 
+  const sizes = datasetSizes(input.images.map((i) => i.scores));
   const rows = input.checks.map((check) => {
     const setting = input.settings[check.name];
     const flags = byCheck.get(check.name) ?? [];
     return `<tr><td>${esc(check.name)}</td><td>${esc(check.describe)}</td><td>${setting?.threshold ?? check.threshold}</td><td>${setting?.action ?? check.action}</td><td class="n">${flags.filter((f) => f.action === 'exclude').length}</td><td class="n">${flags.filter((f) => f.action === 'warn').length}</td></tr>`;
   });
   const histograms = input.checks.map((check) => {
-    const scores = input.images.map((i) => check.score(i.scores, i.imageType)).filter(Number.isFinite);
+    const scores = input.images.map((i) => check.score(i.scores, i.imageType, sizes)).filter(Number.isFinite);
     const unit = AXES[check.name]?.unit;
     const axis = { label: `${check.name} score${unit ? ` (${unit})` : ''}`, linear: AXES[check.name]?.bounded, threshold: input.settings[check.name]?.threshold ?? check.threshold, action: input.settings[check.name]?.action ?? check.action };
     return `<figure id="histogram-${esc(check.name)}"><figcaption>${esc(check.name)}: ${esc(check.describe)}; ${scores.length} images</figcaption>${scoreHistogram(scores, axis)}</figure>`;
@@ -122,31 +113,30 @@ export function qcReportHtml(input: QcReportInput): string {
       const all = byCheck.get(check.name)!;
       const tiles = all.slice(0, TILES_PER_CHECK).map((f) => {
         const image = images.get(f.deidSha256);
-        const score = image ? fmt(check.score(image.scores, f.imageType)) : '?';
+        const score = image ? fmt(check.score(image.scores, f.imageType, sizes)) : '?';
         const verdicts: [ReviewDecision['decision'], string][] = [['accept', 'accept (clear flag)'], ['exclude', 'exclude']];
         const unit = AXES[check.name]?.unit.replace(/, 0-1$|^0-1$/, '');
         return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name}: ${score}${unit ? ` ${unit}` : ''} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
       });
       return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });
-  const scored = input.pairScore !== undefined && input.duplicates.some((g) => pairsOf(g.members).some(([i, j]) => input.pairScore!(g.members[i]!, g.members[j]!) !== undefined));
   const duplicates = input.duplicates.slice(0, GROUPS_SHOWN).map((group, g) => {
-    const pairs = pairsOf(group.members);
     // the k-th copy of a sha256 in the group is its k-th released id
     const idAt = group.members.map((m, i) => input.isicIds.get(m)?.[group.members.slice(0, i).filter((o) => o === m).length]);
     const label = (i: number) => esc(idAt[i] ?? `not released ${group.members[i]!.slice(0, 8)}`);
-    const pairRows = pairs.slice(0, PAIRS_PER_GROUP).map(([i, j]) => {
-      const [a, b] = [group.members[i]!, group.members[j]!];
-      const [pa, pb] = [images.get(a)?.scores.phash, images.get(b)?.scores.phash];
-      const score = scored ? `<td class="n">${input.pairScore!(a, b)?.toFixed(3) ?? ''}</td>` : '';
-      const review = reviewBlock([pairSubject(a, b)], [['accept', 'duplicate'], ['not-a-duplicate', 'not a duplicate']]);
-      return `<tr><td>${label(i)}</td><td>${label(j)}</td><td class="n">${pa && pb ? phashDistance(pa, pb) : ''}</td>${score}<td>${review}</td></tr>`;
+    // a pair of byte-identical copies names the same sha256 twice: its second side is the next copy
+    const at = (sha: string, after = -1) => group.members.findIndex((m, k) => k > after && m === sha);
+    const pairRows = group.pairs.slice(0, PAIRS_PER_GROUP).map((pair) => {
+      const i = at(pair.a);
+      const j = pair.a === pair.b ? at(pair.b, i) : at(pair.b);
+      const review = reviewBlock([pairSubject(pair.a, pair.b)], [['accept', 'duplicate'], ['not-a-duplicate', 'not a duplicate']]);
+      return `<tr><td>${label(i)}</td><td>${label(j)}</td><td class="n">${pair.distance}</td><td class="n">${pair.score.toFixed(3)}${pair.mirrored ? ' (mirrored)' : ''}</td><td>${review}</td></tr>`;
     });
     const members = group.members.map((m, i) => tile(m, idAt[i], images.get(m), input.thumbnails, '', reviewBlock([{ kind: 'image', image: m, ...(idAt[i] && { isicId: idAt[i] }) }], [['exclude', 'exclude']])));
-    const pairSubjects = [...new Map(pairs.map(([i, j]) => pairSubject(group.members[i]!, group.members[j]!)).map((s) => [subjectKey(s), s])).values()];
-    const whole = interactive && pairs.length > 1 ? `<div class="whole">whole group: ${reviewBlock(pairSubjects, [['accept', 'all duplicates'], ['not-a-duplicate', 'none are duplicates']])}</div>` : '';
-    return `<div class="group${group.crossLesion ? ' cross' : ''}" id="group-${g + 1}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${members.join('')}</div>
-<table class="pairs"><thead><tr><th>image</th><th>image</th><th>pHash distance (bits of 64)</th>${scored ? '<th>confirmed score</th>' : ''}<th>review</th></tr></thead><tbody>${pairRows.join('')}</tbody></table>${more(pairs.length - pairRows.length, 'pairs')}${whole}</div>`;
+    const pairSubjects = [...new Map(group.pairs.map((p) => pairSubject(p.a, p.b)).map((s) => [subjectKey(s), s])).values()];
+    const whole = interactive && group.pairs.length > 1 ? `<div class="whole">whole group: ${reviewBlock(pairSubjects, [['accept', 'all duplicates'], ['not-a-duplicate', 'none are duplicates']])}</div>` : '';
+    return `<div class="group${group.crossLesion ? ' cross' : ''}" id="group-${g + 1}"><h4>group ${g + 1}: ${group.kind}, distance ≤ ${group.maxDistance}, aligned correlation ≥ ${fmt(group.minScore)}${group.crossLesion ? ', across lesions: review' : ', same lesion'}</h4><div class="tiles">${members.join('')}</div>
+<table class="pairs"><thead><tr><th>image</th><th>image</th><th>pHash distance (bits of 64)</th><th>aligned correlation (confirmed at ≥ the threshold)</th><th>review</th></tr></thead><tbody>${pairRows.join('')}</tbody></table>${more(group.pairs.length - pairRows.length, 'pairs')}${whole}</div>`;
   });
   const heading = interactive
     ? `<p class="reviewer">Reviewing as <b>${esc(input.reviewer!)}</b>. Each decision is recorded at once (private, append-only, with your name, the time and your note) and applied by the next build: an exclusion as <code>curator-excluded</code>, an accepted flag cleared, a pair that is not a duplicate split.</p>`
@@ -177,13 +167,6 @@ addEventListener('load', () => {
 </script>${interactive ? `\n<script>${REVIEW_SCRIPT}</script>` : ''}
 </body></html>
 `;
-}
-
-/** Every pair of a group's members, as positions (byte-identical copies share a sha256). */
-function pairsOf(members: readonly string[]): [number, number][] {
-  const pairs: [number, number][] = [];
-  for (let i = 0; i < members.length; i++) for (let j = i + 1; j < members.length; j++) pairs.push([i, j]);
-  return pairs;
 }
 
 function tile(sha: string, isicId: string | undefined, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string, review: string): string {

@@ -15,6 +15,7 @@ import { measureBuild, type MeasuredBuild } from './build-bench.ts';
 import { benchDeidentification } from './deid-bench.ts';
 import { seededDefectCatchRates } from './qc-calibration.ts';
 import { benchNearDuplicates } from './qc-bench.ts';
+import { compareWithCleanvision, comparisonLines } from './qc-vs-cleanvision.ts';
 import { compareWithOfficial, PARITY_FIELDS } from './release-parity.ts';
 import { benchS3Fetch } from './s3-bench.ts';
 import { benchScheduledRebuild } from './schedule-bench.ts';
@@ -27,7 +28,14 @@ export interface BenchOptions {
   scale: number;
   /** keep drops and builds here, and reuse drops already generated there (default: a temporary folder) */
   work?: string;
+  /** run only this part (`qc`: the project's QC beside cleanvision) */
+  only?: 'qc';
+  /** real images the QC comparison runs on (default: all of them) */
+  qcImages?: number;
 }
+
+/** Seeded copies per defect and near-duplicate kind in the QC comparison. */
+const SEEDED_PER_KIND = 100;
 
 /** Images a decode pass reads: the rate is per image, so a seeded sample of the same files stands for all. */
 const DECODE_SAMPLE = 6_000;
@@ -39,13 +47,18 @@ const DEFECT_SAMPLE = 300;
  * server, each with a `milk worker` process and a client process, and prints side by side: images/s
  * against a sharp full-decode pass over the same files in the same run, the no-change rebuild's share,
  * peak memory per process, time per stage and its growth with size, the release's parity with the
- * official CSVs, and the default QC thresholds against the real images and seeded defects.
+ * official CSVs, the default QC thresholds against the real images and seeded defects, and the
+ * project's QC beside cleanvision on the same files (`--only qc` runs just that).
  */
 export async function runBench(options: BenchOptions): Promise<void> {
   const work = options.work ? path.resolve(options.work) : await mkdtemp(path.join(os.tmpdir(), 'milk-bench-'));
   await mkdir(work, { recursive: true });
   let server: DevServer | undefined;
   try {
+    const official = (await Promise.all(options.milk10k.map((dir) => jpegsUnder(path.join(dir, 'MILK10k_Training_Input'))))).flat().sort();
+    const qcImages = new Random(5).shuffle(official).slice(0, options.qcImages ?? official.length);
+    for (const line of comparisonLines(await compareWithCleanvision(qcImages, SEEDED_PER_KIND, QcConfig.parse({}), work))) console.log(line);
+    if (options.only === 'qc') return;
     const scales = options.scale > 1 ? [1, options.scale] : [1];
     const drops = new Map<number, string>();
     for (const scale of scales) drops.set(scale, await dropsFor(options.milk10k, scale, work));
@@ -65,7 +78,6 @@ export async function runBench(options: BenchOptions): Promise<void> {
       const duplicates = benchNearDuplicates(n, { maxDistance: QcConfig.parse({}).duplicates.maxDistance });
       console.log(`near-duplicate search over ${n} hashes: index ${duplicates.buildMs.toFixed(0)} ms, search ${duplicates.searchMs.toFixed(0)} ms, ${duplicates.pairs} pairs`);
     }
-    const official = (await Promise.all(options.milk10k.map((dir) => jpegsUnder(path.join(dir, 'MILK10k_Training_Input'))))).flat().sort();
     let started = Date.now();
     await pMap(official.slice(0, DECODE_SAMPLE), async (file) => measureImage(await readFile(file)), { concurrency: 4 });
     console.log(`QC measurement (decode, all image checks, pHash, pixel hash, concept input) of ${Math.min(DECODE_SAMPLE, official.length)} official images: ${(Math.min(DECODE_SAMPLE, official.length) / ((Date.now() - started) / 1000)).toFixed(0)} images/s`);

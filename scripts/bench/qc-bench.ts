@@ -20,7 +20,7 @@ import { parse } from 'csv-parse/sync';
 import pMap from 'p-map';
 import sharp from 'sharp';
 import { cleanvisionFlags, imageStatistics, type CleanvisionCheck, type ImageStatistics, type RawImage } from '../../activities/deidentify/image-statistics.ts';
-import { perceptualHash } from '../../activities/deidentify/measure-image.ts';
+import { perceptualHash } from '../../activities/storage/perceptual-hash.ts';
 import { modalityScore } from '../../activities/deidentify/modality.ts';
 import { findNearDuplicates, popcount32, prepareNearDuplicateSearch } from '../../activities/assemble/near-duplicates.ts';
 import { groupDuplicates } from '../../activities/storage/group-duplicates.ts';

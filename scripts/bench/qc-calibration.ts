@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import pMap from 'p-map';
 import sharp, { type Sharp } from 'sharp';
-import { qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, qcOutcome } from '../../schemas/qc-checks.ts';
 import { measureImage } from '../../activities/deidentify/measure-image.ts';
 import type { QcConfig } from '../../schemas/config.ts';
 
@@ -9,6 +9,7 @@ import type { QcConfig } from '../../schemas/config.ts';
 export const SEEDED_DEFECTS: { name: string; check: string; apply: (s: Sharp) => Sharp }[] = [
   { name: 'blur sigma 6', check: 'blurry', apply: (s) => s.blur(6) },
   { name: 'blur sigma 4', check: 'blurry', apply: (s) => s.blur(4) },
+  { name: 'blur sigma 2', check: 'blurry-fine-detail', apply: (s) => s.blur(2) },
   { name: 'darkened x0.15', check: 'too-dark', apply: (s) => s.linear(0.15, 0) },
   { name: 'over-exposed +215', check: 'too-light', apply: (s) => s.linear(1, 215) },
   { name: 'grayscale as RGB', check: 'grayscale', apply: (s) => s.greyscale().toColourspace('srgb') },
@@ -26,7 +27,7 @@ export async function seededDefectCatchRates(files: readonly string[], qc: QcCon
         async (file) => {
           const copy = await defect.apply(sharp(await readFile(file))).jpeg({ quality: 90 }).toBuffer();
           const { scores } = await measureImage(copy);
-          return qcOutcome(scores, 'dermoscopic', qc.checks).exclude.includes(defect.check);
+          return qcOutcome(scores, 'dermoscopic', qc.checks, datasetSizes([{ width: 600, height: 450 }])).exclude.includes(defect.check);
         },
         { concurrency: 4 },
       );

@@ -12,12 +12,15 @@ import { QcConfig } from '../../schemas/config.ts';
 import type { ReviewDecision } from '../../schemas/review.ts';
 import { PrivateRecord, ProcessedImage, SourceObject, type Exclusion } from '../../schemas/records.ts';
 import { PublicImage, PublicLesion } from '../../schemas/release.ts';
+import { SIMILARITY_SIDE } from '../../schemas/similarity-thumbnail.ts';
 
 const CENTRE = 'vienna';
 const qc = QcConfig.parse({});
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** A pHash far (about 32 bits) from every other key's, so unrelated test images are never near duplicates. */
 const uniquePhash = (key: string) => sha(`phash:${key}`).slice(0, 16);
+/** A noise thumbnail of its own per key, so unrelated test images never confirm as near duplicates. */
+const uniqueThumbnail = (key: string) => Buffer.concat(Array.from({ length: (SIMILARITY_SIDE * SIMILARITY_SIDE) / 32 }, (_, i) => createHash('sha256').update(`thumb:${key}:${i}`).digest())).toString('base64');
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 const ref = (centre: string, key: string) => `${centre}\u0000${key}`;
 
@@ -84,7 +87,8 @@ function build(specs: ImageSpec[]): AssembleInput {
         exif: { tags: ['Image.Make'], texts: [], dates: [] },
         deidPath: 'lossless',
         format: 'jpeg',
-        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: uniquePhash(spec.key), pixelSha256: sha(spec.key), dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: spec.imageType === 'clinical: close-up' ? 0.1 : 0.9, ...spec.qc },
+        similarityThumbnail: uniqueThumbnail(spec.key),
+        qc: { width: 600, height: 450, meanLuma: 140, sharpness: 60, sharpnessRatio: 2.5, phash: uniquePhash(spec.key), pixelSha256: sha(spec.key), dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: spec.imageType === 'clinical: close-up' ? 0.1 : 0.9, ...spec.qc },
       }),
     );
   }

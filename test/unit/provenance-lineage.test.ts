@@ -21,10 +21,11 @@ const execution = (time: string, runId: string) => (drafts: ProvenanceDraft[]): 
 
 const object = (key: string, bytes: string): SourceObject => ({ centre: CENTRE, key, size: bytes.length, sha256: sha256(bytes), etag: `etag-${bytes}`, kind: key.endsWith('.csv') ? 'metadata' : 'image' });
 const record = (row: number, imageKey: string, imageType: PrivateRecord['imageType']): PrivateRecord => ({ centre: CENTRE, metadataKey: 'meta.csv', row, imageKey, patientId: 'P1', lesionId: 'L1', imageType, diagnosis: 'Nevus', manipulation: 'instrument only' });
-const scores = (seed: number): QcScores => ({ width: 600, height: 450, meanLuma: seed, sharpness: 40, phash: '0123456789abcdef', pixelSha256: sha256(`pixels ${seed}`), dark: 0.9, light: 0.8, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 3, modality: 0.2 });
+const scores = (seed: number): QcScores => ({ width: 600, height: 450, meanLuma: seed, sharpness: 40, sharpnessRatio: 2.5, phash: '0123456789abcdef', pixelSha256: sha256(`pixels ${seed}`), dark: 0.9, light: 0.8, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 3, modality: 0.2 });
 const processed = (source: SourceObject, deidBytes: string): ProcessedImage => ({
   centre: CENTRE, key: source.key, sourceSha256: source.sha256, deidSha256: sha256(deidBytes), deidBytes: 1000, orientation: 6, deidPath: 'reencoded', format: 'jpeg',
   removedSegments: ['APP1:Exif'], exif: { tags: ['Image.Artist'], texts: [], dates: [] }, qc: scores(deidBytes.length),
+  similarityThumbnail: Buffer.alloc(64 * 64, deidBytes.length).toString('base64'),
 });
 const assembled = (isicId: string, image: ProcessedImage, rec: PrivateRecord): AssembledImage => ({
   isicId, imageType: rec.imageType, key: image.key, metadataKey: rec.metadataKey, row: rec.row, sourceSha256: image.sourceSha256, deidSha256: image.deidSha256, qcWarnings: [], duplicate: null,

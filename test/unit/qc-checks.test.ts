@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QC_CHECKS, qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, QC_CHECKS, qcOutcome } from '../../schemas/qc-checks.ts';
 import { duplicateGroups } from '../../activities/assemble/duplicate-groups.ts';
 import { measureImage, type MeasuredImage } from '../../activities/deidentify/measure-image.ts';
 import { hammingDistance } from '../../activities/assemble/near-duplicates.ts';
@@ -21,7 +21,7 @@ function sampleByType(type: string, n: number): string[] {
 
 const flagsOf = async (jpeg: Buffer, imageType = 'dermoscopic') => {
   const { scores } = await measureImage(jpeg);
-  const outcome = qcOutcome(scores, imageType, settings);
+  const outcome = qcOutcome(scores, imageType, settings, datasetSizes([{ width: 600, height: 450 }]));
   return [...outcome.exclude, ...outcome.warn];
 };
 
@@ -47,6 +47,20 @@ describe.skipIf(!sampleAvailable)('QC checks on seeded defects made from real sa
   ])('catches %s as %s', async (_what, check, defect) => {
     const copy = await defect(sharp(original)).jpeg({ quality: 90 }).toBuffer();
     expect(await flagsOf(copy)).toContain(check);
+  });
+
+  it('catches copies blurred at sigma 2 (600x450) of real images of both types, which pass untouched', async () => {
+    const files = [...sampleByType('dermoscopic', 6), ...sampleByType('clinical: close-up', 6)];
+    const flags = await Promise.all(
+      files.map(async (file) => {
+        const bytes = readFileSync(file);
+        const blurred = await sharp(bytes).resize(600, 450, { fit: 'fill' }).blur(2).jpeg({ quality: 90 }).toBuffer();
+        return { untouched: await flagsOf(bytes), blurred: await flagsOf(blurred) };
+      }),
+    );
+    expect(flags.filter((f) => f.untouched.some((c) => c.startsWith('blurry')))).toEqual([]);
+    // about half at sigma 2 (65% over the 6,000 shared images); the absolute sharpness threshold catches none
+    expect(flags.filter((f) => f.blurred.includes('blurry-fine-detail')).length).toBeGreaterThanOrEqual(4);
   });
 
   it('catches an odd aspect ratio', async () => {
@@ -89,14 +103,15 @@ describe.skipIf(!sampleAvailable)('QC checks on seeded defects made from real sa
     const unrelated = await measureImage(readFileSync(sampleByType('clinical: close-up', 1)[0]!));
     const groups = duplicateGroups(
       [
-        { id: 'a', ...measured.scores },
-        { id: 'b-exact', ...exact.scores },
-        { id: 'c-near', ...near.scores },
-        { id: 'd-other', ...unrelated.scores },
+        { id: 'a', ...measured.scores, similarityThumbnail: measured.similarityThumbnail, aspect: 4 / 3 },
+        { id: 'b-exact', ...exact.scores, similarityThumbnail: exact.similarityThumbnail, aspect: 4 / 3 },
+        { id: 'c-near', ...near.scores, similarityThumbnail: near.similarityThumbnail, aspect: 4 / 3 },
+        { id: 'd-other', ...unrelated.scores, similarityThumbnail: unrelated.similarityThumbnail, aspect: 4 / 3 },
       ],
-      MAX_DISTANCE,
+      QcConfig.parse({}).duplicates,
     );
-    expect(groups).toEqual([{ members: ['a', 'b-exact', 'c-near'], kind: 'near', maxDistance: expect.any(Number) }]);
+    expect(groups.map(({ members, kind }) => ({ members, kind }))).toEqual([{ members: ['a', 'b-exact', 'c-near'], kind: 'near' }]);
+    expect(groups[0]!.pairs.find((p) => p.b === 'c-near')!.score).toBeGreaterThan(0.9);
   });
 
   it('gives the concept stage 64x64 RGB input', () => {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { phashDistance, qcReportHtml, type ReportImage } from '../../activities/qc/qc-report.ts';
+import { qcReportHtml, type ReportImage } from '../../activities/qc/qc-report.ts';
 import { scoreHistogram } from '../../activities/qc/score-histogram.ts';
 import { QC_CHECKS } from '../../schemas/qc-checks.ts';
 import type { QcScores } from '../../schemas/records.ts';
 
 const scores = (extra: Partial<QcScores>): QcScores => ({
-  width: 600, height: 450, meanLuma: 140, sharpness: 60, phash: '0000000000000000', pixelSha256: 'a'.repeat(64),
+  width: 600, height: 450, meanLuma: 140, sharpness: 60, sharpnessRatio: 2.5, phash: '0000000000000000', pixelSha256: 'a'.repeat(64),
   dark: 0.9, light: 0.5, lowInformation: 0.7, grayscale: 0, oddAspectRatio: 0.75, colourCast: 20, modality: 0.9, ...extra,
 });
 const sha = (c: string) => c.repeat(64);
@@ -42,24 +42,21 @@ describe('qcReportHtml', () => {
     settings: {},
     images,
     flags: [{ centre: 'vienna', deidSha256: sha('a'), imageType: 'dermoscopic', check: 'blurry', action: 'exclude' as const, isicId: 'ISIC_0000001' }],
-    duplicates: [{ members: [sha('a'), sha('b')], kind: 'near' as const, maxDistance: 4, crossLesion: true, isicIds: ['ISIC_0000001', 'ISIC_0000002'] }],
+    duplicates: [{ members: [sha('a'), sha('b')], kind: 'near' as const, maxDistance: 4, minScore: 0.93, pairs: [{ a: sha('a'), b: sha('b'), distance: 4, score: 0.93, mirrored: false }], crossLesion: true, isicIds: ['ISIC_0000001', 'ISIC_0000002'] }],
     thumbnails: new Map<string, Buffer>(),
     isicIds: new Map([[sha('a'), ['ISIC_0000001']], [sha('b'), ['ISIC_0000002']]]),
   };
 
-  it('labels a flagged tile with its ISIC id, centre and score, and a duplicate pair with its pHash distance', () => {
+  it('labels a flagged tile with its ISIC id, centre and score, and a confirmed duplicate pair with its pHash distance and aligned correlation', () => {
     const html = qcReportHtml(input);
     expect(html).toMatch(/data-isic-id="ISIC_0000001"[^]*?<div class="id">ISIC_0000001<\/div><div>vienna · dermoscopic · aaaaaaaa<\/div><div>blurry: 2 luma levels² · exclude<\/div>/);
-    expect(phashDistance('00000000000000ff', '000000000000000f')).toBe(4);
-    expect(html).toMatch(/<td>ISIC_0000001<\/td><td>ISIC_0000002<\/td><td class="n">4<\/td>/);
-    expect(html).not.toContain('confirmed score');
+    expect(html).toMatch(/<td>ISIC_0000001<\/td><td>ISIC_0000002<\/td><td class="n">4<\/td><td class="n">0.930<\/td>/);
+    expect(html).toContain('aligned correlation ≥ 0.93');
     expect(html).not.toContain('<button');
   });
 
-  it('adds a score column where the duplicate search confirms pairs, and decision controls for a reviewer', () => {
-    const html = qcReportHtml({ ...input, pairScore: () => 0.93, reviewer: 'Dr <b>' });
-    expect(html).toContain('<th>confirmed score</th>');
-    expect(html).toContain('<td class="n">0.930</td>');
+  it('adds decision controls for a reviewer, names escaped', () => {
+    const html = qcReportHtml({ ...input, reviewer: 'Dr <b>' });
     expect(html).toContain('Reviewing as <b>Dr &#60;b&#62;</b>');
     expect(html).toContain('data-decision="not-a-duplicate"');
   });

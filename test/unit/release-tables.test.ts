@@ -153,3 +153,19 @@ describe('writeReleaseTables', () => {
     await expect(write('duplicate', tables)).rejects.toThrow();
   });
 });
+
+describe('QC scores in the release', () => {
+  const QC_COLUMNS = ['width', 'height', 'file_size', 'mean_luma', 'sharpness', 'sharpness_ratio', 'dark', 'light', 'low_information', 'grayscale', 'odd_aspect_ratio', 'colour_cast', 'modality', 'phash'] as const;
+
+  it('puts every raw QC score, width, height and file size of each image in images.parquet and the DuckDB file', async () => {
+    const f = fixture();
+    const scored = f.images.map((image, i) => ({ ...image, file_size: 40_000 + i, dark: 0.5 + i / 1000, modality: i / f.images.length }));
+    const written = await write('qc-columns', { ...f, images: scored });
+    const select = `SELECT isic_id, ${QC_COLUMNS.join(', ')} FROM`;
+    const fromParquet = await query(`${select} read_parquet(${sqlPath(path.join(written.tables, 'images.parquet'))}) ORDER BY isic_id`);
+    const fromDb = await query(`${select} images ORDER BY isic_id`, written.db);
+    const expected = [...scored].sort((a, b) => (a.isic_id < b.isic_id ? -1 : 1)).map((i) => ({ isic_id: i.isic_id, ...Object.fromEntries(QC_COLUMNS.map((c) => [c, i[c]])) }));
+    for (const rows of [fromParquet, fromDb]) expect(rows.map((r) => ({ ...r, width: Number(r.width), height: Number(r.height), file_size: Number(r.file_size) }))).toEqual(expected);
+    for (const column of QC_COLUMNS) expect(releaseColumns().column('images', column)).toMatch(/\w/);
+  });
+});
