@@ -86,7 +86,7 @@ describe.skipIf(!sampleAvailable)('QC on a build with seeded defects', () => {
     expect(total).toBeGreaterThanOrEqual(DEFECTS.length + 2);
     expect(loaded).toBe(total);
     for (const [check] of DEFECTS) expect(dom).toContain(`id="check-${check}"`);
-    expect(dom).toMatch(/group \d+: exact, distance ≤ 0, across lesions: review/);
+    expect(dom).toMatch(/group \d+: exact, distance ≤ 0, aligned correlation ≥ 1, across lesions: review/);
     // images are named by hash and public id, never by a centre's filename
     expect(fixture.key.filter((k) => dom.includes(k.file))).toEqual([]);
   });

@@ -75,6 +75,8 @@ describe.skipIf(!CHROMIUM)(`review loop: milk review decisions applied by the ne
     };
     picked.accepted = await page.$eval('#check-too-small .tile', (t) => (t as HTMLElement).dataset.sha!);
     await decide('#check-too-small .tile .review', 'accept', 'small but sharp and usable');
+    // a too-small image is also far from the build's typical size: its odd-size warning is accepted too
+    await decide(`#check-odd-size .tile[data-sha="${picked.accepted}"] .review`, 'accept', 'small on purpose');
     const exact = await page.$$eval('.group.cross', (groups) => groups.filter((g) => g.querySelector('h4')!.textContent!.includes('exact')).map((g) => g.id));
     expect(exact).toHaveLength(2);
     picked.split = await page.$$eval(`#${exact[0]} .tiles .tile`, (tiles) => tiles.map((t) => (t as HTMLElement).dataset.isicId!));
@@ -98,7 +100,7 @@ describe.skipIf(!CHROMIUM)(`review loop: milk review decisions applied by the ne
   it('records each decision privately with who, when and why, one object per decision', () => {
     const dir = path.join(fixture.loaded.storageRoot, 'private', 'review', 'decisions');
     const decisions = readdirSync(dir).map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')));
-    expect(decisions.map((d) => d.decision).sort()).toEqual(['accept', 'exclude', 'not-a-duplicate']);
+    expect(decisions.map((d) => d.decision).sort()).toEqual(['accept', 'accept', 'exclude', 'not-a-duplicate']);
     for (const d of decisions) {
       expect(d.reviewer).toBe(REVIEWER);
       expect(Date.parse(d.at)).toBeGreaterThan(Date.now() - 3_600_000);
@@ -122,13 +124,13 @@ describe.skipIf(!CHROMIUM)(`review loop: milk review decisions applied by the ne
   });
 
   it('counts them in the build summary and in CHANGES.md', () => {
-    expect(first.summary.assemble.review).toMatchObject({ decisions: 0, openFlags: 1, openGroups: 2 });
-    expect(second.summary.assemble.review).toMatchObject({ decisions: 3, excluded: 1, flagsCleared: 1, pairsSplit: 1, openFlags: 0, openGroups: 0 });
+    expect(first.summary.assemble.review).toMatchObject({ decisions: 0, openFlags: 2, openGroups: 2 });
+    expect(second.summary.assemble.review).toMatchObject({ decisions: 4, excluded: 1, flagsCleared: 2, pairsSplit: 1, openFlags: 0, openGroups: 0 });
     expect(second.summary.release.exclusionsByReason['image:curator-excluded']).toBe(1);
-    expect(formatSummary(second, fixture.loaded)).toMatch(/curator review\s+3\s+decisions applied: 1 excluded \(curator-excluded\), 1 flags cleared, 1 pairs split; open: 0 flags, 0 groups/);
+    expect(formatSummary(second, fixture.loaded)).toMatch(/curator review\s+4\s+decisions applied: 1 excluded \(curator-excluded\), 2 flags cleared, 1 pairs split; open: 0 flags, 0 groups/);
     const changes = readFileSync(path.join(new BuiltRelease(fixture.loaded.storageRoot).dir, 'CHANGES.md'), 'utf8');
     expect(changes).toContain('## Curator review');
-    expect(changes).toContain('3 curator decision(s) in effect: 1 image(s) excluded (curator-excluded), 1 QC flag(s) cleared, 1 duplicate pair(s) split');
+    expect(changes).toContain('4 curator decision(s) in effect: 1 image(s) excluded (curator-excluded), 2 QC flag(s) cleared, 1 duplicate pair(s) split');
     expect(changes).toMatch(/\| lesion \| removed \| excluded-by-curator \| 1 \|/);
     expect(changes).not.toContain(REVIEWER);
   });
@@ -197,9 +199,12 @@ describe('milk build --await-review', () => {
     server = await serveReview(fixture.reload(), { reviewer: REVIEWER, port: 0 });
     const page = await (await fetch(server.url)).text();
     const image = /id="check-too-small">[^]*?data-sha="([0-9a-f]{64})"/.exec(page)![1]!;
-    const response = await fetch(new URL('decisions', server.url), { method: 'POST', body: JSON.stringify({ subject: { kind: 'image', image, check: 'too-small' }, decision: 'accept', note: 'usable' }) });
-    expect(response.status).toBe(201);
-    answer = await response.json();
+    // the image is too small and, so, far from the typical size: both flags are open until accepted
+    for (const check of ['too-small', 'odd-size']) {
+      const response = await fetch(new URL('decisions', server.url), { method: 'POST', body: JSON.stringify({ subject: { kind: 'image', image, check }, decision: 'accept', note: 'usable' }) });
+      expect(response.status).toBe(201);
+      answer = await response.json();
+    }
     run = await building;
   }, 420_000);
 
@@ -210,7 +215,7 @@ describe('milk build --await-review', () => {
   it('goes on by itself once the decision resolved the last open flag, and applies it', () => {
     expect(answer.awaitingBuild).toEqual({ openFlags: 0, openGroups: 0 });
     expect(run.summary.timings.map((t) => t.stage)).toContain('awaiting-review');
-    expect(run.summary.assemble.review).toMatchObject({ flagsCleared: 1, openFlags: 0 });
+    expect(run.summary.assemble.review).toMatchObject({ flagsCleared: 2, openFlags: 0 });
     expect(run.summary.release.exclusionsByReason['image:too-small']).toBeUndefined();
   });
 });

@@ -436,7 +436,9 @@ describe('assembleCases with curator decisions', () => {
 
   it('splits a duplicate pair a curator marked as not a duplicate', () => {
     const input = build([...pair('L-1'), ...pair('L-2')]);
-    for (const key of ['img/L-1_d.jpg', 'img/L-2_d.jpg']) input.images.find((i) => i.key === key)!.qc.phash = 'f0f0f0f0f0f0f0f0';
+    // the same picture twice (not the same bytes): a confirmed near duplicate across the two lesions
+    const [first, second] = ['img/L-1_d.jpg', 'img/L-2_d.jpg'].map((key) => input.images.find((i) => i.key === key)!);
+    second!.similarityThumbnail = first!.similarityThumbnail;
     const before = assembleCases(input, ids);
     expect(before.duplicates).toHaveLength(1);
     expect(before.review.openGroups).toBe(1);
