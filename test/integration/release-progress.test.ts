@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { keptAlive, reportStep } from '../../activities/keep-alive.ts';
 import { BuildProgressTracker } from '../../scripts/progress/build-progress.ts';
 import { ProgressLine } from '../../scripts/progress/progress-line.ts';
 import { HEARTBEAT_THROTTLE } from '../../worker/worker.ts';
 import { probeBundle } from '../helpers/probe-workflows.ts';
-import { temporalAddress } from '../helpers/temporal.ts';
+import { temporalAddress, useTemporalClient } from '../helpers/temporal.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -16,17 +15,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * through the real server, and the client's progress line shows them while it runs.
  */
 describe('progress inside a single long activity', () => {
-  let connection: Connection;
-  let client: Client;
-
-  beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-  });
-  afterAll(async () => {
-    await connection?.close();
-  });
+  const temporal = useTemporalClient();
 
   it('shows the step and its count as the activity reports them, and an ETA once it moves', async () => {
     const taskQueue = `release-progress-${randomUUID()}`;
@@ -52,7 +41,7 @@ describe('progress inside a single long activity', () => {
     });
     const run = worker.run();
     try {
-      const handle = await client.workflow.start('releaseStageProbe', { taskQueue, workflowId: `release-progress-${randomUUID()}`, args: [{ taskQueue }] });
+      const handle = await temporal.client.workflow.start('releaseStageProbe', { taskQueue, workflowId: `release-progress-${randomUUID()}`, args: [{ taskQueue }] });
       const tracker = new BuildProgressTracker(handle.workflowId, handle.firstExecutionRunId);
       let now = 0;
       const line = new ProgressLine(() => now);
@@ -60,7 +49,7 @@ describe('progress inside a single long activity', () => {
       const seen = async (expected: string) => {
         let last = '';
         for (let i = 0; i < 40 && last !== expected; i++) {
-          last = line.format(await tracker.poll(client));
+          last = line.format(await tracker.poll(temporal.client));
           if (last !== expected) await sleep(250);
         }
         return last;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { failFastOnShutdown } from '../../worker/fail-fast-on-shutdown.ts';
 import { probeBundle } from '../helpers/probe-workflows.ts';
-import { temporalAddress } from '../helpers/temporal.ts';
+import { temporalAddress, useTemporalClient } from '../helpers/temporal.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,17 +12,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * flight waits for it, unless failFastOnShutdown wraps it.
  */
 describe('worker shutdown with an activity in flight', () => {
-  let connection: Connection;
-  let client: Client;
-
-  beforeAll(async () => {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    connection = await Connection.connect({ address: temporalAddress() });
-    client = new Client({ connection });
-  });
-  afterAll(async () => {
-    await connection?.close();
-  });
+  const temporal = useTemporalClient();
 
   /** A worker running the probe workflows and `nap`; starts one nap of `napMs` and shuts down once it runs. */
   async function shutDownDuringNap(napMs: number, graceMs: number, wrap: boolean) {
@@ -48,7 +37,7 @@ describe('worker shutdown with an activity in flight', () => {
       shutdownGraceTime: graceMs,
     });
     const run = worker.run();
-    const handle = await client.workflow.start('callActivity', { taskQueue, workflowId: `nap-${randomUUID()}`, args: [{ taskQueue, activity: 'nap', args: [napMs] }] });
+    const handle = await temporal.client.workflow.start('callActivity', { taskQueue, workflowId: `nap-${randomUUID()}`, args: [{ taskQueue, activity: 'nap', args: [napMs] }] });
     await started;
     const stopping = Date.now();
     worker.shutdown();
