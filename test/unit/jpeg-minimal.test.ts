@@ -13,20 +13,13 @@ import {
   restartIntervalJpeg,
 } from '../helpers/hostile-jpeg.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
+import { textured } from '../helpers/textured-image.ts';
 
 const NAME = 'Garcia Pablo';
 
 /** Decodes to the stored samples; `strict`: libjpeg warnings (extraneous bytes, bad data) fail. */
 async function pixels(jpeg: Uint8Array, strict: boolean): Promise<Buffer> {
   return sharp(jpeg, { failOn: strict ? 'warning' : 'none', ignoreIcc: true }).raw().toBuffer();
-}
-
-function textured(channels: 1 | 3 = 3) {
-  const w = 96;
-  const h = 64;
-  const data = Buffer.alloc(w * h * channels);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i / w) | 0) * 11 + ((i * i) % 251)) & 0xff;
-  return sharp(data, { raw: { width: w, height: h, channels } });
 }
 
 /** The value as latin1, UTF-16LE and UTF-16BE bytes. */

@@ -16,6 +16,7 @@ import {
 import { stripJpeg, verifyClean } from '../../activities/storage/jpeg/strip-jpeg.ts';
 import { buildExifApp1, insertApp1 } from '../../scripts/synth/exif.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
+import { textured } from '../helpers/textured-image.ts';
 
 const hasExiftool = !('missing' in EXIFTOOL);
 
@@ -29,12 +30,6 @@ const RIGHTS: RightsMetadata = {
 
 const XMP_ID = 'http://ns.adobe.com/xap/1.0/';
 const JFIF_APP0 = Buffer.from([0xff, 0xe0, 0, 16, ...Buffer.from('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0]);
-
-const textured = () => {
-  const data = Buffer.alloc(80 * 48 * 3);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 29 + ((i * i) % 241)) & 0xff;
-  return sharp(data, { raw: { width: 80, height: 48, channels: 3 } });
-};
 
 /** A photo as a centre sends it: JFIF, EXIF with GPS, an sRGB ICC profile. */
 async function cameraJpeg(): Promise<Buffer> {
@@ -115,7 +110,7 @@ describe('insertRightsXmp', () => {
     const out = insertRightsXmp(stripped, RIGHTS);
     verifyClean(out, disallowedXmpProperties);
     const meta = await sharp(out, { failOn: 'warning' }).metadata();
-    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 80, 48]);
+    expect([meta.format, meta.width, meta.height]).toEqual(['jpeg', 96, 64]);
     expect(meta.exif).toBeUndefined();
     expect(meta.icc).toBeUndefined();
     expect(meta.xmp?.toString('utf8')).toBe(rightsXmpPacket(RIGHTS));

@@ -8,6 +8,7 @@ import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts
 import { needsPixelTransform, stripJpeg, UnsupportedJpeg, verifyClean } from '../../activities/storage/jpeg/strip-jpeg.ts';
 import { buildExifApp1, insertApp1, type CameraExif } from '../../scripts/synth/exif.ts';
 import { sampleAvailable, sampleImages } from '../helpers/sample.ts';
+import { textured } from '../helpers/textured-image.ts';
 import { restartIntervalJpeg } from '../helpers/hostile-jpeg.ts';
 
 const hasExiftool = !('missing' in EXIFTOOL);
@@ -57,15 +58,6 @@ async function expectSamePixels(stripped: Uint8Array, original: Uint8Array) {
   const [a, b] = await Promise.all([pixels(stripped), pixels(original)]);
   expect(a.length).toBe(b.length);
   expect(a.equals(b)).toBe(true);
-}
-
-/** A textured 96x64 image, so every block has AC coefficients. */
-function textured(channels: 1 | 3 = 3) {
-  const w = 96;
-  const h = 64;
-  const data = Buffer.alloc(w * h * channels);
-  for (let i = 0; i < data.length; i++) data[i] = (i * 37 + ((i / w) | 0) * 11 + ((i * i) % 251)) & 0xff;
-  return sharp(data, { raw: { width: w, height: h, channels } });
 }
 
 /** Every metadata kind at once, around `jpeg`: Exif (with GPS) + XMP + IPTC + COM after SOI, bytes after EOI. */
