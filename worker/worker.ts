@@ -5,6 +5,7 @@ import { createActivities } from '../activities/index.ts';
 import type { LoadedConfig } from '../schemas/config.ts';
 import { WORKER_QUEUES, type ActivityQueue, type WorkerQueue } from '../schemas/temporal-config.ts';
 import { connectionOptions } from './connection.ts';
+import { redactActivityErrors } from './redact-activity-errors.ts';
 import { failFastOnShutdown } from './fail-fast-on-shutdown.ts';
 import { dataConverterFromEnvironment } from './payload-codec.ts';
 
@@ -96,6 +97,7 @@ export async function startWorker(loaded: LoadedConfig, options: WorkerOptions =
               namespace: temporal.namespace,
               taskQueue: temporal.taskQueues[queue].name,
               activities: failFastOnShutdown(groups![queue]),
+              interceptors: { activity: [redactActivityErrors] },
               dataConverter,
               shutdownGraceTime,
               maxConcurrentActivityTaskExecutions: options.slots?.[queue] ?? temporal.taskQueues[queue].maxConcurrentActivities,
