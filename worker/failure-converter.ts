@@ -15,14 +15,14 @@ const REDACTED = '<redacted>';
 
 /**
  * Quoted strings, s3:// URLs and absolute paths (POSIX, home, Windows drive or UNC). An unquoted path
- * runs to the end of its clause (a ': ', ', ', ';', a bracket, a quote or the line's end), spaces and
- * all: a folder may be a patient's name, and a space in it says nothing about where the path ends, so
- * the words after a path go with it rather than half a name staying behind.
+ * runs to the end of its clause (a ': ', ';', a bracket, a quote or the line's end), spaces and commas
+ * and all: a folder may be a patient's name ('Doe, Jane'), and a space or comma in it says nothing
+ * about where the path ends, so the words after a path go with it rather than half a name staying behind.
  */
 const SOURCE_VALUES = [
   /'[^'\n]*'|"[^"\n]*"|`[^`\n]*`/g,
   /\bs3:\/\/\S+/g,
-  /(?<![\w.:/-])(?:~|[A-Za-z]:)?[\\/]{1,2}[^\s\\/'"`()][^'"`()\n;]*?(?=:\s|:$|,\s|[;'"`()\n]|$)/gm,
+  /(?<![\w.:/-])(?:~|[A-Za-z]:)?[\\/]{1,2}[^\s\\/'"`()][^'"`()\n;]*?(?=:\s|:$|[;'"`()\n]|$)/gm,
 ];
 
 /** A failure message with its source values replaced. */

@@ -44,10 +44,10 @@ describe('the failure converter', () => {
   });
 
   it('redacts an unquoted path with spaces in its folder names whole, up to the end of its clause', () => {
-    const text = failureText(new Error(`cannot read /drops/vienna/${NAME}/IMG 0001.jpg: permission denied; then /drops/${NAME} (EACCES), and C:\\drops\\${NAME}\\x y.jpg, done`));
+    const text = failureText(new Error(`cannot read /drops/vienna/${NAME}/IMG 0001.jpg: permission denied; then /drops/${NAME} (EACCES), and C:\\drops\\Garcia, Pablo\\x y.jpg; done`));
     expect(text).not.toContain('Garcia');
     expect(text).not.toContain('Pablo');
-    expect(text).toContain('cannot read <redacted>: permission denied; then <redacted>(EACCES), and <redacted>, done');
+    expect(text).toContain('cannot read <redacted>: permission denied; then <redacted>(EACCES), and <redacted>; done');
   });
 
   it('keeps public release paths and reason words, which carry no source value', () => {
