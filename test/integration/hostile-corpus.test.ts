@@ -69,5 +69,11 @@ describe('a hostile corpus through a real build', () => {
       item.planted.flatMap((value) => places.filter(([, bytes]) => plantedForms(value).some((form) => bytes.includes(form))).map(([where]) => `${item.kind} in ${where}`)),
     );
     expect(found).toEqual([]);
+
+    // A rebuild with nothing changed keeps the release, and still reports the withheld case.
+    const again = await runBuild(fixture.reload(), { embeddedWorker: true });
+    expect(again.summary.release.reused).toBe(true);
+    expect(again.summary.release.exclusionsByReason).toEqual(summary.release.exclusionsByReason);
+    expect(again.summary.release.lesions).toBe(summary.release.lesions);
   }, 600_000);
 });
