@@ -75,7 +75,7 @@ function* parseLines<T>(text: string, key: string, where: string, table: LakeTab
       throw new Error(`lake shard ${key} line ${lineNumber} is not JSON: the shard is damaged; delete it (${where}) and build again, which writes it afresh`, { cause: err });
     }
     const result = table.schema.safeParse(row);
-    if (!result.success) throw new Error(`${where} line ${lineNumber}: ${result.error.issues[0]?.message}`);
+    if (!result.success) throw new Error(`lake shard ${key} line ${lineNumber}: ${result.error.issues[0]?.message} ('${where}')`);
     yield result.data;
   }
 }
