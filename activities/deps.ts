@@ -30,7 +30,7 @@ export class ActivityDeps {
 
   centre(id: string): Centre {
     const centre = this.config.centres.find((c) => c.id === id);
-    if (!centre) throw ApplicationFailure.nonRetryable(`centre ${id} is not in this worker's config ${this.loaded.file}`);
+    if (!centre) throw ApplicationFailure.nonRetryable(`centre ${id} is not in this worker's config '${this.loaded.file}'`);
     return centre;
   }
 

@@ -26,7 +26,7 @@ export function permanentFailure(err: unknown): ApplicationFailure | undefined {
   if (fix) return ApplicationFailure.nonRetryable(`${e.name}: ${fix} (${e.message ?? ''})`, e.name);
   // Listing a folder that is not there: a mistyped centre or storage path.
   if (e.code && PERMANENT_FS.has(e.code) && (e.syscall === 'scandir' || e.syscall === 'opendir')) {
-    return ApplicationFailure.nonRetryable(`${e.path ?? 'a configured folder'} does not exist or is not a folder (${e.code}): check the path in temporal.yml`, e.code);
+    return ApplicationFailure.nonRetryable(`${e.path ? `'${e.path}'` : 'a configured folder'} does not exist or is not a folder (${e.code}): check the path in temporal.yml`, e.code);
   }
   if (err instanceof MissingCredentials) return ApplicationFailure.nonRetryable(err.message, 'MissingCredentials');
   return undefined;

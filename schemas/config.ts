@@ -127,6 +127,7 @@ export const MilkConfig = z.strictObject({
       window: z.number().int().positive().default(4),
       imagesInFlight: z.number().int().positive().default(4),
       imageThreads: z.number().int().nonnegative().default(0).describe('threads per worker process for de-identification and QC; 0 = one per core'),
+      imageTimeoutSeconds: z.number().positive().default(120).describe('an image still being processed after this long (twice, the second time alone in a thread) is excluded as decoder-timeout'),
       fetchesInFlight: z.number().int().positive().default(16).describe('objects fetched concurrently per centre'),
       maxObjectBytes: z.number().int().positive().default(100 * 1024 * 1024).describe('larger objects are excluded as too-large'),
       imageFormats: z
@@ -135,7 +136,7 @@ export const MilkConfig = z.strictObject({
         .default([...DEFAULT_IMAGE_FORMATS])
         .describe('raster formats accepted, identified by content; anything else (SVG, PDF, ...) is excluded as unsupported-format'),
     })
-    .default({ batchSize: 50, window: 4, imagesInFlight: 4, imageThreads: 0, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024, imageFormats: [...DEFAULT_IMAGE_FORMATS] }),
+    .default({ batchSize: 50, window: 4, imagesInFlight: 4, imageThreads: 0, imageTimeoutSeconds: 120, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024, imageFormats: [...DEFAULT_IMAGE_FORMATS] }),
   qc: QcConfig.default(QcConfig.parse({})),
   concepts: z
     .strictObject({

@@ -52,7 +52,7 @@ export const PrivateRecord = z.object({
 });
 export type PrivateRecord = z.infer<typeof PrivateRecord>;
 
-export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', 'split']);
+export const Stage = z.enum(['retrieve', 'parse', 'deidentify', 'qc', 'assemble', 'concepts', 'split', 'release']);
 
 /** What happened to a centre's object since the previous build. */
 /** A retrieval's resume state: an object staged by an attempt, and whether that attempt transferred it. */

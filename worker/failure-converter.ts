@@ -13,8 +13,17 @@ import { PAYLOAD_KEY_ENV } from './payload-codec.ts';
 
 const REDACTED = '<redacted>';
 
-/** Quoted strings, s3:// URLs and absolute paths (POSIX, home, Windows drive or UNC). */
-const SOURCE_VALUES = [/'[^'\n]*'|"[^"\n]*"|`[^`\n]*`/g, /\bs3:\/\/\S+/g, /(?<![\w.:/-])(?:~|[A-Za-z]:)?(?:[\\/]{1,2}[^\s\\/'"`()]+)+[\\/]?/g];
+/**
+ * Quoted strings, s3:// URLs and absolute paths (POSIX, home, Windows drive or UNC). An unquoted path
+ * runs to the end of its clause (a ': ', ';', a bracket, a quote or the line's end), spaces and commas
+ * and all: a folder may be a patient's name ('Doe, Jane'), and a space or comma in it says nothing
+ * about where the path ends, so the words after a path go with it rather than half a name staying behind.
+ */
+const SOURCE_VALUES = [
+  /'[^'\n]*'|"[^"\n]*"|`[^`\n]*`/g,
+  /\bs3:\/\/\S+/g,
+  /(?<![\w.:/-])(?:~|[A-Za-z]:)?[\\/]{1,2}[^\s\\/'"`()][^'"`()\n;]*?(?=:\s|:$|[;'"`()\n]|$)/gm,
+];
 
 /** A failure message with its source values replaced. */
 export function redactFailureText(text: string): string {
@@ -29,13 +38,18 @@ function redactStack(stack: string): string {
     .join('\n');
 }
 
+/** Redacts an error and its chain of causes in place: message and the message lines of each stack trace. */
+export function redactError(err: unknown): void {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
+    e.message = redactFailureText(e.message);
+    if (e.stack) e.stack = redactStack(e.stack);
+  }
+}
+
 export class RedactingFailureConverter extends DefaultFailureConverter {
   override errorToFailure(err: unknown, payloadConverter: PayloadConverter): ProtoFailure {
     // Redact the error chain before the default conversion, so encoded attributes are redacted too.
-    for (let e: unknown = err, depth = 0; e instanceof Error && depth < 20; e = e.cause, depth++) {
-      e.message = redactFailureText(e.message);
-      if (e.stack) e.stack = redactStack(e.stack);
-    }
+    redactError(err);
     const failure = super.errorToFailure(err, payloadConverter);
     for (let f: ProtoFailure | null | undefined = failure; f; f = f.cause) {
       if (f.message) f.message = redactFailureText(f.message);

@@ -5,6 +5,7 @@ import { createActivities } from '../activities/index.ts';
 import type { LoadedConfig } from '../schemas/config.ts';
 import { WORKER_QUEUES, type ActivityQueue, type WorkerQueue } from '../schemas/temporal-config.ts';
 import { connectionOptions } from './connection.ts';
+import { redactActivityErrors } from './redact-activity-errors.ts';
 import { failFastOnShutdown } from './fail-fast-on-shutdown.ts';
 import { dataConverterFromEnvironment } from './payload-codec.ts';
 
@@ -96,6 +97,7 @@ export async function startWorker(loaded: LoadedConfig, options: WorkerOptions =
               namespace: temporal.namespace,
               taskQueue: temporal.taskQueues[queue].name,
               activities: failFastOnShutdown(groups![queue]),
+              interceptors: { activity: [redactActivityErrors] },
               dataConverter,
               shutdownGraceTime,
               maxConcurrentActivityTaskExecutions: options.slots?.[queue] ?? temporal.taskQueues[queue].maxConcurrentActivities,
@@ -137,13 +139,22 @@ export async function startWorker(loaded: LoadedConfig, options: WorkerOptions =
   };
 }
 
+/** An error's message and its causes', on one line. */
+function causeChain(err: Error): string {
+  const messages: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) if (e.message) messages.push(e.message);
+  return messages.join(': ').replace(/\s*\n\s*/g, '; ');
+}
+
 let runtimeInstalled = false;
 /** While the server is away, the worker's core retries every poll and completion and warns each time: one such warning a minute is enough. */
 const NETWORK_WARNING_INTERVAL_MS = 60_000;
 
 /**
  * Worker state changes are INFO noise for a CLI user, and each single-purpose queue worker warns
- * that it has no workflows (or no activities) by design; other warnings and errors reach stderr,
+ * that it has no workflows (or no activities) by design; a failed activity attempt or workflow is one
+ * line (activity and attempt or workflow, then the messages of the error and its causes: redacted
+ * already); other warnings and errors reach stderr,
  * except that the core's network retry warnings (several a second during a server outage, which
  * the worker waits out by itself: it keeps polling and resumes when the server is back) are cut to
  * one a minute.
@@ -164,6 +175,13 @@ function installQuietRuntime(): void {
         if (now - lastNetworkWarning < NETWORK_WARNING_INTERVAL_MS) return;
         lastNetworkWarning = now;
         stderr.log(entry.level, `${entry.message} (the Temporal server is unreachable, the worker keeps retrying; more such warnings within a minute are not shown)`, entry.meta);
+        return;
+      }
+      // a failed attempt or workflow in one line: the stack is the SDK's and ours, not the reader's (MILK_LOG_LEVEL=debug shows it)
+      const error = entry.meta?.error;
+      if (level !== 'DEBUG' && error instanceof Error && (entry.message === 'Activity failed' || entry.message === 'Workflow failed')) {
+        const what = entry.message === 'Activity failed' ? `Activity ${String(entry.meta?.activityType)} failed on attempt ${String(entry.meta?.attempt)}` : `Workflow ${String(entry.meta?.workflowId)} failed`;
+        stderr.log(entry.level, `${what}: ${causeChain(error)}`);
         return;
       }
       stderr.log(entry.level, entry.message, entry.meta);

@@ -1,5 +1,6 @@
 import type { ProvenanceDraft, AssembledImage, LesionAssembly } from '../../schemas/provenance.ts';
 import type { PrivateRecord, ProcessedImage } from '../../schemas/records.ts';
+import { groupBy } from '../storage/group-by.ts';
 import { excluded, recordId, sourceId } from '../storage/provenance/event-parts.ts';
 import { PAIR_RULE, type AssembledCases, type PairSelection, type QcFlag } from './assemble-cases.ts';
 
@@ -69,16 +70,4 @@ export function assembleEvents(assembled: AssembledCases): ProvenanceDraft[] {
 function notSelected(selections: readonly PairSelection[] | undefined): Pick<LesionAssembly, 'notSelected' | 'pairRule'> {
   if (!selections) return {};
   return { notSelected: selections.map((s) => ({ key: s.notSelectedKey, imageType: s.imageType })), pairRule: PAIR_RULE };
-}
-
-/** Map.groupBy, which Node 20 lacks. */
-function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }

@@ -45,5 +45,5 @@ async function readCachedScores(store: BlobStore, key: string): Promise<ConceptS
 
 /** QC writes every image's concept input beside its JPEG; one gone missing is a broken store, not bad input. */
 function missingInput(store: BlobStore, key: string): never {
-  throw new Error(`concept input ${store.where(key)} is missing`);
+  throw new Error(`concept input '${store.where(key)}' is missing`);
 }

@@ -12,8 +12,9 @@ export function deidentifyActivities(deps: ActivityDeps) {
     async processImageBatch({ centre, batch }: ImageBatchInput): Promise<ImageBatchResult> {
       const slice = await deps.lake.readShard(tables.imageBatches, centre, batchShard(batch));
       let done = 0;
-      const { imagesInFlight, imageThreads, imageFormats } = deps.config.ingest;
-      const result = await processImages(slice, deps, { imagesInFlight, threads: imageThreads, location: deps.loaded.storage, formats: imageFormats }, () => {
+      const { imagesInFlight, imageThreads, imageTimeoutSeconds, imageFormats } = deps.config.ingest;
+      const options = { imagesInFlight, threads: imageThreads, timeoutMs: imageTimeoutSeconds * 1000, location: deps.loaded.storage, formats: imageFormats };
+      const result = await processImages(slice, deps, options, () => {
         Context.current().heartbeat({ images: ++done });
       });
       await deps.lake.writeShard(tables.images, centre, batchShard(batch), result.images);

@@ -22,6 +22,9 @@ export class UndecodableImage extends Error {}
 /** The bytes are not one of the image formats the config allows (judged by content, not name). */
 export class UnsupportedFormat extends Error {}
 
+/** Processing failed on this image's own bytes in a way no decoder check foresaw (a decoder or a QC measure threw): the image is excluded, the batch goes on. */
+export class ImageCrash extends Error {}
+
 const JPEG_QUALITY = 95;
 
 /**

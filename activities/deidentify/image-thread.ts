@@ -3,7 +3,7 @@ import type { ImageFormat } from '../../schemas/image-format.ts';
 import { StorageLayout } from '../storage/layout.ts';
 import { openBlobStore } from '../storage/open-store.ts';
 import type { Storage } from '../storage/storage.ts';
-import { UndecodableImage, UnsupportedFormat } from './deidentify-image.ts';
+import { ImageCrash, UndecodableImage, UnsupportedFormat } from './deidentify-image.ts';
 import { processSource, type ProcessedSource } from './process-image.ts';
 
 export interface ImageTask {
@@ -14,8 +14,8 @@ export interface ImageTask {
   formats: ImageFormat[];
 }
 
-/** A thread's answer: the result, or why the bytes are not an image (an error class does not cross threads). */
-export type ImageTaskResult = { processed: ProcessedSource } | { undecodable: string } | { unsupported: string };
+/** A thread's answer: the result, or why the bytes are not an image or could not be processed (an error class does not cross threads). */
+export type ImageTaskResult = { processed: ProcessedSource } | { undecodable: string } | { unsupported: string } | { crashed: string };
 
 /** One store per thread, opened by its first task (an S3 client keeps its connections). */
 let storage: { key: string; storage: Storage } | undefined;
@@ -32,6 +32,7 @@ export async function imageTask(task: ImageTask): Promise<ImageTaskResult> {
   } catch (err) {
     if (err instanceof UndecodableImage) return { undecodable: err.message };
     if (err instanceof UnsupportedFormat) return { unsupported: err.message };
+    if (err instanceof ImageCrash) return { crashed: err.message };
     throw err;
   }
 }

@@ -2,10 +2,9 @@ import pMap from 'p-map';
 import { ProcessedImage, type Exclusion, type SourceObject } from '../../schemas/records.ts';
 import type { StorageLocation } from '../../schemas/config.ts';
 import type { ImageFormat } from '../../schemas/image-format.ts';
-import type { ImageTaskResult } from './image-thread.ts';
 import { getText } from '../storage/blob-store.ts';
 import type { Storage } from '../storage/storage.ts';
-import { imagePool } from './image-pool.ts';
+import { runImageTask, type ImageTaskOutcome } from './run-image-task.ts';
 
 /**
  * Bump when de-identification or QC measurement changes what they produce: cached results of another
@@ -30,12 +29,11 @@ export async function processImages(
   objects: readonly SourceObject[],
   storage: Storage,
   /** `location`: the store's, for the image threads to open it themselves */
-  options: { imagesInFlight: number; threads: number; location: StorageLocation; formats: ImageFormat[] },
+  options: { imagesInFlight: number; threads: number; timeoutMs: number; location: StorageLocation; formats: ImageFormat[] },
   onImageDone: () => void,
 ): Promise<ProcessedBatch> {
   const exclusions: Exclusion[] = [];
   const computed: ProcessedImage[] = [];
-  const pool = imagePool(options.threads);
   const results = await pMap(
     objects,
     async (object): Promise<ProcessedImage | undefined> => {
@@ -47,9 +45,10 @@ export async function processImages(
           return undefined;
         }
         if (cached) return { ...cached, centre: object.centre, key: object.key };
-        const result: ImageTaskResult = await pool.run({ location: options.location, releaseDir: storage.layout.release, sourceSha256: object.sha256, formats: options.formats });
-        if ('undecodable' in result || 'unsupported' in result) {
-          const [reason, why] = 'undecodable' in result ? ['undecodable-image', result.undecodable] : ['unsupported-format', result.unsupported];
+        const task = { location: options.location, releaseDir: storage.layout.release, sourceSha256: object.sha256, formats: options.formats };
+        const result = await runImageTask(task, options.threads, options.timeoutMs);
+        if (!('processed' in result)) {
+          const [reason, why] = refusal(result);
           exclusions.push({ centre: object.centre, stage: 'deidentify', entity: 'image', reason, detail: `${object.key}: ${why}`, key: object.key, sha256: object.sha256 });
           return undefined;
         }
@@ -64,6 +63,14 @@ export async function processImages(
     { concurrency: options.imagesInFlight },
   );
   return { images: results.filter((r): r is ProcessedImage => r !== undefined), exclusions: exclusions.sort((a, b) => (a.key! < b.key! ? -1 : 1)), computed };
+}
+
+/** The exclusion reason and detail of an image the thread did not process. */
+function refusal(result: Exclude<ImageTaskOutcome, { processed: unknown }>): [string, string] {
+  if ('undecodable' in result) return ['undecodable-image', result.undecodable];
+  if ('unsupported' in result) return ['unsupported-format', result.unsupported];
+  if ('crashed' in result) return ['decoder-crash', `processing failed: ${result.crashed}`];
+  return ['decoder-timeout', result.timedOut];
 }
 
 /** The earlier result for the same source bytes, if its outputs are still all there. */

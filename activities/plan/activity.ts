@@ -7,7 +7,7 @@ export function planActivities(deps: ActivityDeps) {
     /** Checks the worker runs the config the client planned with, and returns the plan's shape. */
     async planBuild({ configHash }: BuildInput): Promise<BuildPlan> {
       if (configHash !== deps.loaded.hash) {
-        throw ApplicationFailure.nonRetryable(`this worker runs ${deps.loaded.file}, which differs from the config the build was started with; start the worker with the same temporal.yml`);
+        throw ApplicationFailure.nonRetryable(`this worker runs '${deps.loaded.file}', which differs from the config the build was started with; start the worker with the same temporal.yml`);
       }
       return {
         dataset: deps.config.dataset,

@@ -19,9 +19,11 @@ import { ReleaseCatalog } from './versions/release-catalog.ts';
 import { writeCroissant, writeVersionDocuments } from './documents/release-documents.ts';
 import { catalogEntry, RELEASE_INFO_FILE, versionRelease } from './versions/release-version.ts';
 import {
-  keptRelease, LeakFound, markBuilt, releaseInputHash, releaseText, scanStaged, stageRelease, swapRelease, writeDeidentificationReport, writeManifest,
-  type ReleaseContent, type ReleaseState,
+  keptRelease, LeakFound, markBuilt, quarantineStaged, releaseInputHash, releaseText, scanStaged, stageRelease, swapRelease, withoutLesions, writeDeidentificationReport,
+  writeManifest, type ReleaseContent, type ReleaseState,
 } from './write-release.ts';
+import { caseSources, casesLeakingOwnValues, withheldExclusions } from './case-leaks.ts';
+import { publicVocabularyWords } from '../../schemas/vocabulary.ts';
 
 /** The steps of writeRelease, in order, as `milk build` shows them. */
 const RELEASE_STEPS = ['read inputs', 'stage images', 'describe the version', 'leak scan', 'index files', 'swap in', 'record the version'] as const;
@@ -38,10 +40,12 @@ export function releaseActivities(deps: ActivityDeps) {
     const lesions = (await deps.lake.read(tables.lesions, BUILD_PARTITION)).filter((l) => splitOf.has(l.lesion_id));
     const images = (await deps.lake.read(tables.caseImages, BUILD_PARTITION)).filter((i) => splitOf.has(i.lesion_id));
     const concepts = new Map((await deps.lake.read(tables.concepts, BUILD_PARTITION)).map((r) => [r.isic_id, r.scores]));
-    const exclusions = await deps.lake.readPartitions(tables.exclusions, [...deps.centreIds, BUILD_PARTITION]);
+    // the release's own exclusions (withheld cases) are this step's output, worked out again below
+    const exclusions = (await deps.lake.readPartitions(tables.exclusions, [...deps.centreIds, BUILD_PARTITION])).filter((e) => e.stage !== 'release');
     const readCentres = <T>(table: LakeTable<T>) => deps.lake.readPartitions(table, deps.centreIds);
     const records = await readCentres(tables.records);
     const processed = await readCentres(tables.images);
+    const inventory = await readCentres(tables.inventory);
     const { release } = deps.config;
     const content: ReleaseContent = {
       lesions,
@@ -62,7 +66,8 @@ export function releaseActivities(deps: ActivityDeps) {
       records,
       processed,
       changes: await readCentres(tables.changes),
-      phi: phiValues(deps.config.centres, records, await readCentres(tables.inventory), processed),
+      phi: phiValues(deps.config.centres, records, inventory, processed),
+      cases: () => caseSources(content, deps.config.centres, records, inventory, processed),
     };
   }
 
@@ -77,7 +82,8 @@ export function releaseActivities(deps: ActivityDeps) {
     async writeRelease(): Promise<ReleaseResult> {
       releaseStep('read inputs');
       const inputs = await readInputs();
-      const { content, exclusions, records, processed } = inputs;
+      const { records, processed } = inputs;
+      let { content, exclusions } = inputs;
       const { release } = deps.config;
       const conceptCard = await deps.conceptModelCard();
       const conceptModel = conceptCard.version;
@@ -87,34 +93,59 @@ export function releaseActivities(deps: ActivityDeps) {
       const deidentification = deidentificationSummary(deps.centreIds, records, processed);
 
       // 0. keep: an identical earlier build whose version is still the latest is the release.
-      let state: Pick<ReleaseState, 'manifestSha256' | 'scan'> | undefined = await keptRelease(deps, inputHash);
+      let state: Pick<ReleaseState, 'manifestSha256' | 'scan' | 'withheld'> | undefined = await keptRelease(deps, inputHash);
       if (state && (await readReleaseInfo()).version !== latest?.version) state = undefined;
       const reused = state !== undefined;
       let newVersion = false;
       if (!state) {
-        // 1. stage the data; 2. describe it (version, changes, datasheet)
         const previous = latest ? await catalog.read(latest.version) : undefined;
-        const reasons = changeReasons({
-          previous: new Set(previous?.snapshot.lesions.map((l) => l.lesion_id)),
-          current: new Set(content.lesions.map((l) => l.lesion_id)),
-          everReleased: await everReleased(catalog),
-          lesionKeyOf: (await PublicIds.open(deps.store, deps.layout.idMap)).lesionKeys(),
-          records,
-          exclusions,
-          changes: inputs.changes,
-        });
-        const staged = await stageRelease(deps, content, (done, total) => {
-          if (done % 50 === 0) releaseStep('stage images', { done, total, unit: 'images' });
-        });
-        releaseStep('describe the version');
-        const [review] = await deps.lake.read(tables.reviewCounts, BUILD_PARTITION);
-        const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons, review);
-        await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification, conceptCard);
-        // 3. scan every byte for PHI (a hit quarantines the release and fails the build)
+        const lesionKeyOf = (await PublicIds.open(deps.store, deps.layout.idMap)).lesionKeys();
+        const releasedBefore = await everReleased(catalog);
+        // 1. stage the data; 2. describe it (version, changes, datasheet)
+        const stageAndDescribe = async () => {
+          const reasons = changeReasons({
+            previous: new Set(previous?.snapshot.lesions.map((l) => l.lesion_id)),
+            current: new Set(content.lesions.map((l) => l.lesion_id)),
+            everReleased: releasedBefore,
+            lesionKeyOf,
+            records,
+            exclusions,
+            changes: inputs.changes,
+          });
+          const staged = await stageRelease(deps, content, (done, total) => {
+            if (done % 50 === 0) releaseStep('stage images', { done, total, unit: 'images' });
+          });
+          releaseStep('describe the version');
+          const [review] = await deps.lake.read(tables.reviewCounts, BUILD_PARTITION);
+          const versioned = await versionRelease(catalog, previous, release.name, staged.content, conceptModel, reasons, review);
+          await writeVersionDocuments(staged.dir, staged.content, versioned, release, deidentification, conceptCard);
+          return { staged, versioned };
+        };
+        let { staged, versioned } = await stageAndDescribe();
+        // 3. scan every byte for PHI. A case whose own files hold its own PHI is withheld and the
+        // release staged again without it; any other hit quarantines the release and fails the build.
         releaseStep('leak scan');
-        const scan = await scanStaged(deps, staged, inputs.phi).catch((err: unknown) => {
-          throw err instanceof LeakFound ? ApplicationFailure.nonRetryable(err.message) : err;
-        });
+        let scan = await scanStaged(staged, inputs.phi);
+        const withheld: NonNullable<ReleaseState['withheld']> = { lesionIds: [], exclusions: [] };
+        if (scan.hits.length > 0) {
+          const cases = inputs.cases();
+          const leaking = await casesLeakingOwnValues(staged, scan.hits, cases, publicVocabularyWords());
+          if (leaking.size > 0) {
+            withheld.lesionIds = [...leaking.keys()].sort();
+            withheld.exclusions = withheldExclusions(leaking, cases);
+            content = withoutLesions(content, new Set(withheld.lesionIds), withheld.exclusions);
+            exclusions = [...exclusions, ...withheld.exclusions];
+            ({ staged, versioned } = await stageAndDescribe());
+            releaseStep('leak scan');
+            scan = await scanStaged(staged, inputs.phi);
+          }
+        }
+        await deps.lake.writeShard(tables.exclusions, BUILD_PARTITION, 'release', withheld.exclusions);
+        if (scan.hits.length > 0) {
+          await quarantineStaged(deps, staged, scan).catch((err: unknown) => {
+            throw err instanceof LeakFound ? ApplicationFailure.nonRetryable(err.message, 'LeakFound') : err;
+          });
+        }
         await writeDeidentificationReport(staged, deidentificationReport(deidentification, scan));
         // 4. index: every file hashed once; Croissant lists them, the manifest adds Croissant's own
         releaseStep('index files');
@@ -136,9 +167,15 @@ export function releaseActivities(deps: ActivityDeps) {
           const detail = { version, contentHash, lesionIds: content.lesions.map((l) => l.lesion_id).sort(), imageIds: content.images.map((i) => i.isic_id).sort() };
           await recordProvenance(deps, BUILD_PARTITION, [{ activity: 'release', entity: { kind: 'release', id: version }, inputs: [], outputs: [{ role: 'manifest', sha256: entry.manifestSha256 }], detail }], { onlyChanges: true });
         }
-        state = { manifestSha256: sha256(manifest), scan };
+        state = { manifestSha256: sha256(manifest), scan, withheld };
         await markBuilt(deps, { inputHash, ...state });
         await deps.store.put(deps.layout.privateReport('exclusions.csv'), exclusionsReport(exclusions));
+      } else {
+        // assemble cleared the lake's build exclusions: the kept release's withheld cases are recorded again
+        const withheld = state.withheld ?? { lesionIds: [], exclusions: [] };
+        await deps.lake.writeShard(tables.exclusions, BUILD_PARTITION, 'release', withheld.exclusions);
+        content = withoutLesions(content, new Set(withheld.lesionIds), withheld.exclusions);
+        exclusions = [...exclusions, ...withheld.exclusions];
       }
       const exclusionsByReason: Record<string, number> = {};
       for (const e of exclusions) exclusionsByReason[`${e.entity}:${e.reason}`] = (exclusionsByReason[`${e.entity}:${e.reason}`] ?? 0) + 1;

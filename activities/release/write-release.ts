@@ -9,6 +9,7 @@ import { scanForLeaks, type LeakScan } from './leak-scan.ts';
 import { publicVocabularyWords } from '../../schemas/vocabulary.ts';
 import { MANIFEST, manifestText, releaseFingerprint, type ManifestEntry } from './manifest.ts';
 import type { PhiValue } from './phi-values.ts';
+import type { Exclusion } from '../../schemas/records.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables, type ReleaseTables } from './release-tables.ts';
 import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from './rights-xmp.ts';
@@ -40,6 +41,8 @@ export interface ReleaseState {
   fingerprint: string;
   manifestSha256: string;
   scan: LeakScan;
+  /** the cases withheld because the scan found their own PHI in their files: public lesion ids, and their exclusions (private) */
+  withheld?: { lesionIds: string[]; exclusions: Exclusion[] };
 }
 
 /** Bump when the release files change for the same inputs (layout, formats, headers). */
@@ -112,19 +115,39 @@ export async function stageRelease({ store, layout }: Storage, content: ReleaseC
 }
 
 /**
- * Scans every byte of the staged release for every known PHI value. On a hit the release is moved to
- * private/quarantine, never published, and LeakFound names the files (never the values). A value
- * made only of public vocabulary words (a patient surnamed like a diagnosis, a stray file named like
- * an image type) found in a shared table or document is reported in the de-identification report,
- * not a leak: those files print the vocabulary for every case. In an image it is still a leak.
+ * Scans every byte of the staged release for every known PHI value. A value made only of public
+ * vocabulary words (a patient surnamed like a diagnosis, a stray file named like an image type) found
+ * in a shared table or document is reported in the de-identification report, not a hit: those files
+ * print the vocabulary for every case. In an image it is still a hit.
  */
-export async function scanStaged({ store, layout }: Storage, staged: StagedRelease, phi: readonly PhiValue[]): Promise<LeakScan> {
-  const scan = await scanForLeaks(staged.dir, phi, publicVocabularyWords());
-  if (scan.hits.length === 0) return scan;
+export function scanStaged(staged: StagedRelease, phi: readonly PhiValue[]): Promise<LeakScan> {
+  return scanForLeaks(staged.dir, phi, publicVocabularyWords());
+}
+
+/** Moves a release the scan found PHI in to private/quarantine, never to be published; LeakFound names the files (never the values) and what to do. */
+export async function quarantineStaged({ store, layout }: Storage, staged: StagedRelease, scan: LeakScan): Promise<never> {
   const quarantine = layout.quarantine(path.basename(staged.dir));
   await store.replaceFolder(staged.dir, quarantine);
   const where = scan.hits.slice(0, 10).map((h) => `${h.file} (${h.location}): ${h.kind}`);
-  throw new LeakFound(`leak scan found ${scan.hits.length} PHI value(s) in the release, which was moved to ${store.where(quarantine)}: ${where.join('; ')}`);
+  throw new LeakFound(
+    `leak scan found ${scan.hits.length} PHI value(s) in the release, which was moved to ${store.where(quarantine)}: ${where.join('; ')}. ` +
+      'The current release stays; find which source value reached these files (a config value, a shared document), fix it and build again',
+  );
+}
+
+/** The content without these lesions (and their images, scores and duplicate rows), with `exclusions` added to its public exclusions. */
+export function withoutLesions(content: ReleaseContent, lesionIds: ReadonlySet<string>, exclusions: readonly Exclusion[]): ReleaseContent {
+  const images = content.images.filter((i) => !lesionIds.has(i.lesion_id));
+  const kept = new Set(images.map((i) => i.isic_id));
+  return {
+    ...content,
+    lesions: content.lesions.filter((l) => !lesionIds.has(l.lesion_id)),
+    benchmark: new Set([...content.benchmark].filter((id) => !lesionIds.has(id))),
+    images,
+    concepts: new Map([...content.concepts].filter(([isicId]) => kept.has(isicId))),
+    duplicates: content.duplicates.filter((d) => kept.has(d.isic_id)),
+    exclusions: [...content.exclusions, ...exclusions.map(({ centre, stage, entity, reason }) => ({ centre, stage, entity, reason }))],
+  };
 }
 
 /** Writes the de-identification report (from the scan's outcome) into the staged release. */

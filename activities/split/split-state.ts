@@ -11,12 +11,12 @@ export async function readSplitState(store: BlobStore, key: string): Promise<Spl
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`split state ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`split state '${file}' is not valid JSON: ${(err as Error).message}`);
   }
   const result = SplitState.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    throw new Error(`split state ${file} is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new Error(`split state '${file}' is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return result.data;
 }

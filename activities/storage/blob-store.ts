@@ -62,7 +62,7 @@ export interface LocalFolder {
 /** The bytes of an object that must exist; the error (code ENOENT) names where it was looked for. */
 export async function getRequired(store: BlobStore, key: string): Promise<Buffer> {
   const bytes = await store.get(key);
-  if (bytes === undefined) throw Object.assign(new Error(`${store.where(key)} does not exist`), { code: 'ENOENT' });
+  if (bytes === undefined) throw Object.assign(new Error(`'${store.where(key)}' does not exist`), { code: 'ENOENT' });
   return bytes;
 }
 

@@ -36,7 +36,7 @@ export class Lake {
   /** One shard's rows; an error with code ENOENT when the shard does not exist. */
   async readShard<T>(table: LakeTable<T>, partition: string, shard: string): Promise<T[]> {
     const key = this.shardKey(table, partition, shard);
-    return [...parseLines(await getText(this.store, key), this.store.where(key), table)];
+    return [...parseLines(await getText(this.store, key), key, this.store.where(key), table)];
   }
 
   /** Every row of a table in the given partitions, in their order. */
@@ -57,18 +57,25 @@ export class Lake {
     for (const entry of await this.store.list(prefix)) {
       if (!entry.key.endsWith('.jsonl')) continue;
       const bytes = await this.store.get(entry.key);
-      if (bytes !== undefined) yield* parseLines(bytes.toString('utf8'), this.store.where(entry.key), table);
+      if (bytes !== undefined) yield* parseLines(bytes.toString('utf8'), entry.key, this.store.where(entry.key), table);
     }
   }
 }
 
-function* parseLines<T>(text: string, where: string, table: LakeTable<T>): Iterable<T> {
+/** `key` (relative to the store, so a message redacted for Temporal still names it) and `where` (its full location). */
+function* parseLines<T>(text: string, key: string, where: string, table: LakeTable<T>): Iterable<T> {
   let lineNumber = 0;
   for (const line of text.split('\n')) {
     lineNumber++;
     if (line.length === 0) continue;
-    const result = table.schema.safeParse(JSON.parse(line));
-    if (!result.success) throw new Error(`${where} line ${lineNumber}: ${result.error.issues[0]?.message}`);
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (err) {
+      throw new Error(`lake shard ${key} line ${lineNumber} is not JSON: the shard is damaged; delete it (${where}) and build again, which writes it afresh`, { cause: err });
+    }
+    const result = table.schema.safeParse(row);
+    if (!result.success) throw new Error(`lake shard ${key} line ${lineNumber}: ${result.error.issues[0]?.message} ('${where}')`);
     yield result.data;
   }
 }

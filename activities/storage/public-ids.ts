@@ -36,7 +36,7 @@ export class PublicIds {
     } catch (err) {
       // JSON's messages quote the text around the fault, which holds local ids: name the kind of fault only.
       const reason = err instanceof z.ZodError ? err.issues[0]?.message : 'not valid JSON';
-      throw new Error(`public id map ${store.where(key)} is unreadable: ${reason}`);
+      throw new Error(`public id map '${store.where(key)}' is unreadable: ${reason}`);
     }
   }
 

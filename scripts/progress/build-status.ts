@@ -64,19 +64,32 @@ export async function buildStatus(client: Client, loaded: LoadedConfig): Promise
 }
 
 /**
- * One line for a failed build: where it failed (child workflow, activity) and the innermost reason,
- * e.g. `writeRelease (activity) in build-x: leak scan found 3 PHI value(s) ...`.
+ * One line for a failed build: where it failed (child workflow, activity), the reason (the error the
+ * activity threw, then its causes) and, for a failure that used up its retries, what to do, e.g.
+ * `writeRelease (activity) in build-x: leak scan found 3 PHI value(s) ...`. A non-retryable failure's
+ * message says itself what to fix.
  */
 export function failureMessage(err: Error): string {
   const where: string[] = [];
-  let reason = err.message;
+  let reasons: string[] = err.cause instanceof Error ? [] : [err.message];
+  let retryState: string | undefined;
   for (let e: unknown = err.cause, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
-    if (e instanceof ActivityFailure) where.push(`${e.activityType} (activity)`);
-    else if (e instanceof ChildWorkflowFailure) where.push(`${e.execution.workflowId} (child workflow)`);
-    else if (e.message) reason = e.message;
+    if (e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) {
+      where.push(e instanceof ActivityFailure ? `${e.activityType} (activity)` : `${e.execution.workflowId} (child workflow)`);
+      if (e instanceof ActivityFailure) retryState = e.retryState;
+      reasons = [];
+    } else if (e.message) reasons.push(e.message);
   }
-  return `${where.length > 0 ? `${where.reverse().join(' in ')}: ` : ''}${reason}`.trim().replace(/\s*\n\s*/g, '; ');
+  const todo = retryState === undefined ? undefined : GAVE_UP[retryState];
+  const line = `${where.length > 0 ? `${where.reverse().join(' in ')}: ` : ''}${[...new Set(reasons)].join(': ')}${todo ? ` (${todo})` : ''}`;
+  return line.trim().replace(/\s*\n\s*/g, '; ');
 }
+
+/** What to do about an activity that Temporal stopped retrying, by why it stopped. */
+const GAVE_UP: Record<string, string> = {
+  MAXIMUM_ATTEMPTS_REACHED: 'failed on every attempt temporal.retry allows: fix the cause and run `milk build` again, which keeps the work already done',
+  TIMEOUT: 'timed out on every attempt: check that a worker polls the queue and the machine is not overloaded, then run `milk build` again',
+};
 
 /** `milk status --json`: the status and, for a build that ran, its Temporal UI link. */
 export function statusJson(status: BuildStatus, loaded: LoadedConfig): Record<string, unknown> {

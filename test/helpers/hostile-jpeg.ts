@@ -165,3 +165,25 @@ export function restartIntervalJpeg(width = 64, height = 48, interval = 5): Buff
   ]);
 }
 
+
+/**
+ * A flat grey greyscale JPEG of `width` × `height` pixels, complete and valid, in a few bytes per
+ * thousand blocks: each Huffman table has one 1-bit code (DC difference 0, end of block), so every
+ * block is two 0-bits. Large enough in pixels to pass every header check and then be refused by a
+ * decoder's pixel limit when it is decoded in full.
+ */
+export function flatGreyJpeg(width: number, height: number): Buffer {
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  const oneCodeTable = (classAndSlot: number) => Buffer.from([classAndSlot, 1, ...new Array(15).fill(0), 0]);
+  const quant = Buffer.concat([Buffer.from([0]), Buffer.alloc(64, 1)]);
+  const frame = Buffer.from([8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0]);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    markerSegment(DQT, quant),
+    markerSegment(0xc0, frame),
+    markerSegment(DHT, Buffer.concat([oneCodeTable(0x00), oneCodeTable(0x10)])),
+    markerSegment(SOS, Buffer.from([1, 1, 0x00, 0, 63, 0])),
+    Buffer.alloc(Math.ceil(blocks / 4)),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}

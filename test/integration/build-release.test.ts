@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
@@ -113,5 +113,7 @@ describe('the leak scan on a real build', () => {
     expect(message).toMatch(/MILK10k_Training_(Input\/IL_\d{7}\/ISIC_\d{7}\.jpg \(segments byte \d+ \(latin1\)\)|Metadata\.csv \(line \d+ \(latin1\)\)): name/);
     expect(message).not.toContain(name); // the error says where, never what
     expect(existsSync(path.join(fixture.loaded.storageRoot, 'release'))).toBe(false);
+    // the name is every case's attribution, not one case's own leak: withholding its owner's case cannot clear the release
+    expect(readdirSync(path.join(fixture.loaded.storageRoot, 'private', 'quarantine'))).toHaveLength(1);
   });
 });

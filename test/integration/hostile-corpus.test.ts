@@ -14,7 +14,7 @@ process.env.MILK_LOG_LEVEL = 'debug';
 
 describe('a hostile corpus through a real build', () => {
   it('releases each item without its planted name or excludes it with its reason, and the name is nowhere', async () => {
-    const fixture = await buildFixture('hostile', { seed: 23, lesions: 40 });
+    const fixture = await buildFixture('hostile', { seed: 23, lesions: 58 });
     const items = await plantHostileCorpus(fixture.dir, fixture.key, fixture.loaded.config.centres);
     expect(new Set(items.map((i) => i.kind)).size).toBe(items.length);
 
@@ -41,6 +41,15 @@ describe('a hostile corpus through a real build', () => {
     const imageExclusions = Object.entries(summary.release.exclusionsByReason).filter(([k]) => k.startsWith('image:')).reduce((n, [, v]) => n + v, 0);
     expect(summary.release.images + imageExclusions).toBe(imagesIn);
     expect(release.jpegs()).toHaveLength(summary.release.images);
+    // ... and every metadata row became a record or a record exclusion, each of them listed.
+    for (const { centre, parse } of summary.centres) {
+      expect(parse.rows).toBe(parse.records + parse.excluded);
+      expect(exclusions.filter((e) => e.centre === centre && e.entity === 'record' && e.stage === 'parse')).toHaveLength(parse.excluded);
+    }
+    // The case whose own image spells its patient's name is withheld, both images; the other cases are released.
+    const spelled = items.find((i) => i.kind === 'name-spelled-by-own-image-bytes')!;
+    expect(exclusions.filter((e) => e.reason === 'leak-scan-hit').map((e) => e.centre)).toEqual([spelled.centre, spelled.centre]);
+    expect(summary.release.leakScan.hits).toBe(0);
 
     // No planted name, in any encoding or case, in any released byte, Temporal history or log line.
     const client = await connectClient(fixture.loaded);
@@ -60,5 +69,11 @@ describe('a hostile corpus through a real build', () => {
       item.planted.flatMap((value) => places.filter(([, bytes]) => plantedForms(value).some((form) => bytes.includes(form))).map(([where]) => `${item.kind} in ${where}`)),
     );
     expect(found).toEqual([]);
+
+    // A rebuild with nothing changed keeps the release, and still reports the withheld case.
+    const again = await runBuild(fixture.reload(), { embeddedWorker: true });
+    expect(again.summary.release.reused).toBe(true);
+    expect(again.summary.release.exclusionsByReason).toEqual(summary.release.exclusionsByReason);
+    expect(again.summary.release.lesions).toBe(summary.release.lesions);
   }, 600_000);
 });

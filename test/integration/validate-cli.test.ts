@@ -30,7 +30,7 @@ describe('milk validate', () => {
     expect(run.status).toBe(1);
     const report = JSON.parse(run.stdout) as { centres: CentrePreflight[] };
     const byId = new Map(report.centres.map((c) => [c.centre, c]));
-    expect(byId.get(second!.id)?.error).toMatch(/-typo does not exist or is not a folder \(ENOENT\): check the path in temporal\.yml$/);
+    expect(byId.get(second!.id)?.error).toMatch(/-typo' does not exist or is not a folder \(ENOENT\): check the path in temporal\.yml$/);
     const checked = byId.get(first!.id)!;
     expect(checked.error).toBeUndefined();
     expect(checked.images).toBeGreaterThan(0);

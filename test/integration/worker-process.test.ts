@@ -70,7 +70,7 @@ describe('milk worker as a production process', () => {
       try {
         const start = buildStartOptions(loaded);
         const build = client.workflow.execute('buildRelease', { taskQueue: start.taskQueue, workflowId: `worker-process-${randomUUID()}`, args: [{ ...start.args[0], configHash: 'another config' }] });
-        await expect(build).rejects.toMatchObject({ cause: { cause: { message: expect.stringContaining('this worker runs <redacted> which differs from the config the build was started with') } } });
+        await expect(build).rejects.toMatchObject({ cause: { cause: { message: expect.stringContaining('this worker runs <redacted>, which differs from the config the build was started with') } } });
       } finally {
         await client.connection.close();
       }

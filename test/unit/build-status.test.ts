@@ -28,7 +28,18 @@ describe('milk status text', () => {
     const activity = new ActivityFailure('Activity task failed', 'processImageBatch', '7', 'MAXIMUM_ATTEMPTS_REACHED', 'worker@host', reason);
     const child = new ChildWorkflowFailure('default', { workflowId: 'build-milk10k/ingest-vienna', runId: 'r' }, 'ingestCentre', 'NON_RETRYABLE_FAILURE', activity);
     expect(failureMessage(new WorkflowFailedError('Workflow execution failed', child, 'NON_RETRYABLE_FAILURE'))).toBe(
-      'processImageBatch (activity) in build-milk10k/ingest-vienna (child workflow): storage full; ENOSPC: no space left on device',
+      'processImageBatch (activity) in build-milk10k/ingest-vienna (child workflow): storage full; ENOSPC: no space left on device ' +
+        '(failed on every attempt temporal.retry allows: fix the cause and run `milk build` again, which keeps the work already done)',
+    );
+    // a non-retryable failure says itself what to do; the causes of the activity's error follow its message
+    const leak = ApplicationFailure.nonRetryable('leak scan found 1 PHI value(s) in the release: find its source and build again', 'LeakFound');
+    const caused = new ActivityFailure('Activity task failed', 'writeRelease', '9', 'NON_RETRYABLE_FAILURE', 'worker@host', leak);
+    expect(failureMessage(new WorkflowFailedError('Workflow execution failed', caused, 'NON_RETRYABLE_FAILURE'))).toBe(
+      'writeRelease (activity): leak scan found 1 PHI value(s) in the release: find its source and build again',
+    );
+    const wrapped = ApplicationFailure.create({ message: 'lake shard x.jsonl line 1 is not JSON', cause: ApplicationFailure.create({ message: 'Unexpected token' }) });
+    expect(failureMessage(new WorkflowFailedError('Workflow execution failed', new ActivityFailure('Activity task failed', 'retrieveCentre', '1', 'MAXIMUM_ATTEMPTS_REACHED', 'w', wrapped), 'NON_RETRYABLE_FAILURE'))).toMatch(
+      /^retrieveCentre \(activity\): lake shard x\.jsonl line 1 is not JSON: Unexpected token \(failed on every attempt/,
     );
     expect(failureMessage(new WorkflowFailedError('Workflow execution failed', undefined, 'NON_RETRYABLE_FAILURE'))).toBe('Workflow execution failed');
   });

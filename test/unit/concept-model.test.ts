@@ -60,7 +60,7 @@ describe('a concept model folder', () => {
     await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, input: { ...manifest.input, side: 224 } }));
     await expect(ConceptModel.load(dir)).rejects.toThrow(/wants 224x224 input; QC makes 64x64/);
     await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, kind: 'classifier' }));
-    await expect(ConceptModel.load(dir)).rejects.toThrow(/manifest\.json is not a valid concept model file: kind/);
+    await expect(ConceptModel.load(dir)).rejects.toThrow(/manifest\.json' is not a valid concept model file: kind/);
   });
 
   const cudaProvider = existsSync(path.resolve(import.meta.dirname, '../../node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so'));

@@ -9,7 +9,7 @@ describe('which failures wait and which fail at once', () => {
     expect(permanentFailure(bucket)).toMatchObject({ nonRetryable: true, type: 'NoSuchBucket', message: expect.stringMatching(/^NoSuchBucket: the bucket does not exist: check the bucket name/) });
     expect(permanentFailure(Object.assign(new Error('x'), { name: 'InvalidAccessKeyId' }))?.message).toMatch(/check the credentials/);
     const folder = Object.assign(new Error("ENOENT: no such file or directory, scandir '/srv/drops/vienna'"), { code: 'ENOENT', syscall: 'scandir', path: '/srv/drops/vienna' });
-    expect(permanentFailure(folder)?.message).toBe('/srv/drops/vienna does not exist or is not a folder (ENOENT): check the path in temporal.yml');
+    expect(permanentFailure(folder)?.message).toBe("'/srv/drops/vienna' does not exist or is not a folder (ENOENT): check the path in temporal.yml");
     let missing: unknown;
     try {
       s3ClientFor({ bucket: 'b', prefix: '', region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyIdEnv: 'MILK_TEST_UNSET_KEY', secretAccessKeyEnv: 'MILK_TEST_UNSET_SECRET' } });

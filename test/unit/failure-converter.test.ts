@@ -43,6 +43,13 @@ describe('the failure converter', () => {
     expect(text).toContain('fetch of <redacted> failed; open <redacted>; key <redacted>; at <redacted>');
   });
 
+  it('redacts an unquoted path with spaces in its folder names whole, up to the end of its clause', () => {
+    const text = failureText(new Error(`cannot read /drops/vienna/${NAME}/IMG 0001.jpg: permission denied; then /drops/${NAME} (EACCES), and C:\\drops\\Garcia, Pablo\\x y.jpg; done`));
+    expect(text).not.toContain('Garcia');
+    expect(text).not.toContain('Pablo');
+    expect(text).toContain('cannot read <redacted>: permission denied; then <redacted>(EACCES), and <redacted>; done');
+  });
+
   it('keeps public release paths and reason words, which carry no source value', () => {
     const message = 'leak scan found 2 PHI value(s) in the release: MILK10k_Training_Input/IL_1234567/ISIC_7654321.jpg (segments byte 20 (latin1)): name';
     expect(failureText(new Error(message))).toContain(message);

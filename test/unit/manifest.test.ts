@@ -118,7 +118,7 @@ describe('the release steps', () => {
     const where = storage.store.where(storage.layout.release);
     if (kept) return { path: where, manifestSha256: kept.manifestSha256, reused: true };
     const staged = await stageRelease(storage, content);
-    const scan = await scanStaged(storage, staged, []);
+    const scan = await scanStaged(staged, []);
     await writeDeidentificationReport(staged, {});
     const manifest = await writeManifest(staged, await manifestEntries(staged.dir));
     await swapRelease(storage, staged);

@@ -83,9 +83,9 @@ describe('ReleaseCatalog', () => {
     await recordBuild(catalog, baseSnapshot());
     const file = path.join(catalogDir, 'index.json');
     writeFileSync(file, JSON.stringify({ versions: [{ version: 'one' }] }));
-    await expect(catalog.versions()).rejects.toThrow(new RegExp(`${file} is not valid: versions\\.0\\.version: a semantic version`));
+    await expect(catalog.versions()).rejects.toThrow(new RegExp(`${file}' is not valid: versions\\.0\\.version: a semantic version`));
     writeFileSync(file, '{');
-    await expect(catalog.versions()).rejects.toThrow(`release catalog file ${file} is not valid JSON`);
+    await expect(catalog.versions()).rejects.toThrow(`release catalog file '${file}' is not valid JSON`);
   });
 
   it('gives the latest recorded reason of each id added or removed within a range of versions', async () => {

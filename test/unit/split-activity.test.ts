@@ -167,6 +167,6 @@ describe('assignBenchmarkSplit', () => {
   it('names the state file when it is not a split state', async () => {
     await assembled(range(0, 5));
     await deps.store.put(deps.layout.splitState, JSON.stringify({ assignments: { [lesionId(0)]: 'test' } }));
-    await expect(run()).rejects.toThrow(`split state ${deps.store.where(deps.layout.splitState)} is invalid at assignments.${lesionId(0)}`);
+    await expect(run()).rejects.toThrow(`split state '${deps.store.where(deps.layout.splitState)}' is invalid at assignments.${lesionId(0)}`);
   });
 });

@@ -124,12 +124,12 @@ export class ReleaseCatalog {
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new Error(`release catalog file ${file} is not valid JSON: ${(err as Error).message}`);
+      throw new Error(`release catalog file '${file}' is not valid JSON: ${(err as Error).message}`);
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new Error(`release catalog file ${file} is not valid: ${issues.join('; ')}`);
+      throw new Error(`release catalog file '${file}' is not valid: ${issues.join('; ')}`);
     }
     return parsed.data;
   }
