@@ -232,44 +232,64 @@ function sequentialTables(blocks: ScanHeader['components'], tables: ScanTables):
 
 /**
  * Bits the decoder reads for `mcus` MCUs of a sequential scan (F.2.2): per block a DC category and
- * its bits, then run/size symbols and their bits up to EOB or coefficient 63. Written with local
- * state only: this loop is most of the lossless path's time.
+ * its bits, then run/size symbols and their bits up to EOB or coefficient 63. This loop is most of
+ * the lossless path's time, so it keeps a 32-bit buffer of the next bits in locals (a byte load per
+ * 8 bits, not three per symbol), skips each symbol's code and value bits in one shift, and is
+ * written out for DC and AC rather than sharing a closure, which kept its state in memory.
  */
 function consumeSequential(data: Uint8Array, length: number, mcus: number, dcs: HuffmanDecoder[], acs: HuffmanDecoder[]): number {
   const limit = length * 8;
   const blocks = dcs.length;
-  let pos = 0;
+  let buf = 0; // the next `count` bits, most significant first
+  let count = 0;
+  let at = 0; // the next byte to load into `buf`
   for (let m = 0; m < mcus; m++) {
     for (let b = 0; b < blocks; b++) {
-      // The symbol decode is written out twice (DC, AC) with `pos` a plain local: a shared closure
-      // kept it in a context slot and ran at a third of the speed.
       const dc = dcs[b];
-      let at = pos >> 3;
-      let peek = (((data[at] << 16) | (data[at + 1] << 8) | data[at + 2]) >> (8 - (pos & 7))) & 0xffff;
-      let entry = dc.fast[peek >> (16 - FAST_BITS)];
+      for (; count <= 24; count += 8) buf |= data[at++] << (24 - count);
+      let entry = dc.fast[buf >>> (32 - FAST_BITS)];
+      let n: number;
       let symbol: number;
       if (entry !== 0) {
-        pos += entry >> 8;
+        n = entry >> 8;
         symbol = entry & 0xff;
       } else {
-        symbol = slowSymbol(dc, peek);
-        pos += slowLength(dc, peek);
+        n = slowLength(dc, buf >>> 16);
+        symbol = dc.symbols[dc.valueOffset[n] + (buf >>> (32 - n))];
       }
-      pos += symbol; // the DC difference's bits
+      n += symbol; // the DC difference's bits
+      if (n < count) {
+        buf <<= n;
+        count -= n;
+      } else {
+        const pos = at * 8 - count + n;
+        at = (pos >> 3) + 4;
+        buf = word(data, at - 4) << (pos & 7);
+        count = 32 - (pos & 7);
+      }
       const ac = acs[b];
       const fast = ac.fast;
       for (let k = 1; k < 64; k++) {
-        at = pos >> 3;
-        peek = (((data[at] << 16) | (data[at + 1] << 8) | data[at + 2]) >> (8 - (pos & 7))) & 0xffff;
-        entry = fast[peek >> (16 - FAST_BITS)];
+        for (; count <= 24; count += 8) buf |= data[at++] << (24 - count);
+        entry = fast[buf >>> (32 - FAST_BITS)];
         if (entry !== 0) {
-          pos += entry >> 8;
+          n = entry >> 8;
           symbol = entry & 0xff;
         } else {
-          symbol = slowSymbol(ac, peek);
-          pos += slowLength(ac, peek);
+          n = slowLength(ac, buf >>> 16);
+          symbol = ac.symbols[ac.valueOffset[n] + (buf >>> (32 - n))];
         }
         const size = symbol & 15;
+        n += size;
+        if (n < count) {
+          buf <<= n;
+          count -= n;
+        } else {
+          const pos = at * 8 - count + n;
+          at = (pos >> 3) + 4;
+          buf = word(data, at - 4) << (pos & 7);
+          count = 32 - (pos & 7);
+        }
         if (size === 0) {
           if (symbol !== 0xf0) break;
           k += 15;
@@ -277,12 +297,16 @@ function consumeSequential(data: Uint8Array, length: number, mcus: number, dcs: 
         }
         k += symbol >> 4;
         if (k > 63) throw new UnsupportedJpeg('AC coefficient index past 63');
-        pos += size;
       }
-      if (pos > limit) throw new UnsupportedJpeg('entropy-coded data ends inside an MCU');
+      if (at * 8 - count > limit) throw new UnsupportedJpeg('entropy-coded data ends inside an MCU');
     }
   }
-  return pos;
+  return at * 8 - count;
+}
+
+/** Four bytes from `at`, big-endian. */
+function word(data: Uint8Array, at: number): number {
+  return (data[at] << 24) | (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3];
 }
 
 /** Length of a code longer than the look-up's bits, from the 16 bits `peek` at its start. */
@@ -293,10 +317,6 @@ function slowLength(table: HuffmanDecoder, peek: number): number {
   return n;
 }
 
-function slowSymbol(table: HuffmanDecoder, peek: number): number {
-  const n = slowLength(table, peek);
-  return table.symbols[table.valueOffset[n] + (peek >> (16 - n))];
-}
 
 type BlockDecoder = (reader: BitReader, scanComponent: number, block: number, eob: { run: number }) => void;
 
@@ -429,10 +449,11 @@ function splitIntervals(raw: Uint8Array): Interval[] {
 /** Writes the first `bits` bits of `data` at `at`, padded with 1-bits to a byte, 0xFF stuffed with 0x00; returns the new end. */
 function emitBits(data: Uint8Array, bits: number, out: Uint8Array, at: number): number {
   const whole = bits >> 3;
+  const bytes = data.subarray(0, whole); // `data` runs on into the next intervals: search only this one
   for (let i = 0; i < whole; ) {
-    const ff = data.indexOf(0xff, i);
-    const runEnd = ff < 0 || ff >= whole ? whole : ff;
-    out.set(data.subarray(i, runEnd), at);
+    const ff = bytes.indexOf(0xff, i);
+    const runEnd = ff < 0 ? whole : ff;
+    out.set(bytes.subarray(i, runEnd), at);
     at += runEnd - i;
     if (runEnd === whole) break;
     out[at++] = 0xff;
