@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readJpegSegments, SOS } from '../storage/jpeg/jpeg-segments.ts';
-import { fold, forEachView, type Encoding } from './byte-views.ts';
+import { fold, forEachRun, runFilter, type Encoding, type RunFilter } from './byte-views.ts';
 import { MIN_SCANNABLE, type PhiKind, type PhiValue } from './phi-values.ts';
 
 /** Where a PHI value was found: never the value itself, which would leak it again into logs. */
@@ -92,12 +92,17 @@ export async function scanForLeaks(dir: string, phi: readonly PhiValue[], public
   };
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
-  for (const file of files) {
+  const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+  // The next JPEG is read while this file is searched, so the disk and the search overlap.
+  let next = isJpeg(files[0] ?? '') ? readFile(files[0]) : undefined;
+  for (const [i, file] of files.entries()) {
     const relative = path.relative(dir, file).split(path.sep).join('/');
     scan.filesScanned++;
-    scan.bytesScanned += (await stat(file)).size;
+    scan.bytesScanned += sizes[i];
     const seen = new Set<string>();
-    for await (const region of byteRegions(file, 4 * index.maxLength + 16)) {
+    const bytes = next;
+    next = i + 1 < files.length && isJpeg(files[i + 1]) ? readFile(files[i + 1]) : undefined;
+    for await (const region of bytes ? jpegRegions(await bytes) : chunkRegions(file, !TEXT_EXTENSIONS.has(path.extname(file).toLowerCase()), 4 * index.maxLength + 16)) {
       for (const hit of (region.binary ? binaryIndex : index).findInBytes(region.bytes)) {
         const offset = region.start + hit.offset;
         // The overlap of two chunks, two views of the same ASCII, or UTF-16 read in both byte orders one byte apart.
@@ -127,16 +132,10 @@ function extractText(file: string): AsyncIterable<Text> {
   return (async function* () {})();
 }
 
-/** `overlap`: bytes the longest value takes in any encoding, and its boundary characters. */
-function byteRegions(file: string, overlap: number): AsyncIterable<ByteRegion> {
-  const extension = path.extname(file).toLowerCase();
-  if (extension === '.jpg' || extension === '.jpeg') return jpegRegions(file);
-  return chunkRegions(file, !TEXT_EXTENSIONS.has(extension), overlap);
-}
+const isJpeg = (file: string) => /\.jpe?g$/i.test(file);
 
 /** A JPEG's header bytes (every segment, and anything after EOI) and each scan's entropy-coded data. */
-async function* jpegRegions(file: string): AsyncIterable<ByteRegion> {
-  const bytes = await readFile(file);
+function* jpegRegions(bytes: Buffer): Iterable<ByteRegion> {
   let segments;
   try {
     segments = readJpegSegments(bytes);
@@ -158,7 +157,7 @@ async function* jpegRegions(file: string): AsyncIterable<ByteRegion> {
   yield { location: 'segments ', bytes: bytes.subarray(from), start: from, binary: false };
 }
 
-/** A file's bytes in chunks, each beginning with the end of the previous one so no value is cut. */
+/** A file's bytes in chunks, each beginning with the end of the previous one so no value is cut; `overlap`: bytes the longest value takes in any encoding, and its boundary characters. */
 async function* chunkRegions(file: string, binary: boolean, overlap: number): AsyncIterable<ByteRegion> {
   let tail = Buffer.alloc(0);
   let start = 0;
@@ -268,6 +267,8 @@ class PatternIndex {
   private readonly starts = new Uint32Array(1 << 15); // 2^20 bits
   readonly size: number;
   readonly maxLength: number;
+  /** Which characters of a view can be part of a match or decide whether one stands alone. */
+  private readonly runs: RunFilter;
 
   /** `standAlone`: a match must not touch a letter or digit (in text; bytes of binary data border on anything). */
   constructor(values: readonly PhiValue[], minLength: number, private readonly standAlone = true) {
@@ -287,6 +288,9 @@ class PatternIndex {
     }
     this.size = folded.size;
     this.maxLength = Math.max(0, ...[...folded.keys()].map((v) => v.length));
+    const alphabet = new Set<number>(standAlone ? STAND_ALONE_CONTEXT : []);
+    for (const bucket of this.buckets.values()) for (const p of bucket) for (const u of p.units) alphabet.add(u);
+    this.runs = runFilter(alphabet, minLength);
   }
 
   /** The values standing alone in folded text (each position reported once). */
@@ -298,7 +302,7 @@ class PatternIndex {
   findInBytes(bytes: Uint8Array): ByteHit[] {
     if (this.size === 0) return [];
     const hits: ByteHit[] = [];
-    forEachView(bytes, (view) => {
+    forEachRun(bytes, this.runs, (view) => {
       for (const h of this.positions(view.units, view.length)) hits.push({ kind: h.kind, value: h.value, offset: view.offsets[h.at], encoding: view.encoding });
     });
     return hits;
@@ -342,6 +346,9 @@ function codeUnits(text: string): Uint16Array {
   for (let i = 0; i < text.length; i++) u[i] = text.charCodeAt(i);
   return u;
 }
+
+/** The units `standsAlone` looks at beside a match: letters, digits and the separators of a decimal number. */
+const STAND_ALONE_CONTEXT = Array.from('0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,', (c) => c.charCodeAt(0));
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isAlnum = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
