@@ -69,6 +69,8 @@ const PATTERNS: [string, RegExp][] = [
  */
 const MIN_IN_BINARY = 8;
 const CHUNK_BYTES = 1 << 20;
+/** JPEGs read ahead of the search (each is read whole: images are small). */
+const READ_AHEAD = 8;
 const TEXT_EXTENSIONS = new Set(['.csv', '.json', '.md', '.html', '.txt', '.sha256', '.yml', '.yaml', '.tsv']);
 
 /**
@@ -93,15 +95,19 @@ export async function scanForLeaks(dir: string, phi: readonly PhiValue[], public
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
   const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
-  // The next JPEG is read while this file is searched, so the disk and the search overlap.
-  let next = isJpeg(files[0] ?? '') ? readFile(files[0]) : undefined;
+  // The next JPEGs are read while this file is searched, so the disk and the search overlap.
+  const reads = new Map<number, Promise<Buffer>>();
+  const readAhead = (from: number) => {
+    for (let j = from; j < Math.min(files.length, from + READ_AHEAD); j++) if (!reads.has(j) && isJpeg(files[j])) reads.set(j, readFile(files[j]));
+  };
   for (const [i, file] of files.entries()) {
     const relative = path.relative(dir, file).split(path.sep).join('/');
     scan.filesScanned++;
     scan.bytesScanned += sizes[i];
     const seen = new Set<string>();
-    const bytes = next;
-    next = i + 1 < files.length && isJpeg(files[i + 1]) ? readFile(files[i + 1]) : undefined;
+    readAhead(i);
+    const bytes = reads.get(i);
+    reads.delete(i);
     for await (const region of bytes ? jpegRegions(await bytes) : chunkRegions(file, !TEXT_EXTENSIONS.has(path.extname(file).toLowerCase()), 4 * index.maxLength + 16)) {
       for (const hit of (region.binary ? binaryIndex : index).findInBytes(region.bytes)) {
         const offset = region.start + hit.offset;
