@@ -219,19 +219,21 @@ function replaceLoneSurrogates(units: Uint16Array, n: number): void {
 }
 
 /**
- * What a multi-pattern search over values made of `alphabet` (folded units) at least `minUnits`
- * long needs to know of each character to skip the ones no match can touch. A character's weight
- * is 0 when it folds to units of which none is in the alphabet (a breaker: no match crosses it),
- * else 1 + the most units it can add to a match (its longest run of alphabet units; 0 for a
- * character that folds to nothing, which a match passes over). A match then spans at least
- * `step` characters (bytes in UTF-8) of a view, so testing one character in every `step` finds
- * every run of non-breakers that can hold one.
+ * What a multi-pattern search for values (folded units) at least `minUnits` long needs to know of
+ * each character to skip the ones no match can touch. A character's weight is 0 when none of the
+ * units it folds to is in a value or in `context` (a breaker: no match crosses it), else 1 + the
+ * most units it can add to a match: its longest run of value units whose neighbours are also
+ * neighbours in some value (0 for a character that folds to nothing, which a match passes over).
+ * A match then spans at least `step` characters (bytes in UTF-8) of a view, so testing one
+ * character in every `step` finds every run of non-breakers that can hold one.
  */
 export interface RunFilter {
   minUnits: number;
-  /** Weight of each BMP unit; a surrogate counts as an alphabet unit only when the alphabet has U+FFFD or a surrogate. */
+  /** Weight of each BMP unit; a surrogate counts as a value unit only when a value has U+FFFD or a surrogate. */
   weights: Uint8Array;
-  alphabet: ReadonlySet<number>;
+  /** 1 for each high byte of a BMP unit that is not a breaker: a one-byte test rejects most UTF-16 units. */
+  highBytes: Uint8Array;
+  units: Alphabet;
   /** Weights of astral code points met so far (UTF-8 only). */
   astral: Map<number, number>;
   latin1Step: number;
@@ -239,9 +241,17 @@ export interface RunFilter {
   utf8Step: number;
 }
 
-export function runFilter(alphabet: ReadonlySet<number>, minUnits: number): RunFilter {
+/** The units of the values, the pairs of units next to each other in one, and the units a match's context is read from. */
+interface Alphabet {
+  values: ReadonlySet<number>;
+  pairs: ReadonlySet<number>;
+  context: ReadonlySet<number>;
+}
+
+export function runFilter(values: readonly Uint16Array[], context: readonly number[], minUnits: number): RunFilter {
   const table = folds();
-  const surrogates = alphabet.has(REPLACEMENT) || [...alphabet].some((u) => u >= 0xd800 && u <= 0xdfff);
+  const alphabet: Alphabet = { values: new Set(values.flatMap((v) => [...v])), pairs: new Set(values.flatMap((v) => [...v.subarray(1)].map((u, k) => v[k] * 0x10000 + u))), context: new Set(context) };
+  const surrogates = alphabet.values.has(REPLACEMENT) || [...alphabet.values].some((u) => u >= 0xd800 && u <= 0xdfff);
   const weights = new Uint8Array(0x10000);
   for (let u = 0; u < 0x10000; u++) {
     if (u >= 0xd800 && u <= 0xdfff) weights[u] = surrogates ? 2 : 0;
@@ -261,17 +271,22 @@ export function runFilter(alphabet: ReadonlySet<number>, minUnits: number): RunF
     utf8Step = Math.min(utf8Step, fewest(units, u < 0x80 || (u >= 0xd800 && u <= 0xdfff) ? 1 : u < 0x800 ? 2 : 3));
   }
   const step = (s: number) => (s === Infinity ? Math.max(1, minUnits) : Math.max(1, s));
-  return { minUnits, weights, alphabet, astral: new Map(), latin1Step: step(latin1Step), utf16Step: step(utf16Step), utf8Step: step(utf8Step) };
+  const highBytes = new Uint8Array(0x100);
+  for (let u = 0; u < 0x10000; u++) if (weights[u] !== 0) highBytes[u >> 8] = 1;
+  return { minUnits, weights, highBytes, units: alphabet, astral: new Map(), latin1Step: step(latin1Step), utf16Step: step(utf16Step), utf8Step: step(utf8Step) };
 }
 
-function weight(folded: ArrayLike<number>, alphabet: ReadonlySet<number>): number {
+function weight(folded: ArrayLike<number>, alphabet: Alphabet): number {
   if (folded.length === 0) return 1;
   let longest = 0;
+  let touches = false;
   for (let k = 0, run = 0; k < folded.length; k++) {
-    run = alphabet.has(folded[k]) ? run + 1 : 0;
+    const u = folded[k];
+    touches ||= alphabet.values.has(u) || alphabet.context.has(u);
+    run = !alphabet.values.has(u) ? 0 : run > 0 && alphabet.pairs.has(folded[k - 1] * 0x10000 + u) ? run + 1 : 1;
     longest = Math.max(longest, run);
   }
-  return longest === 0 ? 0 : longest + 1;
+  return touches ? longest + 1 : 0;
 }
 
 let astralFold: number | undefined;
@@ -291,7 +306,7 @@ function astralWeight(filter: RunFilter, code: number): number {
   let w = filter.astral.get(code);
   if (w === undefined) {
     const f = foldChar(code);
-    w = weight(Array.from({ length: f.length }, (_, k) => f.charCodeAt(k)), filter.alphabet);
+    w = weight(Array.from({ length: f.length }, (_, k) => f.charCodeAt(k)), filter.units);
     filter.astral.set(code, w);
   }
   return w;
@@ -327,12 +342,12 @@ export function forEachRun(bytes: Uint8Array, filter: RunFilter, visit: (view: B
  * from byte `start`, testing one character in every `step`.
  */
 function fixedRuns(bytes: Uint8Array, start: number, width: 1 | 2, littleEndian: boolean, step: number, filter: RunFilter, found: (from: number, to: number) => void): void {
-  const weights = filter.weights;
+  const { weights, highBytes } = filter;
   const count = Math.max(0, Math.floor((bytes.length - start) / width));
   const [first, second] = littleEndian ? [0, 1] : [1, 0];
   const weightAt = (k: number) => (width === 1 ? weights[bytes[k]] : weights[bytes[start + 2 * k + first] | (bytes[start + 2 * k + second] << 8)]);
   for (let p = step - 1; p < count; ) {
-    const w = weightAt(p);
+    const w = width === 2 && highBytes[bytes[start + 2 * p + second]] === 0 ? 0 : weightAt(p);
     if (w === 0) {
       p += step;
       continue;

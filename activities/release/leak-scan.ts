@@ -294,9 +294,7 @@ class PatternIndex {
     }
     this.size = folded.size;
     this.maxLength = Math.max(0, ...[...folded.keys()].map((v) => v.length));
-    const alphabet = new Set<number>(standAlone ? STAND_ALONE_CONTEXT : []);
-    for (const bucket of this.buckets.values()) for (const p of bucket) for (const u of p.units) alphabet.add(u);
-    this.runs = runFilter(alphabet, minLength);
+    this.runs = runFilter([...this.buckets.values()].flat().map((p) => p.units), standAlone ? STAND_ALONE_CONTEXT : [], minLength);
   }
 
   /** The values standing alone in folded text (each position reported once). */
