@@ -267,8 +267,9 @@ export function runFilter(values: readonly Uint16Array[], context: readonly numb
     if (units <= 0) continue;
     if (u < 0x100) latin1Step = Math.min(latin1Step, fewest(units, 1));
     utf16Step = Math.min(utf16Step, fewest(units, 1));
-    // a surrogate stands for U+FFFD here, which an invalid byte reads as
-    utf8Step = Math.min(utf8Step, fewest(units, u < 0x80 || (u >= 0xd800 && u <= 0xdfff) ? 1 : u < 0x800 ? 2 : 3));
+    if (u >= 0xd800 && u <= 0xdfff) continue; // never in UTF-8
+    // U+FFFD is also what one invalid byte reads as
+    utf8Step = Math.min(utf8Step, fewest(units, u < 0x80 || u === REPLACEMENT ? 1 : u < 0x800 ? 2 : 3));
   }
   const step = (s: number) => (s === Infinity ? Math.max(1, minUnits) : Math.max(1, s));
   const highBytes = new Uint8Array(0x100);

@@ -11,14 +11,16 @@ export const PLANTED: PhiValue[] = [
   { kind: 'date', value: '06.10.1956' },
   { kind: 'filename', value: 'Gruber_Lukas_20221023_klin1.jpg' },
   { kind: 'name', value: 'Šťastný' },
+  { kind: 'name', value: 'Fischer, Stefanie' },
 ];
 
-/** How a value is written: as stored, upper-cased, decomposed (NFD), or in full-width letters. */
+/** How a value is written: as stored, upper-cased, decomposed (NFD), in full-width letters, or with 'fi' as one ligature character. */
 const FORMS: Record<string, (v: string) => string> = {
   plain: (v) => v,
   upper: (v) => v.toUpperCase(),
   decomposed: (v) => v.normalize('NFD'),
   fullwidth: (v) => v.replace(/[A-Za-z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)),
+  ligature: (v) => v.replace(/fi/gi, '\ufb01'),
 };
 
 const ENCODINGS: Record<string, (text: string) => Buffer> = {
