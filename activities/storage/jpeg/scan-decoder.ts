@@ -209,7 +209,7 @@ function checkIntervals(intervals: Interval[], needed: number): void {
 
 /** The first `bits[i]` bits of each interval, with RSTn numbered 0-7 between them; the intervals after those are dropped. */
 function emitIntervals(raw: Uint8Array, intervals: Interval[], bits: readonly number[]): Buffer {
-  const out = new Uint8Array(2 * raw.length + 16);
+  const out = Buffer.allocUnsafe(2 * raw.length + 16); // only the bytes written are returned
   let length = 0;
   bits.forEach((b, i) => {
     if (i > 0) {
@@ -218,7 +218,7 @@ function emitIntervals(raw: Uint8Array, intervals: Interval[], bits: readonly nu
     }
     length = emitBits(intervals[i].data, b, out, length);
   });
-  return Buffer.from(out.buffer, out.byteOffset, length);
+  return out.subarray(0, length);
 }
 
 /** Per block of an MCU, the DC and AC table of a sequential scan. */

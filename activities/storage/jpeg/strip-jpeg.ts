@@ -58,7 +58,8 @@ export interface StrippedJpeg {
 
 interface HuffmanTable {
   bytes: Buffer;
-  decoder: HuffmanDecoder;
+  /** Not built when the scans are cut by a proof: nothing is decoded. */
+  decoder?: HuffmanDecoder;
 }
 
 /** One scan as it will be written: the tables it reads and its cut entropy-coded data. */
@@ -107,7 +108,7 @@ function rewriteJpeg(jpeg: Uint8Array, scanBits?: readonly (readonly number[])[]
       }
     } else if (s.marker === DHT) {
       for (const t of readHuffmanTables(bytes)) {
-        (t.tableClass === 0 ? dc : ac)[t.slot] = { bytes: t.bytes, decoder: huffmanDecoder(t.bytes) };
+        (t.tableClass === 0 ? dc : ac)[t.slot] = { bytes: t.bytes, decoder: scanBits ? undefined : huffmanDecoder(t.bytes) };
         defined.huffman++;
       }
     } else if (s.marker === DRI) {
