@@ -416,7 +416,17 @@ function utf8Runs(bytes: Uint8Array, filter: RunFilter, found: (from: number, to
       units += right - 1;
       b = charEnd;
     }
-    if (units >= filter.minUnits) found(a, b);
+    if (units >= filter.minUnits && !asciiWithin(bytes, a - 1, b + 1)) found(a, b);
     p = b + step;
   }
+}
+
+/**
+ * Whether bytes [from, to) (clipped to `bytes`) are all ASCII. A UTF-8 run of ASCII between ASCII
+ * neighbours reads as the same units at the same offsets in the Latin-1 view, which is searched
+ * first: its hits would be those again, so it is not searched twice.
+ */
+function asciiWithin(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let k = Math.max(0, from); k < Math.min(bytes.length, to); k++) if (bytes[k] >= 0x80) return false;
+  return true;
 }
