@@ -75,7 +75,7 @@ const TEXT_EXTENSIONS = new Set(['.csv', '.json', '.md', '.html', '.txt', '.sha2
 
 /**
  * Reads every byte of every file of a release and searches it for every known PHI value, in
- * Latin-1, UTF-8 and UTF-16 (both byte orders), case-folded and Unicode-normalised (`byteViews`):
+ * Latin-1, UTF-8 and UTF-16 (both byte orders), case-folded and Unicode-normalised (`forEachRun`):
  * text files, JPEGs (every segment, the entropy-coded data, bytes after EOI), Parquet pages and
  * DuckDB blocks, streamed in chunks. Parquet and DuckDB are also searched through their decoded
  * values (their pages are compressed). Matches must stand alone (no letter or digit on either
