@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { DEFAULT_IMAGE_FORMATS, type ImageFormat } from '../../schemas/image-format.ts';
 import { detectImageFormat } from './image-format.ts';
 import { metadataSegments } from '../storage/jpeg/jpeg-segments.ts';
-import { needsPixelTransform, stripJpeg, verifyClean } from '../storage/jpeg/strip-jpeg.ts';
+import { needsPixelTransform, stripJpeg, verifyClean, type StrippedJpeg } from '../storage/jpeg/strip-jpeg.ts';
 
 export interface DeidentifiedImage {
   jpeg: Buffer;
@@ -48,20 +48,21 @@ export async function deidentifyImage(source: Uint8Array, allowed: readonly Imag
   }
   // libvips names TIFF 'tiff' and JPEG 'jpeg', like detectImageFormat; any other answer means a decoder sees another format.
   if (format !== detected) throw new UndecodableImage(`content starts as ${detected} but decodes as ${format}`);
-  const lossless = format === 'jpeg' ? tryLossless(source) : undefined;
-  const result = lossless ?? (await reencode(source, format));
-  verifyClean(result.jpeg);
+  const stripped = format === 'jpeg' ? tryLossless(source) : undefined;
+  const result: Stripped = stripped
+    ? { jpeg: stripped.jpeg, orientation: 1, path: 'lossless', reasons: [], removedSegments: stripped.removed }
+    : await reencode(source, format);
+  // The lossless rewrite hands over the bits it decoded, so its output is checked without a second decode.
+  verifyClean(stripped ?? result.jpeg);
   return { ...result, format: detected };
 }
 
 type Stripped = Omit<DeidentifiedImage, 'format'>;
 
-function tryLossless(source: Uint8Array): Stripped | undefined {
+function tryLossless(source: Uint8Array): StrippedJpeg | undefined {
   try {
-    const needs = needsPixelTransform(source);
-    if (needs.reasons.length > 0) return undefined;
-    const { jpeg, removed } = stripJpeg(source);
-    return { jpeg, orientation: 1, path: 'lossless', reasons: [], removedSegments: removed };
+    if (needsPixelTransform(source).reasons.length > 0) return undefined;
+    return stripJpeg(source);
   } catch {
     return undefined; // a JPEG this reader cannot rewrite losslessly is decoded and re-encoded instead
   }

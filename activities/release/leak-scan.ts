@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readJpegSegments, SOS } from '../storage/jpeg/jpeg-segments.ts';
-import { byteViews, fold, type Encoding } from './byte-views.ts';
+import { fold, forEachRun, runFilter, type Encoding, type RunFilter } from './byte-views.ts';
 import { MIN_SCANNABLE, type PhiKind, type PhiValue } from './phi-values.ts';
 
 /** Where a PHI value was found: never the value itself, which would leak it again into logs. */
@@ -69,11 +69,13 @@ const PATTERNS: [string, RegExp][] = [
  */
 const MIN_IN_BINARY = 8;
 const CHUNK_BYTES = 1 << 20;
+/** JPEGs read ahead of the search (each is read whole: images are small). */
+const READ_AHEAD = 8;
 const TEXT_EXTENSIONS = new Set(['.csv', '.json', '.md', '.html', '.txt', '.sha256', '.yml', '.yaml', '.tsv']);
 
 /**
  * Reads every byte of every file of a release and searches it for every known PHI value, in
- * Latin-1, UTF-8 and UTF-16 (both byte orders), case-folded and Unicode-normalised (`byteViews`):
+ * Latin-1, UTF-8 and UTF-16 (both byte orders), case-folded and Unicode-normalised (`forEachRun`):
  * text files, JPEGs (every segment, the entropy-coded data, bytes after EOI), Parquet pages and
  * DuckDB blocks, streamed in chunks. Parquet and DuckDB are also searched through their decoded
  * values (their pages are compressed). Matches must stand alone (no letter or digit on either
@@ -92,12 +94,21 @@ export async function scanForLeaks(dir: string, phi: readonly PhiValue[], public
   };
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
-  for (const file of files) {
+  const sizes = await Promise.all(files.map(async (file) => (await stat(file)).size));
+  // The next JPEGs are read while this file is searched, so the disk and the search overlap.
+  const reads = new Map<number, Promise<Buffer>>();
+  const readAhead = (from: number) => {
+    for (let j = from; j < Math.min(files.length, from + READ_AHEAD); j++) if (!reads.has(j) && isJpeg(files[j])) reads.set(j, readFile(files[j]));
+  };
+  for (const [i, file] of files.entries()) {
     const relative = path.relative(dir, file).split(path.sep).join('/');
     scan.filesScanned++;
-    scan.bytesScanned += (await stat(file)).size;
+    scan.bytesScanned += sizes[i];
     const seen = new Set<string>();
-    for await (const region of byteRegions(file, 4 * index.maxLength + 16)) {
+    readAhead(i);
+    const bytes = reads.get(i);
+    reads.delete(i);
+    for await (const region of bytes ? jpegRegions(await bytes) : chunkRegions(file, !TEXT_EXTENSIONS.has(path.extname(file).toLowerCase()), 4 * index.maxLength + 16)) {
       for (const hit of (region.binary ? binaryIndex : index).findInBytes(region.bytes)) {
         const offset = region.start + hit.offset;
         // The overlap of two chunks, two views of the same ASCII, or UTF-16 read in both byte orders one byte apart.
@@ -127,16 +138,10 @@ function extractText(file: string): AsyncIterable<Text> {
   return (async function* () {})();
 }
 
-/** `overlap`: bytes the longest value takes in any encoding, and its boundary characters. */
-function byteRegions(file: string, overlap: number): AsyncIterable<ByteRegion> {
-  const extension = path.extname(file).toLowerCase();
-  if (extension === '.jpg' || extension === '.jpeg') return jpegRegions(file);
-  return chunkRegions(file, !TEXT_EXTENSIONS.has(extension), overlap);
-}
+const isJpeg = (file: string) => /\.jpe?g$/i.test(file);
 
 /** A JPEG's header bytes (every segment, and anything after EOI) and each scan's entropy-coded data. */
-async function* jpegRegions(file: string): AsyncIterable<ByteRegion> {
-  const bytes = await readFile(file);
+function* jpegRegions(bytes: Buffer): Iterable<ByteRegion> {
   let segments;
   try {
     segments = readJpegSegments(bytes);
@@ -158,7 +163,7 @@ async function* jpegRegions(file: string): AsyncIterable<ByteRegion> {
   yield { location: 'segments ', bytes: bytes.subarray(from), start: from, binary: false };
 }
 
-/** A file's bytes in chunks, each beginning with the end of the previous one so no value is cut. */
+/** A file's bytes in chunks, each beginning with the end of the previous one so no value is cut; `overlap`: bytes the longest value takes in any encoding, and its boundary characters. */
 async function* chunkRegions(file: string, binary: boolean, overlap: number): AsyncIterable<ByteRegion> {
   let tail = Buffer.alloc(0);
   let start = 0;
@@ -249,16 +254,27 @@ interface ByteHit {
   encoding: Encoding;
 }
 
+interface Pattern {
+  kind: PhiKind;
+  /** folded */
+  value: string;
+  units: Uint16Array;
+}
+
 /**
- * Multi-pattern search over folded text: values bucketed by their first MIN_SCANNABLE characters,
- * behind a bitmap of hashes of their first three, so each text position costs a table look-up and
- * only a few a map look-up however many values there are.
+ * Multi-pattern search over folded code units, one pass per text however many values there are:
+ * values bucketed by a hash of their first MIN_SCANNABLE units, behind a bitset of hashes of their
+ * first three, so a position costs a bit test and only a few a bucket look-up. It reads typed
+ * arrays, not strings, so a view of the bytes is searched as it was folded.
  */
 class PatternIndex {
-  private readonly buckets = new Map<string, { kind: PhiKind; value: string }[]>();
-  private readonly starts = new Uint8Array(1 << 20);
+  /** In the order the values came, so a position reports the first value that matches there. */
+  private readonly buckets = new Map<number, Pattern[]>();
+  private readonly starts = new Uint32Array(1 << 15); // 2^20 bits
   readonly size: number;
   readonly maxLength: number;
+  /** Which characters of a view can be part of a match or decide whether one stands alone. */
+  private readonly runs: RunFilter;
 
   /** `standAlone`: a match must not touch a letter or digit (in text; bytes of binary data border on anything). */
   constructor(values: readonly PhiValue[], minLength: number, private readonly standAlone = true) {
@@ -268,44 +284,65 @@ class PatternIndex {
       if (f.length >= minLength && !folded.has(f)) folded.set(f, v.kind);
     }
     for (const [value, kind] of folded) {
-      const key = value.slice(0, MIN_SCANNABLE);
+      const units = codeUnits(value);
+      const key = prefixKey(units, 0);
       const bucket = this.buckets.get(key);
-      if (bucket) bucket.push({ kind, value });
-      else this.buckets.set(key, [{ kind, value }]);
-      this.starts[((value.charCodeAt(0) * 961 + value.charCodeAt(1) * 31 + value.charCodeAt(2)) >>> 0) & 0xfffff] = 1;
+      if (bucket) bucket.push({ kind, value, units });
+      else this.buckets.set(key, [{ kind, value, units }]);
+      const h = (units[0] * 961 + units[1] * 31 + units[2]) & 0xfffff;
+      this.starts[h >>> 5] |= 1 << (h & 31);
     }
     this.size = folded.size;
     this.maxLength = Math.max(0, ...[...folded.keys()].map((v) => v.length));
+    this.runs = runFilter([...this.buckets.values()].flat().map((p) => p.units), standAlone ? STAND_ALONE_CONTEXT : [], minLength);
   }
 
   /** The values standing alone in folded text (each position reported once). */
   findValues(text: string): { kind: PhiKind; value: string }[] {
-    return this.positions(text);
+    return this.positions(codeUnits(text), text.length);
   }
 
   /** Values found in any view of the bytes, with their byte offset. */
   findInBytes(bytes: Uint8Array): ByteHit[] {
     if (this.size === 0) return [];
     const hits: ByteHit[] = [];
-    for (const view of byteViews(bytes)) {
-      for (const h of this.positions(view.text, view.units)) hits.push({ kind: h.kind, value: h.value, offset: view.offsets[h.at], encoding: view.encoding });
-    }
+    forEachRun(bytes, this.runs, (view) => {
+      for (const h of this.positions(view.units, view.length)) hits.push({ kind: h.kind, value: h.value, offset: view.offsets[h.at], encoding: view.encoding });
+    });
     return hits;
   }
 
-  private positions(text: string, units?: Uint16Array): { kind: PhiKind; value: string; at: number }[] {
+  private positions(u: Uint16Array, length: number): { kind: PhiKind; value: string; at: number }[] {
     const found: { kind: PhiKind; value: string; at: number }[] = [];
-    const u = units ?? codeUnits(text);
     const starts = this.starts;
-    for (let i = 0; i + MIN_SCANNABLE <= u.length; i++) {
-      if (starts[((u[i] * 961 + u[i + 1] * 31 + u[i + 2]) >>> 0) & 0xfffff] === 0) continue;
-      const bucket = this.buckets.get(text.slice(i, i + MIN_SCANNABLE));
+    let a = u[0];
+    let b = u[1];
+    for (let i = 0; i + MIN_SCANNABLE <= length; i++) {
+      const c = u[i + 2];
+      const h = (a * 961 + b * 31 + c) & 0xfffff;
+      a = b;
+      b = c;
+      if ((starts[h >>> 5] & (1 << (h & 31))) === 0) continue;
+      const bucket = this.buckets.get(prefixKey(u, i));
       if (!bucket) continue;
-      const hit = bucket.find((v) => text.startsWith(v.value, i) && (!this.standAlone || standsAlone(text, i, i + v.value.length)));
-      if (hit) found.push({ ...hit, at: i });
+      const hit = bucket.find((p) => startsWith(u, length, i, p.units) && (!this.standAlone || standsAlone(u, length, i, i + p.units.length)));
+      if (hit) found.push({ kind: hit.kind, value: hit.value, at: i });
     }
     return found;
   }
+}
+
+/** A hash of the MIN_SCANNABLE units from `at` (values with another prefix may share a bucket: matches compare every unit). */
+function prefixKey(u: Uint16Array, at: number): number {
+  let key = 0;
+  for (let k = 0; k < MIN_SCANNABLE; k++) key = (Math.imul(key, 0x10001) + u[at + k]) | 0;
+  return key;
+}
+
+function startsWith(u: Uint16Array, length: number, at: number, value: Uint16Array): boolean {
+  if (at + value.length > length) return false;
+  for (let k = 0; k < value.length; k++) if (u[at + k] !== value[k]) return false;
+  return true;
 }
 
 function codeUnits(text: string): Uint16Array {
@@ -314,13 +351,17 @@ function codeUnits(text: string): Uint16Array {
   return u;
 }
 
-const ALNUM = /[A-Za-z0-9]/;
-const DIGIT = /[0-9]/;
+/** The units `standsAlone` looks at beside a match: letters, digits and the separators of a decimal number. */
+const STAND_ALONE_CONTEXT = Array.from('0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.,', (c) => c.charCodeAt(0));
 
-/** No letter or digit touches the match, and it is not part of a decimal number like 0.12345. */
-function standsAlone(text: string, start: number, end: number): boolean {
-  // `inner`: the match's own character next to `c`; a '.' or ',' between digits makes one number
-  const joins = (c: string | undefined, beyond: string | undefined, inner: string) =>
-    c !== undefined && (ALNUM.test(c) || ((c === '.' || c === ',') && beyond !== undefined && DIGIT.test(beyond) && DIGIT.test(inner)));
-  return !joins(text[start - 1], text[start - 2], text[start]) && !joins(text[end], text[end + 1], text[end - 1]);
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isAlnum = (c: number) => isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+
+/** No letter or digit touches the match [start, end), and it is not part of a decimal number like 0.12345. */
+function standsAlone(u: Uint16Array, length: number, start: number, end: number): boolean {
+  // `inner`: the match's own unit next to `at`; a '.' or ',' between digits makes one number
+  const inside = (i: number) => i >= 0 && i < length;
+  const joins = (at: number, beyond: number, inner: number) =>
+    inside(at) && (isAlnum(u[at]) || ((u[at] === 0x2e || u[at] === 0x2c) && inside(beyond) && isDigit(u[beyond]) && isDigit(u[inner])));
+  return !joins(start - 1, start - 2, start) && !joins(end, end + 1, end - 1);
 }

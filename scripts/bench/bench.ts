@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pMap from 'p-map';
@@ -12,7 +12,8 @@ import { freePort, startDevServer, type DevServer } from '../dev-server.ts';
 import { synthesise } from '../synth/synth.ts';
 import { Random } from '../synth/random.ts';
 import { measureBuild, type MeasuredBuild } from './build-bench.ts';
-import { benchDeidentification } from './deid-bench.ts';
+import { benchDeidentification, deidBenchLine, jpegsUnder } from './deid-bench.ts';
+import { benchLeakScan, leakBenchLine, syntheticPhiValues } from './leak-bench.ts';
 import { seededDefectCatchRates } from './qc-calibration.ts';
 import { benchNearDuplicates } from './qc-bench.ts';
 import { compareWithCleanvision, comparisonLines } from './qc-vs-cleanvision.ts';
@@ -28,8 +29,8 @@ export interface BenchOptions {
   scale: number;
   /** keep drops and builds here, and reuse drops already generated there (default: a temporary folder) */
   work?: string;
-  /** run only this part (`qc`: the project's QC beside cleanvision) */
-  only?: 'qc';
+  /** run only this part (`qc`: the project's QC beside cleanvision; `deid`: lossless de-identification and the leak scan on the real images) */
+  only?: 'qc' | 'deid';
   /** real images the QC comparison runs on (default: all of them) */
   qcImages?: number;
 }
@@ -56,6 +57,7 @@ export async function runBench(options: BenchOptions): Promise<void> {
   let server: DevServer | undefined;
   try {
     const official = (await Promise.all(options.milk10k.map((dir) => jpegsUnder(path.join(dir, 'MILK10k_Training_Input'))))).flat().sort();
+    if (options.only === 'deid') return await benchDeidAndLeakScan(options.milk10k[0]!);
     const qcImages = new Random(5).shuffle(official).slice(0, options.qcImages ?? official.length);
     for (const line of comparisonLines(await compareWithCleanvision(qcImages, SEEDED_PER_KIND, QcConfig.parse({}), work))) console.log(line);
     if (options.only === 'qc') return;
@@ -63,11 +65,8 @@ export async function runBench(options: BenchOptions): Promise<void> {
     const drops = new Map<number, string>();
     for (const scale of scales) drops.set(scale, await dropsFor(options.milk10k, scale, work));
     const sources = await dropImages(drops.get(1)!);
-    const deid = await benchDeidentification(sources.slice(0, 2_000));
-    console.log(
-      `de-identification of ${Math.min(2_000, sources.length)} centre JPEGs (all with EXIF): lossless ${deid.lossless.toFixed(0)} images/s, re-encode ${deid.reencode.toFixed(0)} images/s, ` +
-        (deid.exiftool ? `exiftool -all= ${deid.exiftool.toFixed(0)} images/s (lossless/exiftool ${(deid.lossless / deid.exiftool).toFixed(1)}x)` : 'exiftool not installed'),
-    );
+    console.log(`centre JPEGs (all with EXIF): ${deidBenchLine(Math.min(2_000, sources.length), await benchDeidentification(sources.slice(0, 2_000), 3))}`);
+    console.log(leakBenchLine(await benchLeakScan(path.join(options.milk10k[0]!, 'MILK10k_Training_Input'), syntheticPhiValues(3_000), 3)));
     if (!process.env.TEMPORAL_ADDRESS || !(await isTemporalReachable(process.env.TEMPORAL_ADDRESS))) {
       server = await startDevServer({ dbFile: path.join(work, `temporal-${Date.now()}.sqlite`), port: await freePort(), uiPort: await freePort() });
       process.env.TEMPORAL_ADDRESS = server.address;
@@ -137,6 +136,14 @@ export async function runBench(options: BenchOptions): Promise<void> {
   }
 }
 
+/** The real images of one MILK10k folder: strip + verify against exiftool, and the leak scan for 3,000 values (`--only deid`). */
+async function benchDeidAndLeakScan(milk10k: string): Promise<void> {
+  const input = path.join(milk10k, 'MILK10k_Training_Input');
+  const files = (await jpegsUnder(input)).slice(0, 2_000);
+  console.log(deidBenchLine(files.length, await benchDeidentification(files, 5)));
+  console.log(leakBenchLine(await benchLeakScan(input, syntheticPhiValues(3_000), 5)));
+}
+
 /** Drops of the official folders at a scale, generated once per work folder; returns their temporal.yml. */
 async function dropsFor(milk10k: string[], scale: number, work: string): Promise<string> {
   const out = path.join(work, `drops-x${scale}`);
@@ -179,8 +186,4 @@ const mb = (value: number | undefined) => (value === undefined ? 'n/a' : `${valu
 async function dropImages(configFile: string): Promise<string[]> {
   const loaded = loadConfig(configFile);
   return (await Promise.all(loaded.config.centres.map((c) => jpegsUnder(loaded.centreFolder(c))))).flat();
-}
-
-async function jpegsUnder(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true })).filter((f) => /\.jpe?g$/i.test(f)).map((f) => path.join(dir, f)).sort();
 }

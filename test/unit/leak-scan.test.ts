@@ -6,6 +6,8 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { scanForLeaks } from '../../activities/release/leak-scan.ts';
 import type { PhiValue } from '../../activities/release/phi-values.ts';
+import { fold } from '../../activities/release/byte-views.ts';
+import { PLANTED, plantedCorpus } from '../helpers/planted-leaks.ts';
 
 const PHI: PhiValue[] = [
   { kind: 'name', value: 'Martinez, Sofia' },
@@ -150,6 +152,20 @@ describe('leak scan', () => {
     // the numeric concept score is a number, not a text field: only the "ref" cell is a long digit run
     expect(patterns.filter((p) => p === 'long digit run')).toHaveLength(1);
   });
+});
+
+describe('leak scan on a planted corpus', () => {
+  it('finds each value in every encoding, alignment, case and Unicode form, in binary data, text and across a chunk boundary', async () => {
+    const { dir, files } = plantedCorpus();
+    const scan = await scanForLeaks(dir, PLANTED);
+    const found = new Map(scan.hits.map((h) => [h.file, h.kind]));
+    const binaryMinimum = 8; // shorter values are not searched in binary data
+    for (const planted of files) {
+      const value = PLANTED[Number(path.basename(planted.file).split('-')[0])];
+      const searched = planted.file.endsWith('.txt') || fold(value.value).length >= binaryMinimum;
+      expect({ file: planted.file, kind: found.get(planted.file) }).toEqual({ file: planted.file, kind: searched ? planted.kind : undefined });
+    }
+  }, 60_000);
 });
 
 describe('leak scan and public vocabulary', () => {

@@ -134,7 +134,8 @@ function findMarker(jpeg: Uint8Array, pos: number): number {
 function skipEntropyCodedData(jpeg: Uint8Array, pos: number, sosOffset: number): number {
   while (pos + 1 < jpeg.length) {
     if (jpeg[pos] !== 0xff) {
-      pos++;
+      pos = jpeg.indexOf(0xff, pos + 1); // native search: most of a scan is data bytes
+      if (pos < 0) break;
       continue;
     }
     const next = jpeg[pos + 1];

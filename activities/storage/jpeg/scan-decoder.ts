@@ -124,6 +124,8 @@ export function frameGeometry(frame: FrameHeader): FrameGeometry {
 export interface RewrittenScan {
   /** The scan's entropy-coded data as an encoder writes it, RSTn markers included. */
   data: Buffer;
+  /** Bits the decoder consumes in each restart interval: what `recutScan` needs to write `data` again without decoding. */
+  bits: number[];
 }
 
 /**
@@ -147,7 +149,7 @@ export function rewriteScan(
   const totalMcus = single ? geometry.blocksX[only] * geometry.blocksY[only] : geometry.mcusX * geometry.mcusY;
   const perInterval = restartInterval > 0 ? restartInterval : totalMcus;
   const needed = Math.ceil(totalMcus / perInterval);
-  if (intervals.length < needed) throw new UnsupportedJpeg(`scan ends after ${intervals.length} of ${needed} restart intervals`);
+  checkIntervals(intervals, needed);
   const decodeBlock = frame.progressive ? progressiveBlockDecoder(geometry, scan, tables, state) : undefined;
 
   // Blocks of one MCU: scan component, and block row/column offsets within the MCU.
@@ -157,19 +159,13 @@ export function rewriteScan(
     for (let v = 0; v < fc.v; v++) for (let h = 0; h < fc.h; h++) mcuBlocks.push({ c, v, h, gridX: geometry.gridBlocksX[sc.index], rows: fc.v, cols: fc.h });
   });
   const sequential = frame.progressive ? undefined : sequentialTables(single ? [scan.components[0]] : mcuBlocks.map((b) => scan.components[b.c]), tables);
-  const out = new Uint8Array(2 * raw.length + 16);
-  let length = 0;
+  const bits: number[] = [];
   for (let i = 0; i < needed; i++) {
     const interval = intervals[i];
-    if (i > 0 && interval.restart !== (i - 1) % 8) throw new UnsupportedJpeg(`restart marker RST${interval.restart} where RST${(i - 1) % 8} belongs`);
-    if (i > 0) {
-      out[length++] = 0xff;
-      out[length++] = 0xd0 + ((i - 1) % 8);
-    }
     const first = i * perInterval;
     const last = Math.min(totalMcus, first + perInterval);
     if (sequential) {
-      length = emitBits(interval.data, consumeSequential(interval.data, interval.length, last - first, sequential.dc, sequential.ac), out, length);
+      bits.push(consumeSequential(interval.data, interval.length, last - first, sequential.dc, sequential.ac));
       continue;
     }
     const reader = new BitReader(interval.data, interval.length);
@@ -184,9 +180,45 @@ export function rewriteScan(
       }
       for (const b of mcuBlocks) decodeBlock!(reader, b.c, (row * b.rows + b.v) * b.gridX + col * b.cols + b.h, eob);
     }
-    length = emitBits(interval.data, reader.position, out, length);
+    bits.push(reader.position);
   }
-  return { data: Buffer.from(out.buffer, out.byteOffset, length) };
+  return { data: emitIntervals(raw, intervals, bits), bits };
+}
+
+/**
+ * Writes `raw` cut to `bits` per restart interval, as `rewriteScan` does, for a scan whose bits
+ * are known from an earlier decode of the same data (the proof `verifyClean` is handed). Throws
+ * UnsupportedJpeg when the data has fewer intervals, or an interval fewer bits, than that.
+ */
+export function recutScan(raw: Uint8Array, bits: readonly number[]): Buffer {
+  const intervals = splitIntervals(raw);
+  checkIntervals(intervals, bits.length);
+  bits.forEach((b, i) => {
+    if (b > intervals[i].length * 8) throw new UnsupportedJpeg('entropy-coded data ends inside an MCU');
+  });
+  return emitIntervals(raw, intervals, bits);
+}
+
+/** The scan has the `needed` intervals, opened by RST0-7 in turn. */
+function checkIntervals(intervals: Interval[], needed: number): void {
+  if (intervals.length < needed) throw new UnsupportedJpeg(`scan ends after ${intervals.length} of ${needed} restart intervals`);
+  for (let i = 1; i < needed; i++) {
+    if (intervals[i].restart !== (i - 1) % 8) throw new UnsupportedJpeg(`restart marker RST${intervals[i].restart} where RST${(i - 1) % 8} belongs`);
+  }
+}
+
+/** The first `bits[i]` bits of each interval, with RSTn numbered 0-7 between them; the intervals after those are dropped. */
+function emitIntervals(raw: Uint8Array, intervals: Interval[], bits: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(2 * raw.length + 16); // only the bytes written are returned
+  let length = 0;
+  bits.forEach((b, i) => {
+    if (i > 0) {
+      out[length++] = 0xff;
+      out[length++] = 0xd0 + ((i - 1) % 8);
+    }
+    length = emitBits(intervals[i].data, b, out, length);
+  });
+  return out.subarray(0, length);
 }
 
 /** Per block of an MCU, the DC and AC table of a sequential scan. */
@@ -200,49 +232,91 @@ function sequentialTables(blocks: ScanHeader['components'], tables: ScanTables):
 
 /**
  * Bits the decoder reads for `mcus` MCUs of a sequential scan (F.2.2): per block a DC category and
- * its bits, then run/size symbols and their bits up to EOB or coefficient 63. Written with local
- * state only: this loop is most of the lossless path's time.
+ * its bits, then run/size symbols and their bits up to EOB or coefficient 63. This loop is most of
+ * the lossless path's time, so it keeps a 32-bit buffer of the next bits in locals (a byte load per
+ * 8 bits, not three per symbol), skips each symbol's code and value bits in one shift, and is
+ * written out for DC and AC rather than sharing a closure, which kept its state in memory.
  */
 function consumeSequential(data: Uint8Array, length: number, mcus: number, dcs: HuffmanDecoder[], acs: HuffmanDecoder[]): number {
   const limit = length * 8;
   const blocks = dcs.length;
-  let pos = 0;
-  const decode = (t: HuffmanDecoder): number => {
-    const at = pos >> 3;
-    const peek = (((data[at] << 16) | (data[at + 1] << 8) | data[at + 2]) >> (8 - (pos & 7))) & 0xffff;
-    const entry = t.fast[peek >> (16 - FAST_BITS)];
-    if (entry !== 0) {
-      pos += entry >> 8;
-      return entry & 0xff;
-    }
-    let n = FAST_BITS + 1;
-    while (peek >> (16 - n) > t.maxCode[n]) n++;
-    if (n > 16) throw new UnsupportedJpeg('entropy-coded data holds a code its Huffman table lacks');
-    pos += n;
-    return t.symbols[t.valueOffset[n] + (peek >> (16 - n))];
-  };
+  let buf = 0; // the next `count` bits, most significant first
+  let count = 0;
+  let at = 0; // the next byte to load into `buf`
   for (let m = 0; m < mcus; m++) {
     for (let b = 0; b < blocks; b++) {
-      const category = decode(dcs[b]);
-      pos += category;
+      const dc = dcs[b];
+      for (; count <= 24; count += 8) buf |= data[at++] << (24 - count);
+      let entry = dc.fast[buf >>> (32 - FAST_BITS)];
+      let n: number;
+      let symbol: number;
+      if (entry !== 0) {
+        n = entry >> 8;
+        symbol = entry & 0xff;
+      } else {
+        n = slowLength(dc, buf >>> 16);
+        symbol = dc.symbols[dc.valueOffset[n] + (buf >>> (32 - n))];
+      }
+      n += symbol; // the DC difference's bits
+      if (n < count) {
+        buf <<= n;
+        count -= n;
+      } else {
+        const pos = at * 8 - count + n;
+        at = (pos >> 3) + 4;
+        buf = word(data, at - 4) << (pos & 7);
+        count = 32 - (pos & 7);
+      }
       const ac = acs[b];
+      const fast = ac.fast;
       for (let k = 1; k < 64; k++) {
-        const rs = decode(ac);
-        const size = rs & 15;
+        for (; count <= 24; count += 8) buf |= data[at++] << (24 - count);
+        entry = fast[buf >>> (32 - FAST_BITS)];
+        if (entry !== 0) {
+          n = entry >> 8;
+          symbol = entry & 0xff;
+        } else {
+          n = slowLength(ac, buf >>> 16);
+          symbol = ac.symbols[ac.valueOffset[n] + (buf >>> (32 - n))];
+        }
+        const size = symbol & 15;
+        n += size;
+        if (n < count) {
+          buf <<= n;
+          count -= n;
+        } else {
+          const pos = at * 8 - count + n;
+          at = (pos >> 3) + 4;
+          buf = word(data, at - 4) << (pos & 7);
+          count = 32 - (pos & 7);
+        }
         if (size === 0) {
-          if (rs !== 0xf0) break;
+          if (symbol !== 0xf0) break;
           k += 15;
           continue;
         }
-        k += rs >> 4;
+        k += symbol >> 4;
         if (k > 63) throw new UnsupportedJpeg('AC coefficient index past 63');
-        pos += size;
       }
-      if (pos > limit) throw new UnsupportedJpeg('entropy-coded data ends inside an MCU');
+      if (at * 8 - count > limit) throw new UnsupportedJpeg('entropy-coded data ends inside an MCU');
     }
   }
-  return pos;
+  return at * 8 - count;
 }
+
+/** Four bytes from `at`, big-endian. */
+function word(data: Uint8Array, at: number): number {
+  return (data[at] << 24) | (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3];
+}
+
+/** Length of a code longer than the look-up's bits, from the 16 bits `peek` at its start. */
+function slowLength(table: HuffmanDecoder, peek: number): number {
+  let n = FAST_BITS + 1;
+  while (peek >> (16 - n) > table.maxCode[n]) n++;
+  if (n > 16) throw new UnsupportedJpeg('entropy-coded data holds a code its Huffman table lacks');
+  return n;
+}
+
 
 type BlockDecoder = (reader: BitReader, scanComponent: number, block: number, eob: { run: number }) => void;
 
@@ -347,13 +421,13 @@ function splitIntervals(raw: Uint8Array): Interval[] {
   const data = (at: number) => buffer.subarray(at);
   let restart = -1;
   for (let i = 0; i < raw.length; ) {
-    const b = raw[i];
-    if (b !== 0xff) {
-      buffer[start + length++] = b;
-      i++;
-      continue;
-    }
-    let j = i + 1;
+    // Runs without 0xFF are copied whole (indexOf and set are native: this loop was byte by byte).
+    const ff = raw.indexOf(0xff, i);
+    const runEnd = ff < 0 ? raw.length : ff;
+    buffer.set(raw.subarray(i, runEnd), start + length);
+    length += runEnd - i;
+    if (ff < 0) break;
+    let j = ff + 1;
     while (j < raw.length && raw[j] === 0xff) j++;
     if (j >= raw.length) break; // fill bytes before the marker that ends the scan
     if (raw[j] === 0x00) {
@@ -375,10 +449,16 @@ function splitIntervals(raw: Uint8Array): Interval[] {
 /** Writes the first `bits` bits of `data` at `at`, padded with 1-bits to a byte, 0xFF stuffed with 0x00; returns the new end. */
 function emitBits(data: Uint8Array, bits: number, out: Uint8Array, at: number): number {
   const whole = bits >> 3;
-  for (let i = 0; i < whole; i++) {
-    const b = data[i];
-    out[at++] = b;
-    if (b === 0xff) out[at++] = 0x00;
+  const bytes = data.subarray(0, whole); // `data` runs on into the next intervals: search only this one
+  for (let i = 0; i < whole; ) {
+    const ff = bytes.indexOf(0xff, i);
+    const runEnd = ff < 0 ? whole : ff;
+    out.set(bytes.subarray(i, runEnd), at);
+    at += runEnd - i;
+    if (runEnd === whole) break;
+    out[at++] = 0xff;
+    out[at++] = 0x00;
+    i = runEnd + 1;
   }
   const rest = bits & 7;
   if (rest > 0) {

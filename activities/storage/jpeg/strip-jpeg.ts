@@ -27,7 +27,7 @@ import {
   type FrameHeader,
   type ScanHeader,
 } from './jpeg-headers.ts';
-import { frameGeometry, huffmanDecoder, rewriteScan, type CoefficientState, type HuffmanDecoder } from './scan-decoder.ts';
+import { frameGeometry, huffmanDecoder, recutScan, rewriteScan, type CoefficientState, type HuffmanDecoder } from './scan-decoder.ts';
 import { iccIsSrgb as colorimetricSrgb } from './icc-srgb.ts';
 import { UnsupportedJpeg } from './unsupported-jpeg.ts';
 
@@ -49,11 +49,17 @@ export interface StrippedJpeg {
    * 'entropy-coded-padding', 'trailing-bytes'; de-duplicated and sorted.
    */
   removed: string[];
+  /**
+   * Per scan, the bits its decoder consumes in each restart interval: the proof that lets
+   * `verifyClean` check these bytes without decoding them again. It holds for `jpeg` only.
+   */
+  scanBits: number[][];
 }
 
 interface HuffmanTable {
   bytes: Buffer;
-  decoder: HuffmanDecoder;
+  /** Not built when the scans are cut by a proof: nothing is decoded. */
+  decoder?: HuffmanDecoder;
 }
 
 /** One scan as it will be written: the tables it reads and its cut entropy-coded data. */
@@ -68,6 +74,14 @@ interface ScanPlan {
 }
 
 export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
+  return rewriteJpeg(jpeg);
+}
+
+/**
+ * `stripJpeg`; with `scanBits`, each scan is cut to the bits given instead of the bits a decode
+ * finds, which writes the same bytes when they are the scans those bits were decoded from.
+ */
+function rewriteJpeg(jpeg: Uint8Array, scanBits?: readonly (readonly number[])[]): StrippedJpeg {
   const segments = readJpegSegments(jpeg);
   const jfifAt = jfifIndex(segments);
   const removed = new Set<string>();
@@ -80,6 +94,7 @@ export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
   const latched: (Buffer | undefined)[] = [];
   const state: CoefficientState = [];
   const scans: ScanPlan[] = [];
+  const bits: number[][] = [];
   const defined = { quant: 0, huffman: 0 };
   let restartInterval = 0;
 
@@ -93,7 +108,7 @@ export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
       }
     } else if (s.marker === DHT) {
       for (const t of readHuffmanTables(bytes)) {
-        (t.tableClass === 0 ? dc : ac)[t.slot] = { bytes: t.bytes, decoder: huffmanDecoder(t.bytes) };
+        (t.tableClass === 0 ? dc : ac)[t.slot] = { bytes: t.bytes, decoder: scanBits ? undefined : huffmanDecoder(t.bytes) };
         defined.huffman++;
       }
     } else if (s.marker === DRI) {
@@ -115,7 +130,17 @@ export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
       }
       const uses = tablesRead(frame, scan);
       const raw = jpeg.subarray(s.offset + s.length, segments[i + 1].offset);
-      const { data } = rewriteScan(raw, frame, frameGeometry(frame), scan, { dc: dc.map((t) => t?.decoder), ac: ac.map((t) => t?.decoder) }, restartInterval, state);
+      let data: Buffer;
+      if (scanBits) {
+        const given = scanBits[bits.length];
+        if (!given) throw new UnsupportedJpeg(`scan ${bits.length + 1} at offset ${s.offset} is not in the proof of ${scanBits.length} scans`);
+        data = recutScan(raw, given);
+        bits.push([...given]);
+      } else {
+        const rewritten = rewriteScan(raw, frame, frameGeometry(frame), scan, { dc: dc.map((t) => t?.decoder), ac: ac.map((t) => t?.decoder) }, restartInterval, state);
+        bits.push(rewritten.bits);
+        data = rewritten.data;
+      }
       if (!data.equals(raw)) removed.add('entropy-coded-padding');
       scans.push({
         header: scan,
@@ -137,6 +162,7 @@ export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
     }
   });
   if (!frame || !frameSegment || scans.length === 0) throw new UnsupportedJpeg('JPEG has no frame or no scan');
+  if (scanBits && scanBits.length !== scans.length) throw new UnsupportedJpeg(`${scans.length} scans where the proof has ${scanBits.length}`);
   frame.components.forEach((c, index) => {
     if (latched[index] === undefined) throw new UnsupportedJpeg(`frame component ${c.id} is in no scan`);
   });
@@ -183,7 +209,7 @@ export function stripJpeg(jpeg: Uint8Array): StrippedJpeg {
   if (written.huffman < defined.huffman) removed.add('DHT:unused');
   const eoi = segments.at(-1)!;
   if (eoi.offset + eoi.length < jpeg.length) removed.add('trailing-bytes');
-  return { jpeg: Buffer.concat(out), removed: [...removed].sort() };
+  return { jpeg: Buffer.concat(out), removed: [...removed].sort(), scanBits: bits };
 }
 
 /** Huffman table slots a scan reads: DC for a sequential scan and a first DC pass, AC for sequential and AC scans. */
@@ -266,8 +292,11 @@ const DECODING_MARKERS: ReadonlySet<number> = new Set([SOI, EOI, SOS, DQT, DHT, 
  * `allowedApp1Xmp` is given — one XMP APP1 whose packet that callback approves (it returns the
  * disallowed properties). Nothing may sit between segments or after EOI, and the rest must be
  * byte for byte what `stripJpeg` writes: no unused table, no data in a scan past its last MCU.
+ * Given `stripJpeg`'s own result, its `scanBits` stand in for decoding the scans again: the
+ * headers are still rewritten and compared, each scan is cut to the bits the rewrite decoded.
  */
-export function verifyClean(jpeg: Uint8Array, allowedApp1Xmp?: (xmp: string) => string[]): void {
+export function verifyClean(input: Uint8Array | StrippedJpeg, allowedApp1Xmp?: (xmp: string) => string[]): void {
+  const jpeg = input instanceof Uint8Array ? input : input.jpeg;
   const segments = readJpegSegments(jpeg);
   const frame = readFrame(jpeg, segments);
   const jfifAt = jfifIndex(segments);
@@ -312,7 +341,7 @@ export function verifyClean(jpeg: Uint8Array, allowedApp1Xmp?: (xmp: string) => 
   const withoutXmp = xmp ? Buffer.concat([jpeg.subarray(0, xmp.offset), jpeg.subarray(xmp.offset + xmp.length)]) : Buffer.from(jpeg);
   let canonical: StrippedJpeg;
   try {
-    canonical = stripJpeg(withoutXmp);
+    canonical = rewriteJpeg(withoutXmp, input instanceof Uint8Array ? undefined : input.scanBits);
   } catch (err) {
     throw new Error(`not clean: ${(err as Error).message}`);
   }
