@@ -107,6 +107,9 @@ export const QC_CHECKS: readonly QcCheck[] = [
     threshold: 0.8,
     action: 'warn',
   },
+  // A region the recogniser reads as 3+ characters with confidence: rulers, hair and lesion edges are
+  // detected as text but read as nothing or a stray character (npm run bench -- --only text).
+  { name: 'burned-in-text', describe: 'highest recognition confidence of a text region reading 3+ characters', score: (s) => s.burnedInText ?? 0, fails: atLeast, threshold: 0.8, action: 'warn' },
 ];
 
 export interface QcCheckSetting {

@@ -13,7 +13,7 @@ export function deidentifyActivities(deps: ActivityDeps) {
       const slice = await deps.lake.readShard(tables.imageBatches, centre, batchShard(batch));
       let done = 0;
       const { imagesInFlight, imageThreads, imageFormats } = deps.config.ingest;
-      const result = await processImages(slice, deps, { imagesInFlight, threads: imageThreads, location: deps.loaded.storage, formats: imageFormats }, () => {
+      const result = await processImages(slice, deps, { imagesInFlight, threads: imageThreads, location: deps.loaded.storage, formats: imageFormats, text: deps.config.qc.text }, () => {
         Context.current().heartbeat({ images: ++done });
       });
       await deps.lake.writeShard(tables.images, centre, batchShard(batch), result.images);

@@ -8,7 +8,7 @@ import type { Storage } from '../storage/storage.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
 import { publicVocabularyWords } from '../../schemas/vocabulary.ts';
 import { MANIFEST, manifestText, releaseFingerprint, type ManifestEntry } from './manifest.ts';
-import type { PhiValue } from './phi-values.ts';
+import type { PhiValue } from '../storage/phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables, type ReleaseTables } from './release-tables.ts';
 import { disallowedXmpProperties, insertRightsXmp, type RightsMetadata } from './rights-xmp.ts';

@@ -9,6 +9,10 @@ import { metadataSegments } from '../../activities/storage/jpeg/jpeg-segments.ts
 import type { Storage } from '../../activities/storage/storage.ts';
 import { folderStorage } from '../helpers/folder-storage.ts';
 import { ProcessedImage, type SourceObject } from '../../schemas/records.ts';
+import { TextConfig } from '../../schemas/config.ts';
+
+/** De-identification is under test here, not text detection (test/unit/burned-in-text.test.ts). */
+const NO_TEXT = TextConfig.parse({ enabled: false });
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -45,7 +49,7 @@ describe('processImages', () => {
       stage('bilder/c.png', await sharp({ create: { width: 300, height: 200, channels: 3, background: '#406080' } }).png().toBuffer()),
     ];
     let done = 0;
-    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location: { kind: 'folder', root: tmp }, formats: ['jpeg', 'png', 'tiff'] }, () => done++);
+    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location: { kind: 'folder', root: tmp }, formats: ['jpeg', 'png', 'tiff'], text: NO_TEXT }, () => done++);
 
     expect(done).toBe(4);
     expect(batch.images.map((i) => i.key).sort()).toEqual(['bilder/a.jpg', 'bilder/c.png']);
@@ -74,8 +78,8 @@ describe('processImages', () => {
   it('gives the same result when a batch is retried, from its cache', async () => {
     const objects = [stage('x.jpg', await jpeg('#806040')), stage('y.jpg', await jpeg('#204060', 8))];
     const location = { kind: 'folder', root: tmp } as const;
-    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location, formats: ['jpeg', 'png', 'tiff'] }, () => {});
-    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, location, formats: ['jpeg', 'png', 'tiff'] }, () => {});
+    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, location, formats: ['jpeg', 'png', 'tiff'], text: NO_TEXT }, () => {});
+    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, location, formats: ['jpeg', 'png', 'tiff'], text: NO_TEXT }, () => {});
     expect({ images: again.images, exclusions: again.exclusions }).toEqual({ images: first.images, exclusions: first.exclusions });
     expect(first.computed).toHaveLength(2);
     expect(again.computed).toEqual([]); // nothing decoded again

@@ -1,0 +1,38 @@
+import { MIN_SCANNABLE, type PhiKind, type PhiValue } from '../storage/phi-values.ts';
+
+/** The kinds of PHI a camera or viewer burns into pixels: names, local ids, dates. */
+const BURNED_KINDS: ReadonlySet<PhiKind> = new Set(['name', 'local-id', 'date']);
+
+/** Case-folded letters and digits only: OCR reads separators and spacing unreliably, and `12.03.1961` and `12/03/1961` are the same date. */
+export function foldText(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+}
+
+/**
+ * Matches what the recogniser read in an image against a centre's PHI values (folded). Values shorter
+ * than the leak scan's MIN_SCANNABLE once folded are left out: a 4-letter name or a 2-digit id is read
+ * by chance in a ruler's markings.
+ */
+export class PixelPhi {
+  private readonly values: { folded: string; kind: PhiKind }[];
+
+  constructor(values: readonly PhiValue[]) {
+    const seen = new Map<string, PhiKind>();
+    for (const { kind, value } of values) {
+      const folded = foldText(value);
+      if (BURNED_KINDS.has(kind) && folded.length >= MIN_SCANNABLE && !seen.has(folded)) seen.set(folded, kind);
+    }
+    this.values = [...seen].map(([folded, kind]) => ({ folded, kind }));
+  }
+
+  /** The kind of the first PHI value one of the texts contains, if any. */
+  match(texts: readonly string[]): PhiKind | undefined {
+    for (const text of texts) {
+      const folded = foldText(text);
+      if (folded.length < MIN_SCANNABLE) continue;
+      const hit = this.values.find((v) => folded.includes(v.folded));
+      if (hit) return hit.kind;
+    }
+    return undefined;
+  }
+}
