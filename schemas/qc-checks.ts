@@ -112,6 +112,13 @@ export const QC_CHECKS: readonly QcCheck[] = [
   { name: 'burned-in-text', describe: 'highest recognition confidence of a text region reading 3+ characters', score: (s) => s.burnedInText ?? 0, fails: atLeast, threshold: 0.8, action: 'warn' },
 ];
 
+/**
+ * Not a threshold check: an image whose recognised text contains a name, local id or date of its
+ * centre's records (matched by assembleCases) is excluded whatever the configuration; a curator can
+ * still accept it as a false match.
+ */
+export const PHI_IN_PIXELS = { name: 'phi-in-pixels', describe: "recognised text contains a name, local id or date of the centre's records" } as const;
+
 export interface QcCheckSetting {
   threshold?: number;
   action?: QcAction;

@@ -25,3 +25,23 @@ export const TextFindings = z.object({
   texts: z.array(z.string()),
 });
 export type TextFindings = z.infer<typeof TextFindings>;
+
+/**
+ * Characters a region must read to count as text: a dermoscope's ruler ticks, hairs and pigment
+ * network read as one or two characters (or none) where a caption reads a word.
+ */
+export const MIN_TEXT_CHARACTERS = 3;
+
+/** Whether a region counts as text for the burned-in-text score (and is drawn as text in the QC report). */
+export const readsAsText = (region: TextRegion) => region.characters >= MIN_TEXT_CHARACTERS;
+
+/**
+ * The burned-in-text score of an image: the highest recognition confidence of a region that reads as
+ * text (0 when none does). A box the detector finds but the recogniser cannot read with confidence
+ * is a lesion's edge or a ruler, not text.
+ */
+export function textScore({ regions }: TextFindings): number {
+  let best = 0;
+  for (const region of regions) if (readsAsText(region) && region.confidence > best) best = region.confidence;
+  return best;
+}

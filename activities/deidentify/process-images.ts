@@ -1,14 +1,13 @@
 import pMap from 'p-map';
 import { ProcessedImage, type Exclusion, type SourceObject } from '../../schemas/records.ts';
 import type { StorageLocation, TextConfig } from '../../schemas/config.ts';
-import { TextFindings } from '../../schemas/text-findings.ts';
 import type { ImageFormat } from '../../schemas/image-format.ts';
 import type { ImageTaskResult } from './image-thread.ts';
 import { getText } from '../storage/blob-store.ts';
 import type { Storage } from '../storage/storage.ts';
 import { imagePool, type ImagePool } from './image-pool.ts';
 import { sha256 } from '../storage/files.ts';
-import { textScore } from './text-score.ts';
+import { TextFindings, textScore } from '../../schemas/text-findings.ts';
 
 /**
  * Bump when de-identification or QC measurement changes what they produce: cached results of another

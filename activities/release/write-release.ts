@@ -43,7 +43,7 @@ export interface ReleaseState {
 }
 
 /** Bump when the release files change for the same inputs (layout, formats, headers). */
-export const RELEASE_FORMAT_VERSION = 3;
+export const RELEASE_FORMAT_VERSION = 4;
 
 export const DEIDENTIFICATION_REPORT = 'DEIDENTIFICATION_REPORT.json';
 
