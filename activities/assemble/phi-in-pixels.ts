@@ -3,9 +3,19 @@ import { MIN_SCANNABLE, type PhiKind, type PhiValue } from '../storage/phi-value
 /** The kinds of PHI a camera or viewer burns into pixels: names, local ids, dates. */
 const BURNED_KINDS: ReadonlySet<PhiKind> = new Set(['name', 'local-id', 'date']);
 
-/** Case-folded letters and digits only: OCR reads separators and spacing unreliably, and `12.03.1961` and `12/03/1961` are the same date. */
+/**
+ * Case-folded letters and digits only, with the characters OCR confuses most (o and 0; i, l and 1) made
+ * one: the recogniser reads separators and spacing unreliably, `12.03.1961` and `12/03/1961` are the
+ * same date, and `R0ssi` is Rossi.
+ */
 export function foldText(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^\p{L}\p{N}]/gu, '');
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '')
+    .replace(/o/g, '0')
+    .replace(/[il]/g, '1');
 }
 
 /**

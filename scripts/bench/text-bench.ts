@@ -1,6 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import { PixelPhi } from '../../activities/assemble/phi-in-pixels.ts';
+import { phiValues } from '../../activities/storage/phi-values.ts';
+import type { PrivateRecord } from '../../schemas/records.ts';
 import { TextReader } from '../../activities/deidentify/text-reader.ts';
 import type { TextConfig } from '../../schemas/config.ts';
 import { QC_CHECKS } from '../../schemas/qc-checks.ts';
@@ -47,12 +50,17 @@ export async function benchText(real: readonly string[], drawnCount: number, set
   const random = new Random(12);
   const drawn: Drawn[] = [];
   for (const file of random.shuffle([...real]).slice(0, drawnCount)) {
-    const { kind, text } = drawnText(random);
+    const { kind, text, record } = drawnText(random);
     const size = random.pick(SIZES);
-    // Captions sit along an edge or a corner; the left edge leaves room for the longest text at the largest size.
-    const style: TextStyle = { size, x: random.pick([0.02, 0.05, 0.3]), y: random.pick([size + 0.02, 0.5, 0.97]), ...random.pick(COLOURS) };
-    const read = await readOne(file, await drawText(await readFile(file), text, style));
-    drawn.push({ ...read, kind, size, matched: new PixelPhi([{ kind: 'name', value: text }]).match(read.findings.texts) !== undefined });
+    const jpeg = await readFile(file);
+    const { width, height } = await sharp(jpeg).metadata();
+    // Captions sit along an edge, in a corner or across the middle, inside the image (DejaVu Sans averages ~0.6 em a character).
+    const room = Math.max(0.02, 0.98 - (0.6 * size * height! * text.length) / width!);
+    const style: TextStyle = { size, x: Math.min(room, random.pick([0.02, 0.05, 0.3])), y: random.pick([size + 0.02, 0.5, 0.97]), ...random.pick(COLOURS) };
+    const read = await readOne(file, await drawText(jpeg, text, style));
+    // Matched as assembly does: against the PHI values the drawn patient's record gives (name parts, dates in every format).
+    const matched = new PixelPhi(phiValues([], [record], [], [])).match(read.findings.texts) !== undefined;
+    drawn.push({ ...read, kind, size, matched });
   }
   await writeFile(path.join(work, 'text-bench.json'), JSON.stringify({ reals, drawn }));
 
@@ -84,16 +92,23 @@ export async function benchText(real: readonly string[], drawnCount: number, set
   return lines;
 }
 
-/** A seeded name, date, name with date, or local id, as burn-in software stamps them. */
-function drawnText(random: Random): { kind: string; text: string } {
-  const name = `${random.pick(FIRST_NAMES)} ${random.pick(LAST_NAMES)}`;
+/** A seeded name, birth date, name with date, or local patient id as burn-in software stamps them, and the record that holds them. */
+function drawnText(random: Random): { kind: string; text: string; record: PrivateRecord } {
+  const [first, last] = [random.pick(FIRST_NAMES), random.pick(LAST_NAMES)];
+  const name = random.next() < 0.5 ? `${first} ${last}` : `${last.toUpperCase()}, ${first}`;
   const pad = (n: number) => String(n).padStart(2, '0');
   const [y, m, d] = [random.int(1930, 2010), random.int(1, 12), random.int(1, 28)];
   const date = random.pick([`${pad(d)}.${pad(m)}.${y}`, `${y}-${pad(m)}-${pad(d)}`, `${pad(d)}/${pad(m)}/${y}`]);
-  return random.pick([
-    { kind: 'name', text: random.next() < 0.5 ? name : `${name.split(' ')[1]!.toUpperCase()}, ${name.split(' ')[0]}` },
+  const patientId = String(random.int(1_000_000, 9_999_999));
+  const record: PrivateRecord = {
+    centre: 'bench', metadataKey: 'export.csv', row: 1, imageKey: 'image.jpg', patientId, lesionId: 'L-1', patientName: `${last}, ${first}`,
+    birthDate: `${y}-${pad(m)}-${pad(d)}`, imageType: 'clinical: close-up', diagnosis: 'Nevus', manipulation: 'instrument only',
+  };
+  const { kind, text } = random.pick([
+    { kind: 'name', text: name },
     { kind: 'date', text: date },
     { kind: 'name+date', text: `${name} ${date}` },
-    { kind: 'id', text: `PID ${random.int(1_000_000, 9_999_999)}` },
+    { kind: 'id', text: `PID ${patientId}` },
   ]);
+  return { kind, text, record };
 }
