@@ -49,15 +49,18 @@ export class TextReader {
       .sort((a, b) => b.score - a.score)
       .slice(0, settings.maxRegions);
     if (boxes.length === 0) return { regions: [], texts: [] };
-    const full = await image.clone().raw().toBuffer();
+    // Lines are read from the image at twice the detector's side at most: a 48-px line needs no more, and a camera's 24 MP would cost a 72 MB decode.
+    const cropScale = Math.min(1, (2 * settings.side) / Math.max(width, height));
+    const [fullWidth, fullHeight] = [Math.max(1, Math.round(width * cropScale)), Math.max(1, Math.round(height * cropScale))];
+    const full = await image.clone().resize(fullWidth, fullHeight, { fit: 'fill' }).raw().toBuffer();
     const regions: TextRegion[] = [];
     const texts: string[] = [];
     for (const box of boxes) {
-      const left = Math.floor((box.left / mapWidth) * width);
-      const top = Math.floor((box.top / mapHeight) * height);
-      const cropWidth = Math.max(1, Math.min(width - left, Math.ceil((box.right / mapWidth) * width) - left));
-      const cropHeight = Math.max(1, Math.min(height - top, Math.ceil((box.bottom / mapHeight) * height) - top));
-      const line = await this.recognise(full, width, { left, top, width: cropWidth, height: cropHeight });
+      const left = Math.floor((box.left / mapWidth) * fullWidth);
+      const top = Math.floor((box.top / mapHeight) * fullHeight);
+      const cropWidth = Math.max(1, Math.min(fullWidth - left, Math.ceil((box.right / mapWidth) * fullWidth) - left));
+      const cropHeight = Math.max(1, Math.min(fullHeight - top, Math.ceil((box.bottom / mapHeight) * fullHeight) - top));
+      const line = await this.recognise(full, fullWidth, { left, top, width: cropWidth, height: cropHeight });
       regions.push({ box: [box.left / mapWidth, box.top / mapHeight, box.right / mapWidth, box.bottom / mapHeight].map(round) as TextRegion['box'], score: round(box.score), confidence: round(line.confidence), characters: [...line.text].length });
       texts.push(line.text);
     }
