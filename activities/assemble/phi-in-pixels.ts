@@ -21,7 +21,8 @@ export function foldText(text: string): string {
 /**
  * Matches what the recogniser read in an image against a centre's PHI values (folded). Values shorter
  * than the leak scan's MIN_SCANNABLE once folded are left out: a 4-letter name or a 2-digit id is read
- * by chance in a ruler's markings.
+ * by chance in a ruler's markings. A name is also searched with its words in reverse order, as a
+ * viewer stamps `Emma Kim` where the record holds `Kim, Emma` (whose parts alone are too short).
  */
 export class PixelPhi {
   private readonly values: { folded: string; kind: PhiKind }[];
@@ -29,8 +30,9 @@ export class PixelPhi {
   constructor(values: readonly PhiValue[]) {
     const seen = new Map<string, PhiKind>();
     for (const { kind, value } of values) {
-      const folded = foldText(value);
-      if (BURNED_KINDS.has(kind) && folded.length >= MIN_SCANNABLE && !seen.has(folded)) seen.set(folded, kind);
+      if (!BURNED_KINDS.has(kind)) continue;
+      const forms = kind === 'name' ? [value, value.split(/[\s,]+/).reverse().join(' ')] : [value];
+      for (const folded of forms.map(foldText)) if (folded.length >= MIN_SCANNABLE && !seen.has(folded)) seen.set(folded, kind);
     }
     this.values = [...seen].map(([folded, kind]) => ({ folded, kind }));
   }

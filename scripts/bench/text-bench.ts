@@ -27,6 +27,7 @@ interface Read {
 
 interface Drawn extends Read {
   kind: string;
+  text: string;
   size: number;
   /** the PHI value drawn was matched in what the recogniser read */
   matched: boolean;
@@ -60,7 +61,7 @@ export async function benchText(real: readonly string[], drawnCount: number, set
     const read = await readOne(file, await drawText(jpeg, text, style));
     // Matched as assembly does: against the PHI values the drawn patient's record gives (name parts, dates in every format).
     const matched = new PixelPhi(phiValues([], [record], [], [])).match(read.findings.texts) !== undefined;
-    drawn.push({ ...read, kind, size, matched });
+    drawn.push({ ...read, kind, text, size, matched });
   }
   await writeFile(path.join(work, 'text-bench.json'), JSON.stringify({ reals, drawn }));
 
@@ -83,11 +84,15 @@ export async function benchText(real: readonly string[], drawnCount: number, set
       const of = drawn.filter((d) => d.kind === kind);
       return `  ${kind.padStart(9)}   ${share(of.filter((d) => flagged(d)).length, of.length)}, ${share(of.filter((d) => d.matched).length, of.length)}`;
     }),
-    '  flagged real images (what was read, box as fractions):',
-    ...flaggedReal.slice(0, 40).map((r) => {
-      const regions = r.findings.regions.map((g, i) => `"${r.findings.texts[i]}" ${g.confidence.toFixed(2)} [${g.box.map((v) => v.toFixed(2)).join(' ')}]`);
-      return `    ${path.basename(r.file, '.jpg')}: ${regions.join('; ')}`;
-    }),
+    '  the real images that score highest (what was read with what confidence, box as fractions):',
+    ...[...reals]
+      .sort((a, b) => b.score - a.score)
+      .slice(0, Math.max(10, flaggedReal.length))
+      .filter((r) => r.score > 0)
+      .map((r) => {
+        const regions = r.findings.regions.map((g, i) => `"${r.findings.texts[i]}" ${g.confidence.toFixed(2)} [${g.box.map((v) => v.toFixed(2)).join(' ')}]`);
+        return `    ${path.basename(r.file, '.jpg')} ${r.score.toFixed(2)}${flagged(r) ? ' flagged' : ''}: ${regions.join('; ')}`;
+      }),
   ];
   return lines;
 }

@@ -14,6 +14,7 @@ describe('PixelPhi', () => {
   it('matches names and dates whatever the case, accents, separators and OCR confusions', () => {
     expect(phi.match(['ROSSI, SOFIA'])).toBe('name');
     expect(phi.match(['Dr. R0ssí'])).toBe('name');
+    expect(new PixelPhi([{ kind: 'name', value: 'Kim, Emma' }]).match(['EMMA KIM 1961'])).toBe('name');
     expect(phi.match(['born 12/03/1961'])).toBe('date');
     expect(foldText('Ölçek 1:10')).toBe('01cek110');
   });
