@@ -29,7 +29,8 @@ export interface ProcessedBatch {
  * De-identifies and measures a batch of staged source images, several in flight at once, in the
  * process's image threads (image-pool.ts), so the event loop stays free for heartbeats. Output JPEGs are
  * content-addressed, so a retried batch writes the same files; a source image (by sha256) processed
- * by a previous build with the same PROCESSING_VERSION is not decoded again.
+ * by a previous build with the same PROCESSING_VERSION is not decoded again. With `text.enabled`, each
+ * image's burned-in text is read too (cached on its own: readText).
  */
 export async function processImages(
   objects: readonly SourceObject[],
