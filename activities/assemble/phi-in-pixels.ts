@@ -37,14 +37,38 @@ export class PixelPhi {
     this.values = [...seen].map(([folded, kind]) => ({ folded, kind }));
   }
 
-  /** The kind of the first PHI value one of the texts contains, if any. */
+  /**
+   * The kind of the first PHI value one of the texts contains, if any: exactly, or for values and texts
+   * of FUZZY_LENGTH+ characters with one character misread, left out or added (a digit of a date or an
+   * id is the recogniser's commonest error; a chance match that close to a long value is rare).
+   */
   match(texts: readonly string[]): PhiKind | undefined {
-    for (const text of texts) {
-      const folded = foldText(text);
-      if (folded.length < MIN_SCANNABLE) continue;
-      const hit = this.values.find((v) => folded.includes(v.folded));
+    const folded = texts.map(foldText).filter((t) => t.length >= MIN_SCANNABLE);
+    for (const text of folded) {
+      const hit = this.values.find((v) => text.includes(v.folded));
+      if (hit) return hit.kind;
+    }
+    for (const text of folded) {
+      if (text.length < FUZZY_LENGTH) continue;
+      const hit = this.values.find((v) => v.folded.length >= FUZZY_LENGTH && withinOneEdit(v.folded, text));
       if (hit) return hit.kind;
     }
     return undefined;
   }
+}
+
+/** Folded length from which one recognition error is forgiven. */
+const FUZZY_LENGTH = 7;
+
+/** Whether `pattern` occurs in `text` with at most one substitution, insertion or deletion (Sellers' approximate substring search). */
+function withinOneEdit(pattern: string, text: string): boolean {
+  // column[i]: the fewest edits that turn pattern[0, i) into a suffix of the text read so far
+  let column = Array.from({ length: pattern.length + 1 }, (_, i) => i);
+  for (let j = 0; j < text.length; j++) {
+    const next = [0];
+    for (let i = 1; i <= pattern.length; i++) next[i] = Math.min(column[i]! + 1, next[i - 1]! + 1, column[i - 1]! + (pattern[i - 1] === text[j] ? 0 : 1));
+    if (next[pattern.length]! <= 1) return true;
+    column = next;
+  }
+  return false;
 }

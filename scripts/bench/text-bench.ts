@@ -28,6 +28,7 @@ interface Read {
 interface Drawn extends Read {
   kind: string;
   text: string;
+  record: PrivateRecord;
   size: number;
   /** the PHI value drawn was matched in what the recogniser read */
   matched: boolean;
@@ -61,8 +62,11 @@ export async function benchText(real: readonly string[], drawnCount: number, set
     const read = await readOne(file, await drawText(jpeg, text, style));
     // Matched as assembly does: against the PHI values the drawn patient's record gives (name parts, dates in every format).
     const matched = new PixelPhi(phiValues([], [record], [], [])).match(read.findings.texts) !== undefined;
-    drawn.push({ ...read, kind, text, size, matched });
+    drawn.push({ ...read, kind, text, size, matched, record });
   }
+  // False phi-in-pixels: what the real images read, against every drawn patient's PHI values.
+  const everyone = new PixelPhi(phiValues([], drawn.map((d) => d.record), [], []));
+  const realMatches = reals.filter((r) => everyone.match(r.findings.texts) !== undefined).length;
   await writeFile(path.join(work, 'text-bench.json'), JSON.stringify({ reals, drawn }));
 
   const share = (part: number, all: number) => `${part}/${all} (${((100 * part) / Math.max(1, all)).toFixed(1)}%)`;
@@ -72,6 +76,7 @@ export async function benchText(real: readonly string[], drawnCount: number, set
     `Burned-in text (PP-OCRv4 det + rec at ${settings.side} px, one thread): ${(reals.reduce((s, r) => s + r.ms, 0) / Math.max(1, reals.length)).toFixed(0)} ms per real image, ${(drawn.reduce((s, r) => s + r.ms, 0) / Math.max(1, drawn.length)).toFixed(0)} ms per drawn one`,
     `  real images with a detected region: ${share(reals.filter((r) => r.findings.regions.length > 0).length, reals.length)}; flagged burned-in-text (score >= ${CHECK.threshold}): ${share(flaggedReal.length, reals.length)}`,
     `  drawn names/dates/ids flagged: ${share(drawn.filter((d) => flagged(d)).length, drawn.length)}; the drawn value matched as PHI (phi-in-pixels): ${share(drawn.filter((d) => d.matched).length, drawn.length)}`,
+    `  real images whose text matches a PHI value of the ${drawn.length} drawn records (false phi-in-pixels): ${share(realMatches, reals.length)}`,
     '  threshold   real flagged   drawn flagged',
     ...SWEEP.map((t) => `  ${t.toFixed(2).padStart(9)}   ${share(reals.filter((r) => flagged(r, t)).length, reals.length).padStart(12)}   ${share(drawn.filter((d) => flagged(d, t)).length, drawn.length).padStart(13)}`),
     '  by drawn size (font / image height): flagged, matched',

@@ -15,6 +15,10 @@ describe('PixelPhi', () => {
     expect(phi.match(['ROSSI, SOFIA'])).toBe('name');
     expect(phi.match(['Dr. R0ssí'])).toBe('name');
     expect(new PixelPhi([{ kind: 'name', value: 'Kim, Emma' }]).match(['EMMA KIM 1961'])).toBe('name');
+    // one digit misread in a long value
+    expect(new PixelPhi([{ kind: 'local-id', value: '9970681' }, { kind: 'date', value: '12.03.1961' }]).match(['PID 9970581'])).toBe('local-id');
+    expect(phi.match(['12.08.1961'])).toBe('date');
+    expect(phi.match(['12.08.1967'])).toBeUndefined();
     expect(phi.match(['born 12/03/1961'])).toBe('date');
     expect(foldText('Ölçek 1:10')).toBe('01cek110');
   });
