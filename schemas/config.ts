@@ -59,6 +59,20 @@ const QcCheckSetting = z.strictObject({
   action: z.enum(['exclude', 'warn', 'off']).optional(),
 });
 
+/**
+ * Burned-in text detection (PaddleOCR PP-OCRv4 detection + recognition, activities/deidentify/text-reader.ts).
+ * Part of the text cache's key: changing any of these re-reads every image, not re-decodes it.
+ */
+export const TextConfig = z.strictObject({
+  enabled: z.boolean().default(true).describe('run text detection on every image (the burned-in-text and phi-in-pixels checks need it)'),
+  side: z.number().int().min(160).max(1920).default(640).describe("longest side, in pixels, the detector sees the image at (rounded to a multiple of 32)"),
+  binaryThreshold: z.number().min(0).max(1).default(0.3).describe('text probability from which a pixel of the detection map is text'),
+  boxThreshold: z.number().min(0).max(1).default(0.6).describe('mean text probability a region needs to be read'),
+  unclipRatio: z.number().positive().default(1.5).describe('how far a detected region grows back out (area · ratio / perimeter)'),
+  maxRegions: z.number().int().min(1).default(8).describe('regions read per image, highest box score first'),
+});
+export type TextConfig = z.infer<typeof TextConfig>;
+
 export const QcConfig = z.strictObject({
   /** per check (see schemas/qc-checks.ts for names, scores and defaults): threshold and action */
   checks: z
@@ -77,6 +91,7 @@ export const QcConfig = z.strictObject({
       minScore: z.number().min(-1).max(1).default(0.8).describe('aligned detail correlation from which a candidate pair is confirmed as a near duplicate'),
     })
     .default({ maxDistance: 8, minScore: 0.8 }),
+  text: TextConfig.default(TextConfig.parse({})),
   review: z
     .strictObject({
       awaitMinutes: z.number().positive().default(1440).describe('how long `milk build --await-review` waits after QC for open flags to be resolved before it goes on by itself'),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ImageFormat } from './image-format.ts';
 import { IMAGE_TYPES } from './release.ts';
 import { SimilarityThumbnail } from './similarity-thumbnail.ts';
+import { TextFindings } from './text-findings.ts';
 import { FIELD_TERMS_FILE, vocabulary, type TermField } from './vocabulary.ts';
 
 /**
@@ -99,6 +100,8 @@ export const QcScores = z.object({
   colourCast: z.number(),
   /** 0 = looks like a clinical close-up, 1 = looks dermoscopic */
   modality: z.number(),
+  /** highest confidence of a read text region (activities/deidentify/text-score.ts); absent when text detection is off (qc.text.enabled) */
+  burnedInText: z.number().optional(),
 });
 export type QcScores = z.infer<typeof QcScores>;
 
@@ -127,6 +130,8 @@ export const ProcessedImage = z.object({
   qc: QcScores,
   /** grey thumbnail (schemas/similarity-thumbnail.ts) that near-duplicate candidates are confirmed on: private, never released */
   similarityThumbnail: SimilarityThumbnail,
+  /** text regions and what they read (PHI candidates: private, never released); absent when text detection is off */
+  text: TextFindings.optional(),
 });
 export type ProcessedImage = z.infer<typeof ProcessedImage>;
 

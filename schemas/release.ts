@@ -88,6 +88,8 @@ export const PublicImage = z.object({
   odd_aspect_ratio: z.number(),
   colour_cast: z.number(),
   modality: z.number(),
+  /** burned-in-text score (schemas/qc-checks.ts), null when text detection was off */
+  burned_in_text: z.number().nullable(),
   phash: z.string(),
   /** QC checks the image failed with action 'warn', ';'-separated */
   qc_warnings: z.string(),

@@ -52,6 +52,7 @@ export function assembleActivities(deps: ActivityDeps) {
             images,
             excludedImageKeys: new Set(exclusions.filter((e) => e.entity === 'image' && e.key).map((e) => `${e.centre}\u0000${e.key}`)),
             qc: deps.config.qc,
+            centres: deps.config.centres,
             review: await new ReviewLog(deps.store, deps.layout).read(),
           },
           ids,

@@ -1,15 +1,17 @@
 import { lesionPlace } from '../storage/lesion-place.ts';
-import type { QcConfig } from '../../schemas/config.ts';
+import type { Centre, QcConfig } from '../../schemas/config.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { IMAGE_TYPES, type PublicImage, type PublicLesion } from '../../schemas/release.ts';
 import { vocabulary } from '../../schemas/vocabulary.ts';
 import { ageApprox } from '../../schemas/age-approx.ts';
 import type { PublicIds } from '../storage/public-ids.ts';
-import { datasetSizes, qcOutcome } from '../../schemas/qc-checks.ts';
+import { datasetSizes, PHI_IN_PIXELS, qcOutcome } from '../../schemas/qc-checks.ts';
 import { duplicateGroups, type DuplicateGroup } from './duplicate-groups.ts';
 import { lesionFieldConflict, lesionProblems } from './metadata-checks.ts';
 import type { ReviewCounts, ReviewDecision } from '../../schemas/review.ts';
 import { ReviewPolicy } from './review-decisions.ts';
+import { phiValues } from '../storage/phi-values.ts';
+import { PixelPhi } from './phi-in-pixels.ts';
 
 export interface AssembleInput {
   inventory: readonly SourceObject[];
@@ -18,6 +20,8 @@ export interface AssembleInput {
   /** source images already excluded by an earlier stage (by centre and key) */
   excludedImageKeys: ReadonlySet<string>;
   qc: QcConfig;
+  /** the configured centres (their date formats: what a date read in an image is matched in) */
+  centres: readonly Centre[];
   /** every curator decision recorded (review-log.ts); the latest per subject is applied */
   review: readonly ReviewDecision[];
 }
@@ -88,6 +92,13 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
   }
 
   const candidates: Candidate[] = [];
+  // What a centre's images are searched for: the PHI values of that centre's records, built once per centre.
+  const pixelPhi = new Map<string, PixelPhi>();
+  const pixelPhiOf = (centre: string) => {
+    let phi = pixelPhi.get(centre);
+    if (!phi) pixelPhi.set(centre, (phi = new PixelPhi(phiValues(input.centres, input.records.filter((r) => r.centre === centre), [], []))));
+    return phi;
+  };
   // odd-size compares with the build's typical image, over every image that reached QC
   const sizes = datasetSizes(input.images.map((i) => i.qc));
   for (const record of [...input.records].sort(byImageKey)) {
@@ -98,6 +109,8 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
       continue; // already excluded with its reason; the record goes with its image
     }
     const measured = qcOutcome(image.qc, record.imageType, input.qc.checks, sizes);
+    // Before every other check: the exclusion's reason is the first failed check.
+    if (image.text && pixelPhiOf(record.centre).match(image.text.texts)) measured.exclude.unshift(PHI_IN_PIXELS.name);
     for (const [action, checks] of [['exclude', measured.exclude], ['warn', measured.warn]] as const) {
       for (const check of checks) flags.push({ centre: record.centre, deidSha256: image.deidSha256, imageType: record.imageType, check, action, ...(review.accepted(image.deidSha256, check) && { cleared: true }) });
     }
@@ -195,6 +208,7 @@ export function assembleCases(input: AssembleInput, ids: PublicIds): AssembledCa
         odd_aspect_ratio: image.qc.oddAspectRatio,
         colour_cast: image.qc.colourCast,
         modality: image.qc.modality,
+        burned_in_text: image.qc.burnedInText ?? null,
         phash: image.qc.phash,
         qc_warnings: warnings.join(';'),
         duplicate_group: g === undefined ? null : g + 1,

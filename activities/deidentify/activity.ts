@@ -13,7 +13,7 @@ export function deidentifyActivities(deps: ActivityDeps) {
       const slice = await deps.lake.readShard(tables.imageBatches, centre, batchShard(batch));
       let done = 0;
       const { imagesInFlight, imageThreads, imageTimeoutSeconds, imageFormats } = deps.config.ingest;
-      const options = { imagesInFlight, threads: imageThreads, timeoutMs: imageTimeoutSeconds * 1000, location: deps.loaded.storage, formats: imageFormats };
+      const options = { imagesInFlight, threads: imageThreads, timeoutMs: imageTimeoutSeconds * 1000, location: deps.loaded.storage, formats: imageFormats, text: deps.config.qc.text };
       const result = await processImages(slice, deps, options, () => {
         Context.current().heartbeat({ images: ++done });
       });

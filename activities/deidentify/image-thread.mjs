@@ -2,5 +2,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { imageTask } = await import('./image-thread.ts');
+const { imageTask, textTask } = await import('./image-thread.ts');
 export default imageTask;
+export { imageTask, textTask };

@@ -3,7 +3,8 @@ import type { QcScores } from '../../schemas/records.ts';
 import type { ReviewDecision, ReviewSubject } from '../../schemas/review.ts';
 import { escapeHtml as esc } from '../storage/html/escape-html.ts';
 import { pairSubject, subjectKey } from '../storage/review-log.ts';
-import { datasetSizes, type QcCheck, type QcCheckSetting } from '../../schemas/qc-checks.ts';
+import { datasetSizes, PHI_IN_PIXELS, type QcCheck, type QcCheckSetting } from '../../schemas/qc-checks.ts';
+import { readsAsText, type TextRegion } from '../../schemas/text-findings.ts';
 import { fmt, scoreHistogram } from './score-histogram.ts';
 import { REVIEW_SCRIPT } from './review-script.ts';
 
@@ -12,6 +13,8 @@ export interface ReportImage {
   centre: string;
   imageType: string;
   scores: QcScores;
+  /** where text was detected (boxes and scores only: what was read is never shown) */
+  textRegions?: readonly TextRegion[];
 }
 
 export interface QcReportInput {
@@ -50,6 +53,7 @@ const AXES: Readonly<Record<string, { unit: string; bounded?: true }>> = {
   grayscale: { unit: 'share of pixels, 0-1', bounded: true },
   'colour-cast': { unit: 'ΔE*ab' },
   'modality-mismatch': { unit: '0-1', bounded: true },
+  'burned-in-text': { unit: 'recognition confidence, 0-1', bounded: true },
 };
 
 function flagsByCheck(flags: readonly QcFlagRow[]): Map<string, QcFlagRow[]> {
@@ -101,22 +105,26 @@ export function qcReportHtml(input: QcReportInput): string {
     const flags = byCheck.get(check.name) ?? [];
     return `<tr><td>${esc(check.name)}</td><td>${esc(check.describe)}</td><td>${setting?.threshold ?? check.threshold}</td><td>${setting?.action ?? check.action}</td><td class="n">${flags.filter((f) => f.action === 'exclude').length}</td><td class="n">${flags.filter((f) => f.action === 'warn').length}</td></tr>`;
   });
+  rows.push(`<tr><td>${PHI_IN_PIXELS.name}</td><td>${esc(PHI_IN_PIXELS.describe)}</td><td>match</td><td>exclude</td><td class="n">${byCheck.get(PHI_IN_PIXELS.name)?.length ?? 0}</td><td class="n">0</td></tr>`);
   const histograms = input.checks.map((check) => {
     const scores = input.images.map((i) => check.score(i.scores, i.imageType, sizes)).filter(Number.isFinite);
     const unit = AXES[check.name]?.unit;
     const axis = { label: `${check.name} score${unit ? ` (${unit})` : ''}`, linear: AXES[check.name]?.bounded, threshold: input.settings[check.name]?.threshold ?? check.threshold, action: input.settings[check.name]?.action ?? check.action };
     return `<figure id="histogram-${esc(check.name)}"><figcaption>${esc(check.name)}: ${esc(check.describe)}; ${scores.length} images</figcaption>${scoreHistogram(scores, axis)}</figure>`;
   });
-  const flagged = input.checks
+  const flagged = [PHI_IN_PIXELS, ...input.checks]
     .filter((check) => byCheck.has(check.name))
     .map((check) => {
       const all = byCheck.get(check.name)!;
+      // Text checks draw where the text is: a curator judges a box, never the text the model read.
+      const boxed = check.name === PHI_IN_PIXELS.name || check.name === 'burned-in-text';
       const tiles = all.slice(0, TILES_PER_CHECK).map((f) => {
         const image = images.get(f.deidSha256);
-        const score = image ? fmt(check.score(image.scores, f.imageType, sizes)) : '?';
+        const score = !('score' in check) ? 'match' : image ? fmt(check.score(image.scores, f.imageType, sizes)) : '?';
         const verdicts: [ReviewDecision['decision'], string][] = [['accept', 'accept (clear flag)'], ['exclude', 'exclude']];
         const unit = AXES[check.name]?.unit.replace(/, 0-1$|^0-1$/, '');
-        return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name}: ${score}${unit ? ` ${unit}` : ''} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts));
+        const boxes = boxed ? (image?.textRegions ?? []) : [];
+        return tile(f.deidSha256, f.isicId ?? input.isicIds.get(f.deidSha256)?.[0], image, input.thumbnails, `${check.name}: ${score}${unit ? ` ${unit}` : ''} · ${f.action}`, reviewBlock([{ kind: 'image', image: f.deidSha256, check: check.name }], verdicts), boxes);
       });
       return `<section class="check" id="check-${esc(check.name)}"><h3>${esc(check.name)} (${all.length})</h3><div class="tiles">${tiles.join('')}</div>${more(all.length - tiles.length, 'images')}</section>`;
     });
@@ -149,6 +157,7 @@ td.n{text-align:right}.hist{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0
 .tiles{display:flex;flex-wrap:wrap;gap:8px}.tile{width:160px;font-size:11px}.tile img{width:160px;height:120px;object-fit:cover;display:block;background:#eee}.tile .id{font-weight:600;font-size:12px}
 .group{border:1px solid #ccc;padding:8px;margin:8px 0}.group.cross{border-color:#c33}.pairs{margin-top:6px;font-size:12px}
 .review{margin-top:2px}.review .status{display:block;color:#555}.review[data-decision="exclude"] .status,.review[data-decision="not-a-duplicate"] .status{color:#b00}.review[data-decision="accept"] .status{color:#070}
+.boxed{position:relative}.boxed img{object-fit:fill}.boxed svg{position:absolute;inset:0;width:160px;height:120px}
 .review input{width:150px;font-size:11px}.review button{font-size:11px;margin:2px 2px 0 0}
 </style></head><body>
 <h1>${esc(input.title)}</h1>${heading}
@@ -169,8 +178,21 @@ addEventListener('load', () => {
 `;
 }
 
-function tile(sha: string, isicId: string | undefined, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string, review: string): string {
+function tile(sha: string, isicId: string | undefined, image: ReportImage | undefined, thumbnails: ReadonlyMap<string, Buffer>, caption: string, review: string, boxes: readonly TextRegion[] = []): string {
   const thumbnail = thumbnails.get(sha);
   const src = thumbnail ? `data:image/jpeg;base64,${thumbnail.toString('base64')}` : '';
-  return `<div class="tile" data-sha="${esc(sha)}" data-isic-id="${esc(isicId ?? '')}"><img alt="${esc(isicId ?? sha.slice(0, 12))}" src="${src}"><div class="id">${esc(isicId ?? 'not released')}</div><div>${esc(image?.centre ?? '')} · ${esc(image?.imageType ?? '')} · ${esc(sha.slice(0, 8))}</div>${caption ? `<div>${esc(caption)}</div>` : ''}${review}</div>`;
+  const img = `<img alt="${esc(isicId ?? sha.slice(0, 12))}" src="${src}">`;
+  return `<div class="tile" data-sha="${esc(sha)}" data-isic-id="${esc(isicId ?? '')}">${boxes.length > 0 ? textOverlay(img, boxes) : img}<div class="id">${esc(isicId ?? 'not released')}</div><div>${esc(image?.centre ?? '')} · ${esc(image?.imageType ?? '')} · ${esc(sha.slice(0, 8))}</div>${caption ? `<div>${esc(caption)}</div>` : ''}${review}</div>`;
+}
+
+/**
+ * The thumbnail with its text regions drawn over it (an SVG in the image's own fractions, the image
+ * stretched to the tile so they line up): solid red where the recogniser read text, dashed where it did not.
+ */
+function textOverlay(img: string, regions: readonly TextRegion[]): string {
+  const rects = regions.map(({ box: [left, top, right, bottom], ...region }) => {
+    const style = readsAsText({ box: [left, top, right, bottom], ...region }) ? 'stroke="#e00"' : 'stroke="#fc0" stroke-dasharray="3 2"';
+    return `<rect class="text-box" x="${left}" y="${top}" width="${(right - left).toFixed(3)}" height="${(bottom - top).toFixed(3)}" fill="none" ${style} stroke-width="2" vector-effect="non-scaling-stroke"><title>box score ${fmt(region.score)}, read ${region.characters} characters with confidence ${fmt(region.confidence)}</title></rect>`;
+  });
+  return `<div class="boxed">${img}<svg viewBox="0 0 1 1" preserveAspectRatio="none">${rects.join('')}</svg></div>`;
 }

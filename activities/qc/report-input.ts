@@ -35,7 +35,7 @@ export async function qcReportInput(storage: Storage & { lake: Lake }, config: M
     title: `QC report: ${config.dataset}`,
     checks: QC_CHECKS,
     settings: config.qc.checks,
-    images: processed.map((p) => ({ deidSha256: p.deidSha256, centre: p.centre, imageType: typeOf.get(`${p.centre}\u0000${p.key}`) ?? 'unknown', scores: p.qc })),
+    images: processed.map((p) => ({ deidSha256: p.deidSha256, centre: p.centre, imageType: typeOf.get(`${p.centre}\u0000${p.key}`) ?? 'unknown', scores: p.qc, ...(p.text && { textRegions: p.text.regions }) })),
     isicIds,
     flags,
     duplicates,

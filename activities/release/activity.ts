@@ -13,7 +13,7 @@ import { recordProvenance } from '../storage/provenance/record-provenance.ts';
 import { changeReasons } from './versions/change-reasons.ts';
 import { deidentificationReport, deidentificationSummary } from './documents/deidentification-report.ts';
 import { manifestEntries } from './manifest.ts';
-import { phiValues } from './phi-values.ts';
+import { phiValues } from '../storage/phi-values.ts';
 import { publishRelease } from './publish-release.ts';
 import { ReleaseCatalog } from './versions/release-catalog.ts';
 import { writeCroissant, writeVersionDocuments } from './documents/release-documents.ts';

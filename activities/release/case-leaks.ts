@@ -5,7 +5,7 @@ import type { Centre } from '../../schemas/config.ts';
 import type { Exclusion, PrivateRecord, ProcessedImage, SourceObject } from '../../schemas/records.ts';
 import { groupBy } from '../storage/group-by.ts';
 import { scanForLeaks, type LeakHit } from './leak-scan.ts';
-import { phiValues, type PhiValue } from './phi-values.ts';
+import { phiValues, type PhiValue } from '../storage/phi-values.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import type { ReleaseContent, StagedRelease } from './write-release.ts';
 

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readJpegSegments, SOS } from '../storage/jpeg/jpeg-segments.ts';
 import { fold, forEachRun, runFilter, type Encoding, type RunFilter } from './byte-views.ts';
-import { MIN_SCANNABLE, type PhiKind, type PhiValue } from './phi-values.ts';
+import { MIN_SCANNABLE, type PhiKind, type PhiValue } from '../storage/phi-values.ts';
 
 /** Where a PHI value was found: never the value itself, which would leak it again into logs. */
 export interface LeakHit {

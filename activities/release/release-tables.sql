@@ -12,7 +12,7 @@ CREATE TABLE benchmark_lesions (
 CREATE TABLE images (
   isic_id VARCHAR PRIMARY KEY, lesion_id VARCHAR NOT NULL, split VARCHAR NOT NULL, image_type VARCHAR NOT NULL, image_manipulation VARCHAR,
   sha256 VARCHAR NOT NULL, width INTEGER, height INTEGER, file_size INTEGER, mean_luma DOUBLE, sharpness DOUBLE, sharpness_ratio DOUBLE,
-  dark DOUBLE, light DOUBLE, low_information DOUBLE, grayscale DOUBLE, odd_aspect_ratio DOUBLE, colour_cast DOUBLE, modality DOUBLE, phash VARCHAR,
+  dark DOUBLE, light DOUBLE, low_information DOUBLE, grayscale DOUBLE, odd_aspect_ratio DOUBLE, colour_cast DOUBLE, modality DOUBLE, burned_in_text DOUBLE, phash VARCHAR,
   qc_warnings VARCHAR, duplicate_group INTEGER,
   MONET_ulceration_crust DOUBLE, MONET_hair DOUBLE, MONET_vasculature_vessels DOUBLE, MONET_erythema DOUBLE,
   MONET_pigmented DOUBLE, MONET_gel_water_drop_fluid_dermoscopy_liquid DOUBLE, MONET_skin_markings_pen_ink_purple_pen DOUBLE

@@ -8,7 +8,7 @@ import type { Storage } from '../storage/storage.ts';
 import { scanForLeaks, type LeakScan } from './leak-scan.ts';
 import { publicVocabularyWords } from '../../schemas/vocabulary.ts';
 import { MANIFEST, manifestText, releaseFingerprint, type ManifestEntry } from './manifest.ts';
-import type { PhiValue } from './phi-values.ts';
+import type { PhiValue } from '../storage/phi-values.ts';
 import type { Exclusion } from '../../schemas/records.ts';
 import { groundTruthCsv, metadataCsv, supplementCsv } from './release-csvs.ts';
 import { writeReleaseTables, type ReleaseTables } from './release-tables.ts';
@@ -46,7 +46,7 @@ export interface ReleaseState {
 }
 
 /** Bump when the release files change for the same inputs (layout, formats, headers). */
-export const RELEASE_FORMAT_VERSION = 3;
+export const RELEASE_FORMAT_VERSION = 4;
 
 export const DEIDENTIFICATION_REPORT = 'DEIDENTIFICATION_REPORT.json';
 

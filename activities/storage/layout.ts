@@ -32,6 +32,10 @@ export class StorageLayout {
   processedCache(sourceSha256: string, version: number): string {
     return `private/cache/processed-v${version}/${sourceSha256.slice(0, 2)}/${sourceSha256}.json`;
   }
+  /** Text regions of a de-identified image under one reader version and its settings (private: what was read may be PHI). */
+  textCache(deidSha256: string, readerVersion: string): string {
+    return `private/cache/text/${readerVersion}/${deidSha256.slice(0, 2)}/${deidSha256}.json`;
+  }
   /** Concept scores of a de-identified image under one model version. */
   conceptCache(deidSha256: string, modelVersion: string): string {
     return `work/concepts/${modelVersion}/${deidSha256.slice(0, 2)}/${deidSha256}.json`;

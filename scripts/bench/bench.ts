@@ -19,8 +19,10 @@ import { benchNearDuplicates } from './qc-bench.ts';
 import { compareWithCleanvision, comparisonLines } from './qc-vs-cleanvision.ts';
 import { compareWithOfficial, PARITY_FIELDS } from './release-parity.ts';
 import { benchS3Fetch } from './s3-bench.ts';
+import { benchText } from './text-bench.ts';
 import { benchScheduledRebuild } from './schedule-bench.ts';
 import { latestSplitProportions, proportionLines } from './split-bench.ts';
+import type { BenchPart } from './bench-parts.ts';
 
 export interface BenchOptions {
   /** official MILK10k folders to build (e.g. the shared sample and extra lesions) */
@@ -29,11 +31,14 @@ export interface BenchOptions {
   scale: number;
   /** keep drops and builds here, and reuse drops already generated there (default: a temporary folder) */
   work?: string;
-  /** run only this part (`qc`: the project's QC beside cleanvision; `deid`: lossless de-identification and the leak scan on the real images) */
-  only?: 'qc' | 'deid';
-  /** real images the QC comparison runs on (default: all of them) */
+  /** run only this part (`qc`: the project's QC beside cleanvision; `text`: burned-in text detection; `deid`: lossless de-identification and the leak scan on the real images) */
+  only?: BenchPart;
+  /** real images the QC comparison and text detection run on (default: all of them) */
   qcImages?: number;
 }
+
+/** Real images the text bench draws a name, date or id into. */
+const DRAWN_TEXTS = 400;
 
 /** Seeded copies per defect and near-duplicate kind in the QC comparison. */
 const SEEDED_PER_KIND = 100;
@@ -59,8 +64,9 @@ export async function runBench(options: BenchOptions): Promise<void> {
     const official = (await Promise.all(options.milk10k.map((dir) => jpegsUnder(path.join(dir, 'MILK10k_Training_Input'))))).flat().sort();
     if (options.only === 'deid') return await benchDeidAndLeakScan(options.milk10k[0]!);
     const qcImages = new Random(5).shuffle(official).slice(0, options.qcImages ?? official.length);
-    for (const line of comparisonLines(await compareWithCleanvision(qcImages, SEEDED_PER_KIND, QcConfig.parse({}), work))) console.log(line);
-    if (options.only === 'qc') return;
+    if (options.only === undefined || options.only === 'qc') for (const line of comparisonLines(await compareWithCleanvision(qcImages, SEEDED_PER_KIND, QcConfig.parse({}), work))) console.log(line);
+    if (options.only === undefined || options.only === 'text') for (const line of await benchText(qcImages, DRAWN_TEXTS, QcConfig.parse({}).text, work)) console.log(line);
+    if (options.only === 'qc' || options.only === 'text') return;
     const scales = options.scale > 1 ? [1, options.scale] : [1];
     const drops = new Map<number, string>();
     for (const scale of scales) drops.set(scale, await dropsFor(options.milk10k, scale, work));

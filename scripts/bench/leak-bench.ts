@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scanForLeaks } from '../../activities/release/leak-scan.ts';
-import type { PhiValue } from '../../activities/release/phi-values.ts';
+import type { PhiValue } from '../../activities/storage/phi-values.ts';
 import { FIRST_NAMES, LAST_NAMES } from '../synth/centre-style.ts';
 import { Random } from '../synth/random.ts';
 

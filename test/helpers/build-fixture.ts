@@ -22,6 +22,8 @@ export interface BuildFixture {
  * Synthesises centre drops into a fresh temp folder and returns a config for them on the test
  * Temporal server, with its own dataset id and task queues so test files can build in parallel.
  * The centres and dialects come from `options.config` (default: the repository's temporal.yml).
+ * Text detection is off (qc.text.enabled): it costs about a fifth of a second per image, and
+ * test/unit/burned-in-text.test.ts runs it on real images.
  */
 export async function buildFixture(name: string, options: Omit<SynthOptions, 'config' | 'out'> & { config?: string }): Promise<BuildFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), `milk-${name}-`));
@@ -30,6 +32,7 @@ export async function buildFixture(name: string, options: Omit<SynthOptions, 'co
   const suffix = `${name}-${path.basename(dir)}`;
   raw.dataset = `test-${suffix}`.replace(/[^A-Za-z0-9_-]/g, '-');
   for (const queue of Object.values(raw.temporal.taskQueues) as { name: string }[]) queue.name = `${queue.name}-${suffix}`;
+  raw.qc = { ...raw.qc, text: { ...raw.qc?.text, enabled: false } };
   await writeFile(synth.config, toYaml(raw));
   process.env.TEMPORAL_ADDRESS = temporalAddress();
   const key = parse(await readFile(path.join(dir, 'synth-key.csv')), { columns: true }) as SynthKeyRow[];

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PhiValue } from '../../activities/release/phi-values.ts';
+import type { PhiValue } from '../../activities/storage/phi-values.ts';
 import { Random } from '../../scripts/synth/random.ts';
 
 /** Values the planted corpus hides: accented, with separators, of the lengths the scan treats differently. */

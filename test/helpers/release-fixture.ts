@@ -49,6 +49,7 @@ export function image(isic_id: string, lesion_id: string, image_type: PublicImag
     odd_aspect_ratio: 0.75,
     colour_cast: 18.5,
     modality: 0.93,
+    burned_in_text: 0,
     phash: '0123456789abcdef',
     qc_warnings: '',
     duplicate_group: null,

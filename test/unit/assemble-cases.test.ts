@@ -92,7 +92,7 @@ function build(specs: ImageSpec[]): AssembleInput {
       }),
     );
   }
-  return { inventory, records, images, excludedImageKeys, qc, review: [] };
+  return { inventory, records, images, excludedImageKeys, qc, centres: [], review: [] };
 }
 
 const pair = (lesionId: string, extra: Partial<ImageSpec> = {}): ImageSpec[] => [

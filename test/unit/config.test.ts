@@ -92,7 +92,7 @@ describe('loadConfig', () => {
     delete raw.ingest;
     delete raw.centres[0].dialect.delimiter;
     const { config } = loadConfig(writeConfig(raw));
-    expect(config.qc).toEqual({ checks: {}, duplicates: { maxDistance: 8, minScore: 0.8 }, review: { awaitMinutes: 1440 } });
+    expect(config.qc).toEqual({ checks: {}, duplicates: { maxDistance: 8, minScore: 0.8 }, text: { enabled: true, side: 640, binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, maxRegions: 8 }, review: { awaitMinutes: 1440 } });
     expect(config.ingest).toEqual({ batchSize: 50, window: 4, imagesInFlight: 4, imageThreads: 0, imageTimeoutSeconds: 120, fetchesInFlight: 16, maxObjectBytes: 100 * 1024 * 1024, imageFormats: ['jpeg', 'png', 'tiff'] });
     expect(config.centres[0]!.dialect.delimiter).toBe(',');
   });

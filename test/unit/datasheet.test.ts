@@ -65,6 +65,8 @@ function releaseRows() {
       centre,
       imagesProcessed: 42,
       imagesReoriented: 3,
+      imagesSearchedForText: 42,
+      imagesWithTextRegions: 1,
       recordsProcessed: 21,
       segmentsRemoved: { APP1: 40, APP13: 2 },
       exifTagsRemoved: { DateTimeOriginal: 40, Make: 40 },

@@ -5,7 +5,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { scanForLeaks } from '../../activities/release/leak-scan.ts';
-import type { PhiValue } from '../../activities/release/phi-values.ts';
+import type { PhiValue } from '../../activities/storage/phi-values.ts';
 import { fold } from '../../activities/release/byte-views.ts';
 import { PLANTED, plantedCorpus } from '../helpers/planted-leaks.ts';
 

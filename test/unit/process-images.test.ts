@@ -10,6 +10,10 @@ import type { Storage } from '../../activities/storage/storage.ts';
 import { folderStorage } from '../helpers/folder-storage.ts';
 import { flatGreyJpeg } from '../helpers/hostile-jpeg.ts';
 import { ProcessedImage, type SourceObject } from '../../schemas/records.ts';
+import { TextConfig } from '../../schemas/config.ts';
+
+/** De-identification is under test here, not text detection (test/unit/burned-in-text.test.ts). */
+const NO_TEXT = TextConfig.parse({ enabled: false });
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -46,7 +50,7 @@ describe('processImages', () => {
       stage('bilder/c.png', await sharp({ create: { width: 300, height: 200, channels: 3, background: '#406080' } }).png().toBuffer()),
     ];
     let done = 0;
-    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, timeoutMs: 60_000, location: { kind: 'folder', root: tmp }, formats: ['jpeg', 'png', 'tiff'] }, () => done++);
+    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, timeoutMs: 60_000, location: { kind: 'folder', root: tmp }, formats: ['jpeg', 'png', 'tiff'], text: NO_TEXT }, () => done++);
 
     expect(done).toBe(4);
     expect(batch.images.map((i) => i.key).sort()).toEqual(['bilder/a.jpg', 'bilder/c.png']);
@@ -76,21 +80,21 @@ describe('processImages', () => {
     // 16000 × 3 px: every header check passes, then the QC thumbnail (128 × 1) is too small to measure.
     const objects = [stage('strip.jpg', flatGreyJpeg(16000, 3)), stage('fine.jpg', await jpeg('#806040'))];
     const location = { kind: 'folder', root: tmp } as const;
-    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 1, timeoutMs: 60_000, location, formats: ['jpeg'] }, () => {});
+    const batch = await processImages(objects, storage, { imagesInFlight: 2, threads: 1, timeoutMs: 60_000, location, formats: ['jpeg'], text: NO_TEXT }, () => {});
     expect(batch.images.map((i) => i.key)).toEqual(['fine.jpg']);
     expect(batch.exclusions).toEqual([expect.objectContaining({ reason: 'decoder-crash', key: 'strip.jpg', detail: expect.stringContaining('too small') })]);
 
     // A limit no decode meets: each image is stopped, run again alone, stopped again, and excluded; nothing throws.
     const slow = [stage('slow.jpg', await jpeg('#204060'))];
-    const late = await processImages(slow, storage, { imagesInFlight: 1, threads: 1, timeoutMs: 1, location, formats: ['jpeg'] }, () => {});
+    const late = await processImages(slow, storage, { imagesInFlight: 1, threads: 1, timeoutMs: 1, location, formats: ['jpeg'], text: NO_TEXT }, () => {});
     expect(late.exclusions).toEqual([expect.objectContaining({ reason: 'decoder-timeout', key: 'slow.jpg', detail: expect.stringContaining('twice') })]);
   });
 
   it('gives the same result when a batch is retried, from its cache', async () => {
     const objects = [stage('x.jpg', await jpeg('#806040')), stage('y.jpg', await jpeg('#204060', 8))];
     const location = { kind: 'folder', root: tmp } as const;
-    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, timeoutMs: 60_000, location, formats: ['jpeg', 'png', 'tiff'] }, () => {});
-    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, timeoutMs: 60_000, location, formats: ['jpeg', 'png', 'tiff'] }, () => {});
+    const first = await processImages(objects, storage, { imagesInFlight: 2, threads: 2, timeoutMs: 60_000, location, formats: ['jpeg', 'png', 'tiff'], text: NO_TEXT }, () => {});
+    const again = await processImages(objects, storage, { imagesInFlight: 1, threads: 1, timeoutMs: 60_000, location, formats: ['jpeg', 'png', 'tiff'], text: NO_TEXT }, () => {});
     expect({ images: again.images, exclusions: again.exclusions }).toEqual({ images: first.images, exclusions: first.exclusions });
     expect(first.computed).toHaveLength(2);
     expect(again.computed).toEqual([]); // nothing decoded again

@@ -142,8 +142,8 @@ function collection(input: DatasheetInput): string {
     `<p><strong>Acquisition.</strong> Each centre delivered its images and a metadata export in its own format (folder or S3 bucket); the pipeline fetched them, stored each file under its sha256, and parsed each export with the centre's declared dialect.</p>
 <p><strong>De-identification.</strong> Image metadata segments and EXIF tags were removed (pixels untouched unless an image had to be re-oriented or converted), and identifying record fields were withheld:</p>
 ${table(
-  ['centre', 'records', 'images', 're-oriented', 'segments removed', 'EXIF tags removed', 'fields withheld'],
-  centres.map((c) => [c.centre, c.recordsProcessed, c.imagesProcessed, c.imagesReoriented, total(c.segmentsRemoved), total(c.exifTagsRemoved), names(c.fieldsWithheld)]),
+  ['centre', 'records', 'images', 're-oriented', 'segments removed', 'EXIF tags removed', 'fields withheld', 'searched for burned-in text', 'with text read'],
+  centres.map((c) => [c.centre, c.recordsProcessed, c.imagesProcessed, c.imagesReoriented, total(c.segmentsRemoved), total(c.exifTagsRemoved), names(c.fieldsWithheld), c.imagesSearchedForText, c.imagesWithTextRegions]),
 )}
 ${scan}`,
   );
@@ -165,7 +165,7 @@ function preprocessing(input: DatasheetInput): string {
   return section(
     'preprocessing',
     'Preprocessing, cleaning and labeling',
-    `<p><strong>Cleaning.</strong> Every image was decoded once and checked (size, aspect ratio, exposure, sharpness, modality, duplicates); each check excludes, warns or is off by configuration. Records were checked against the vocabularies and paired into lesions with one image of each type. ${n(input.exclusions.length)} items were excluded:</p>
+    `<p><strong>Cleaning.</strong> Every image was decoded once and checked (size, aspect ratio, exposure, sharpness, modality, burned-in text, duplicates); an image whose burned-in text reads as a name, local id or date of its centre's records was excluded (<code>phi-in-pixels</code>); each check excludes, warns or is off by configuration. Records were checked against the vocabularies and paired into lesions with one image of each type. ${n(input.exclusions.length)} items were excluded:</p>
 ${exclusions.length > 0 ? table(['stage', 'reason', 'excluded'], exclusions) : '<p>No exclusions.</p>'}
 <p><strong>QC warnings</strong> on released images (listed per image in <code>tables/images.parquet</code>):</p>
 ${warnings.length > 0 ? table(['check', ...SPLITS], warnings.map(([check]) => [check, ...SPLITS.map((s) => warned(check, s))])) : '<p>No released image has a QC warning.</p>'}

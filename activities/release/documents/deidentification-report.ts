@@ -1,4 +1,5 @@
 import type { PrivateRecord, ProcessedImage } from '../../../schemas/records.ts';
+import { readsAsText } from '../../../schemas/text-findings.ts';
 import type { LeakScan } from '../leak-scan.ts';
 
 /** Fields of a centre's records that never reach a release (exact age is replaced by age_approx). */
@@ -6,7 +7,10 @@ const WITHHELD_FIELDS = ['patientName', 'patientId', 'lesionId', 'birthDate', 'e
 
 const MAX_WARNINGS_LISTED = 200;
 
-/** Per centre, how many of each JPEG segment type, EXIF tag and record field were removed (names, never values). */
+/**
+ * Per centre, how many of each JPEG segment type, EXIF tag and record field were removed (names, never
+ * values), and how many images were searched for burned-in text and had a region that reads as text.
+ */
 export function deidentificationSummary(centres: readonly string[], records: readonly PrivateRecord[], images: readonly ProcessedImage[]) {
   const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
   const perCentre = centres.map((centre) => {
@@ -26,6 +30,8 @@ export function deidentificationSummary(centres: readonly string[], records: rea
       centre,
       imagesProcessed: centreImages.length,
       imagesReoriented: reoriented,
+      imagesSearchedForText: centreImages.filter((i) => i.text).length,
+      imagesWithTextRegions: centreImages.filter((i) => i.text?.regions.some(readsAsText)).length,
       recordsProcessed: centreRecords.length,
       segmentsRemoved: sorted(segmentsRemoved),
       exifTagsRemoved: sorted(exifTagsRemoved),
