@@ -61,7 +61,7 @@ describe('release versions and the frozen benchmark over successive rebuilds', (
     expect(lesions.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('versions each build by what changed, keeps every lesion on its side, and writes why into CHANGES.md', async () => {
+  it('versions each build by what changed, keeps every lesion on its side, and writes why into CHANGES.md', { timeout: 300_000 }, async () => {
     const heldBack = lesions.slice(0, 2).map((lesion) => ({ lesion, rows: withdraw(lesion) }));
     const first = await build();
     expect(first.summary.release).toMatchObject({ version: '1.0.0', previousVersion: null, newVersion: true });
