@@ -15,6 +15,7 @@ import type { Centre } from '../../schemas/config.ts';
 import { deidentifyImage } from '../../activities/deidentify/deidentify-image.ts';
 import { markerSegment } from '../../activities/storage/jpeg/jpeg-headers.ts';
 import { readJpegSegments } from '../../activities/storage/jpeg/jpeg-segments.ts';
+import { drawText } from '../../scripts/synth/drawn-text.ts';
 import type { SynthKeyRow } from '../../scripts/synth/write-centre-drop.ts';
 import { flatGreyJpeg, plantBeforeEoi, plantInDnl, plantInShadowedHuffmanTable, plantInUnusedHuffmanTable, plantInUnusedQuantTable } from './hostile-jpeg.ts';
 
@@ -58,6 +59,9 @@ export const KINDS: Record<string, { expect: string; plant: Plant }> = {
     expect: 'unsupported-format',
     plant: (_b, n) => Buffer.from(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="600" height="450"><text x="10" y="200" font-size="60">${n}</text></svg>`),
   },
+  // Burned into the pixels, as a camera or viewer stamps a caption: no metadata to strip, only text detection sees it.
+  'name-burned-into-pixels': { expect: 'phi-in-pixels', plant: (b, n) => drawText(b, n, { size: 0.07, x: 0.04, y: 0.93, colour: 'white', outline: 'black' }) },
+  'name-burned-into-pixels-small-dark': { expect: 'phi-in-pixels', plant: (b, n) => drawText(b, n, { size: 0.045, x: 0.3, y: 0.08, colour: '#202020' }) },
   'pdf-named-jpg': { expect: 'unsupported-format', plant: (_b, n) => Buffer.from(`%PDF-1.4\n1 0 obj << /Title (${n}) >> endobj\n%%EOF\n`, 'latin1') },
   'gif-named-jpg': { expect: 'unsupported-format', plant: async (b, n) => Buffer.concat([await sharp(b).gif().toBuffer(), Buffer.from(n)]) },
   'html-named-jpg': { expect: 'unsupported-format', plant: (_b, n) => Buffer.from(`<html><body><h1>${n}</h1></body></html>`) },

@@ -14,7 +14,7 @@ process.env.MILK_LOG_LEVEL = 'debug';
 
 describe('a hostile corpus through a real build', () => {
   it('releases each item without its planted name or excludes it with its reason, and the name is nowhere', async () => {
-    const fixture = await buildFixture('hostile', { seed: 23, lesions: 58 });
+    const fixture = await buildFixture('hostile', { seed: 23, lesions: 60, textDetection: true });
     const items = await plantHostileCorpus(fixture.dir, fixture.key, fixture.loaded.config.centres);
     expect(new Set(items.map((i) => i.kind)).size).toBe(items.length);
 
