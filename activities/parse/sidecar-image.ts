@@ -1,16 +1,10 @@
 import path from 'node:path';
+import { groupBy } from '../storage/group-by.ts';
 import { RowRejection } from './harmonise-row.ts';
 
 /** The drop's image keys by stem (key without extension), to find the image next to a sidecar. */
 export function imagesByStem(images: Iterable<string>): Map<string, string[]> {
-  const byStem = new Map<string, string[]>();
-  for (const key of images) {
-    const stem = withoutExtension(key);
-    const keys = byStem.get(stem);
-    if (keys) keys.push(key);
-    else byStem.set(stem, [key]);
-  }
-  return byStem;
+  return groupBy([...images], withoutExtension);
 }
 
 /**
